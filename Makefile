@@ -1,0 +1,40 @@
+# citizen-crm: `make dev` runs the whole stack locally on moto; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MOTO_PORT ?= 5000
+API_PORT ?= 8000
+
+.PHONY: install dev test lint format bench clean
+
+install: $(STAMP)
+
+# Reinstall whenever a requirements file changes; pip<26.3 because chalice pins it.
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip<26.3"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+dev: install
+	MOTO_PORT=$(MOTO_PORT) API_PORT=$(API_PORT) $(BIN)/python -m infra.devstack
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy chalicelib
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python bench/coldstart.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

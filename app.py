@@ -1,0 +1,31 @@
+"""citizen-crm: wires the Chalice app, its middleware, blueprints and event handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from chalice import Chalice, ConvertToMiddleware
+from chalice.app import SQSEvent
+
+from chalicelib.config import resource_name_at_import
+from chalicelib.handlers import notifications
+from chalicelib.handlers.catalogue import catalogue_api
+from chalicelib.handlers.dev import dev_api
+from chalicelib.handlers.system import system_api
+from chalicelib.observability import logger, metrics
+
+app = Chalice(app_name="citizen-crm")
+app.register_middleware(
+    ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST))
+)
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+app.register_blueprint(system_api)
+app.register_blueprint(catalogue_api)
+app.register_blueprint(dev_api)
+
+
+@app.on_sqs_message(queue=resource_name_at_import("notifications"), batch_size=10)
+def deliver_notifications(event: SQSEvent) -> Any:
+    return notifications.deliver_notifications(event.to_dict(), event.context)

@@ -1,0 +1,75 @@
+"""Typed settings, read from the environment lazily (never at import time).
+
+Chalice applies a stage's environment variables only while a function runs (and the
+test client only during a call), so every module asks `get_settings()` when it needs a
+value instead of reading `os.environ` at import.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class Settings(BaseModel):
+    stage: str = "local"
+    resource_prefix: str = "crm-local"
+    region: str = "ap-south-1"
+    state_code: str = Field(default="OD", pattern=r"^[A-Z]{2}$")
+    languages: tuple[str, ...] = ("en", "hi")
+    ses_sender: str = "noreply@grievance.local.gov.in"
+    sms_sender_id: str = "CRMGOV"
+    sla_seconds_per_hour: float = Field(default=3600.0, gt=0)
+    # Only the local stage talks to moto's control API (outbox, demo accounts).
+    aws_endpoint_url: str | None = None
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(code.strip() for code in value.split(",") if code.strip())
+        return value
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def resource_name(self, logical_name: str) -> str:
+        """The deployed name of a table, queue, topic or state machine of this stage."""
+        return f"{self.resource_prefix}-{logical_name}"
+
+
+_ENVIRONMENT = {
+    "stage": "STAGE",
+    "resource_prefix": "RESOURCE_PREFIX",
+    "region": "AWS_DEFAULT_REGION",
+    "state_code": "STATE_CODE",
+    "languages": "LANGUAGES",
+    "ses_sender": "SES_SENDER",
+    "sms_sender_id": "SMS_SENDER_ID",
+    "sla_seconds_per_hour": "SLA_SECONDS_PER_HOUR",
+    "aws_endpoint_url": "AWS_ENDPOINT_URL",
+}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of the running stage; cached until `get_settings.cache_clear()`."""
+    values = {field: os.environ[env] for field, env in _ENVIRONMENT.items() if os.environ.get(env)}
+    return Settings.model_validate(values)
+
+
+def resource_name_at_import(logical_name: str) -> str:
+    """A resource name needed while `app.py` is imported.
+
+    Chalice binds SQS event sources by queue name when the decorator runs, so this is
+    the one place a name is resolved at import. `chalice package` and Lambda both load
+    the app with the stage's environment set, so the prefix is the stage's.
+    """
+    return f"{os.environ.get('RESOURCE_PREFIX', 'crm-local')}-{logical_name}"

@@ -1,0 +1,95 @@
+"""The state's catalogue: districts, departments, their services and grievance categories.
+
+Pure data and rules: no I/O. Names and descriptions are held per language
+(`{"en": ..., "hi": ...}`); `localized()` picks one with a fallback so a citizen who
+asks for a language the catalogue lacks still gets a readable name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+Localized = dict[str, str]
+
+FALLBACK_LANGUAGE = "en"
+
+
+def localized(texts: Localized, language: str | None) -> str:
+    """The text in `language`, else English, else any language present, else ""."""
+    if language and texts.get(language):
+        return texts[language]
+    if texts.get(FALLBACK_LANGUAGE):
+        return texts[FALLBACK_LANGUAGE]
+    return next((text for text in texts.values() if text), "")
+
+
+def normalize_for_search(text: str) -> str:
+    """Case- and form-insensitive key: 'पानी' typed with any normalization matches."""
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+@dataclass(frozen=True)
+class District:
+    code: str
+    names: Localized
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    names: Localized
+    description: Localized = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DocumentSlot:
+    slot: str
+    names: Localized
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    department: str
+    names: Localized
+    sla_days: int
+    description: Localized = field(default_factory=dict)
+    eligibility: Localized = field(default_factory=dict)
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    fee_inr: int = 0
+    form: dict[str, Any] = field(default_factory=dict)
+    documents: tuple[DocumentSlot, ...] = ()
+
+    def matches(self, query: str) -> bool:
+        """True when every word of `query` appears in a name, description or keyword,
+        in any language of the catalogue."""
+        return _all_words_found(query, self._search_texts())
+
+    def _search_texts(self) -> list[str]:
+        texts = [self.code, *self.names.values(), *self.description.values()]
+        for words in self.keywords.values():
+            texts.extend(words)
+        return texts
+
+
+@dataclass(frozen=True)
+class Category:
+    """A kind of grievance, owned by one department, with its resolution deadline."""
+
+    code: str
+    department: str
+    names: Localized
+    sla_hours: int
+    round_the_clock: bool = False
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _all_words_found(query: str, texts: list[str]) -> bool:
+    words = normalize_for_search(query).split()
+    if not words:
+        return True
+    haystack = " ".join(normalize_for_search(text) for text in texts)
+    return all(word in haystack for word in words)

@@ -1,0 +1,117 @@
+"""Catalogue routes: districts, departments, services and grievance categories. Public."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.catalogue import Category, Department, District, Service, localized
+from chalicelib.handlers.http import parse_query, route
+from chalicelib.services import browse_catalogue
+
+catalogue_api = Blueprint(__name__)
+
+LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
+CODE_PATTERN = r"^[A-Z0-9_]{1,64}$"
+
+
+class LanguageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    lang: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
+
+
+class CategoryQuery(LanguageQuery):
+    department: str | None = Field(default=None, pattern=CODE_PATTERN)
+
+
+class ServiceQuery(CategoryQuery):
+    q: str | None = Field(default=None, max_length=100)
+    limit: int = Field(default=50, ge=1, le=100)
+    cursor: str | None = Field(default=None, pattern=CODE_PATTERN)
+
+
+@route(catalogue_api, "/districts", methods=["GET"])
+def list_districts() -> dict[str, Any]:
+    query = parse_query(catalogue_api, LanguageQuery)
+    return {"districts": [_district(d, query.lang) for d in browse_catalogue.list_districts()]}
+
+
+@route(catalogue_api, "/departments", methods=["GET"])
+def list_departments() -> dict[str, Any]:
+    query = parse_query(catalogue_api, LanguageQuery)
+    return {"departments": [_department(d, query.lang) for d in browse_catalogue.list_departments()]}
+
+
+@route(catalogue_api, "/services", methods=["GET"])
+def search_services() -> dict[str, Any]:
+    query = parse_query(catalogue_api, ServiceQuery)
+    services, next_cursor = browse_catalogue.search_services(
+        department=query.department, query=query.q, after=query.cursor, limit=query.limit
+    )
+    return {"services": [_service_summary(s, query.lang) for s in services], "next_cursor": next_cursor}
+
+
+@route(catalogue_api, "/services/{code}", methods=["GET"])
+def get_service(code: str) -> dict[str, Any]:
+    query = parse_query(catalogue_api, LanguageQuery)
+    service = browse_catalogue.find_service(code)
+    return _service_detail(service, query.lang)
+
+
+@route(catalogue_api, "/categories", methods=["GET"])
+def list_categories() -> dict[str, Any]:
+    query = parse_query(catalogue_api, CategoryQuery)
+    categories = browse_catalogue.list_categories(department=query.department)
+    return {"categories": [_category(c, query.lang) for c in categories]}
+
+
+def _district(district: District, lang: str | None) -> dict[str, Any]:
+    return {"code": district.code, "name": localized(district.names, lang), "names": district.names}
+
+
+def _department(department: Department, lang: str | None) -> dict[str, Any]:
+    return {
+        "code": department.code,
+        "name": localized(department.names, lang),
+        "names": department.names,
+        "description": localized(department.description, lang),
+    }
+
+
+def _service_summary(service: Service, lang: str | None) -> dict[str, Any]:
+    return {
+        "code": service.code,
+        "department": service.department,
+        "name": localized(service.names, lang),
+        "names": service.names,
+        "description": localized(service.description, lang),
+        "fee_inr": service.fee_inr,
+        "sla_days": service.sla_days,
+    }
+
+
+def _service_detail(service: Service, lang: str | None) -> dict[str, Any]:
+    return {
+        **_service_summary(service, lang),
+        "eligibility": localized(service.eligibility, lang),
+        "keywords": service.keywords,
+        "form": service.form,
+        "documents": [
+            {"slot": d.slot, "name": localized(d.names, lang), "names": d.names, "required": d.required}
+            for d in service.documents
+        ],
+    }
+
+
+def _category(category: Category, lang: str | None) -> dict[str, Any]:
+    return {
+        "code": category.code,
+        "department": category.department,
+        "name": localized(category.names, lang),
+        "names": category.names,
+        "sla_hours": category.sla_hours,
+        "round_the_clock": category.round_the_clock,
+    }

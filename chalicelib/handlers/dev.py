@@ -1,0 +1,39 @@
+"""Local-stage helpers: the demo logins and the messages moto captured.
+
+Registered on every stage so the route table (and the OpenAPI document) is the same
+everywhere, but they answer 404 unless the stage is `local`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import NotFound
+from chalicelib.handlers.http import parse_query, route
+from chalicelib.notify.outbox import read_outbox
+from chalicelib.services.demo_state import list_demo_accounts
+
+dev_api = Blueprint(__name__)
+
+
+class OutboxQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    to: str | None = Field(default=None, max_length=254)
+
+
+@route(dev_api, "/dev/accounts", methods=["GET"])
+def demo_accounts() -> dict[str, Any]:
+    return {"accounts": [account.as_dict() for account in list_demo_accounts()]}
+
+
+@route(dev_api, "/dev/outbox", methods=["GET"])
+def outbox() -> dict[str, Any]:
+    if not get_settings().is_local:
+        raise NotFound("Not found.")
+    query = parse_query(dev_api, OutboxQuery)
+    return {"messages": read_outbox(query.to)}

@@ -1,0 +1,113 @@
+"""The HTTP edge shared by every blueprint: routes that speak one JSON error shape.
+
+`@route(blueprint, path, ...)` registers a Chalice view whose domain errors, validation
+errors and unreadable bodies all become `{"error": {"code", "message", "field"}}` with a
+4xx status. Anything else is a bug: it is logged with its stack and answered with the
+same shape and a 500, never with a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.domain import errors
+
+logger = Logger(child=True)
+
+MAX_BODY_BYTES = 64 * 1024
+
+_STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
+    errors.MalformedRequest: 400,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.PayloadTooLarge: 413,
+    errors.InvalidInput: 422,
+    errors.RateLimited: 429,
+    errors.Unavailable: 503,
+}
+
+Model = TypeVar("Model", bound=BaseModel)
+View = Callable[..., Any]
+
+
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        body={"error": {"code": code, "message": message, "field": field}},
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def domain_error_response(error: errors.DomainError) -> Response:
+    status = next((status for kind, status in _STATUS_BY_ERROR.items() if isinstance(error, kind)), 400)
+    headers = {}
+    if isinstance(error, errors.RateLimited):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    return error_response(status, error.code, error.message, error.field, headers)
+
+
+def validation_error_response(error: ValidationError) -> Response:
+    field, message = first_problem(error)
+    return error_response(422, "invalid_input", f"{field}: {message}" if field else message, field)
+
+
+def first_problem(error: ValidationError) -> tuple[str | None, str]:
+    """The field path (`address.pincode`) and message of the first thing wrong."""
+    first = error.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    message = "Unknown field" if first["type"] == "extra_forbidden" else first["msg"]
+    return field, message
+
+
+def route(blueprint: Blueprint, path: str, **options: Any) -> Callable[[View], View]:
+    """Register a view on `blueprint` with citizen-crm's error handling around it."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return view(*args, **kwargs)
+            except errors.DomainError as error:
+                return domain_error_response(error)
+            except ValidationError as error:
+                return validation_error_response(error)
+            except Exception:
+                logger.exception("unhandled error", extra={"path": path})
+                return error_response(500, "internal_error", "An internal error occurred.")
+
+        blueprint.route(path, **options)(guarded)
+        return guarded
+
+    return decorate
+
+
+def parse_body(blueprint: Blueprint, model: type[Model]) -> Model:
+    """The request's JSON body validated as `model`; raises a 4xx-mapped error otherwise."""
+    request = blueprint.current_request
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise errors.PayloadTooLarge(f"The body may be at most {MAX_BODY_BYTES} bytes.")
+    try:
+        document = json.loads(raw or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise errors.MalformedRequest(f"The body is not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise errors.MalformedRequest("The body must be a JSON object.")
+    return model.model_validate(document)
+
+
+def parse_query(blueprint: Blueprint, model: type[Model]) -> Model:
+    """The query string validated as `model` (declare `extra="forbid"` to reject unknowns)."""
+    params: Any = blueprint.current_request.query_params or {}
+    return model.model_validate({key: params[key] for key in params})

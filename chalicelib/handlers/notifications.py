@@ -1,0 +1,26 @@
+"""SQS consumer of the notifications queue: one delivery per record, partial failures.
+
+Only the records that failed go back to the queue (Powertools' BatchProcessor builds the
+`batchItemFailures` answer); a malformed record fails alone and reaches the DLQ after
+the redrive limit instead of blocking its batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from chalicelib.notify.messages import OutboundMessage
+from chalicelib.services.deliver_notification import deliver_notification
+
+
+def _deliver_record(record: SQSRecord) -> str:
+    return deliver_notification(OutboundMessage.model_validate_json(record.body))
+
+
+def deliver_notifications(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event, record_handler=_deliver_record, processor=processor, context=context)

@@ -1,0 +1,164 @@
+"""The demo state of the local stack: its catalogue and one login per seat.
+
+The accounts are derived from the catalogue (every department × district gets officers
+and a supervisor, every department a head, the state one admin), so the seed that
+creates them and `GET /dev/accounts` that lists them cannot drift apart. Nothing here
+runs outside the local stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.config import get_settings
+from chalicelib.domain.catalogue import Category, Department, District, DocumentSlot, Service
+from chalicelib.domain.errors import NotFound
+from chalicelib.models import catalogue
+from chalicelib.models.officers import NewOfficer, save_officers
+from chalicelib.security.passwords import hash_password
+
+# Public demo credentials, printed by `make dev` and listed by /dev/accounts.
+DEMO_PASSWORDS = {
+    "officer": "Officer@2026",
+    "supervisor": "Supervisor@2026",
+    "department_head": "DeptHead@2026",
+    "state_admin": "StateAdmin@2026",
+}
+OFFICERS_PER_DISTRICT = 2
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    officer_id: str
+    name: str
+    role: str
+    department: str | None
+    district: str | None
+    mobile: str
+    email: str
+    password: str
+
+    @property
+    def username(self) -> str:
+        return self.email
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"username": self.username, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    districts: int
+    departments: int
+    services: int
+    categories: int
+    accounts: list[DemoAccount]
+
+
+def demo_accounts(
+    state_code: str, departments: Iterable[Department], districts: Iterable[District]
+) -> list[DemoAccount]:
+    """Every demo login of the state, in a stable order with stable ids and numbers."""
+    domain = f"{state_code.lower()}.demo.gov.in"
+    seats: list[tuple[str, Department | None, District | None, int]] = [("state_admin", None, None, 1)]
+    district_list = sorted(districts, key=lambda d: d.code)
+    for department in sorted(departments, key=lambda d: d.code):
+        seats.append(("department_head", department, None, 1))
+        for district in district_list:
+            seats.append(("supervisor", department, district, 1))
+            seats.extend(("officer", department, district, n) for n in range(1, OFFICERS_PER_DISTRICT + 1))
+    return [_account(index, seat, domain) for index, seat in enumerate(seats)]
+
+
+def _account(index: int, seat: tuple[str, Department | None, District | None, int], domain: str) -> DemoAccount:
+    role, department, district, number = seat
+    parts = [p.code.lower() for p in (department, district) if p is not None] + [role.replace("_", "-")]
+    if role == "officer":
+        parts.append(str(number))
+    slug = ".".join(parts)
+    title = role.replace("_", " ").title()
+    where = ", ".join(p.names.get("en", p.code) for p in (department, district) if p is not None)
+    return DemoAccount(
+        officer_id=f"off-{slug.replace('.', '-')}",
+        name=f"{title} {number if role == 'officer' else ''}".strip() + (f" ({where})" if where else ""),
+        role=role,
+        department=department.code if department else None,
+        district=district.code if district else None,
+        mobile=f"+9190000{index:05d}",
+        email=f"{slug}@{domain}",
+        password=DEMO_PASSWORDS[role],
+    )
+
+
+def catalogue_from_document(
+    document: dict[str, Any],
+) -> tuple[list[District], list[Department], list[Service], list[Category]]:
+    """Read the demo state's catalogue file (`infra/seed/demo_state.json`)."""
+    districts = [District(code=d["code"], names=d["names"]) for d in document["districts"]]
+    departments = [
+        Department(code=d["code"], names=d["names"], description=d.get("description", {}))
+        for d in document["departments"]
+    ]
+    services = [
+        Service(
+            code=s["code"],
+            department=s["department"],
+            names=s["names"],
+            sla_days=int(s["sla_days"]),
+            description=s.get("description", {}),
+            eligibility=s.get("eligibility", {}),
+            keywords=s.get("keywords", {}),
+            fee_inr=int(s.get("fee_inr", 0)),
+            form=s.get("form", {}),
+            documents=tuple(DocumentSlot(**doc) for doc in s.get("documents", [])),
+        )
+        for s in document["services"]
+    ]
+    categories = [
+        Category(
+            code=c["code"],
+            department=c["department"],
+            names=c["names"],
+            sla_hours=int(c["sla_hours"]),
+            round_the_clock=bool(c.get("round_the_clock", False)),
+            keywords=c.get("keywords", {}),
+        )
+        for c in document["categories"]
+    ]
+    return districts, departments, services, categories
+
+
+def seed_demo_state(document: dict[str, Any], *, now: datetime) -> SeedSummary:
+    """Write the catalogue and every demo officer. Safe to run again (same keys)."""
+    districts, departments, services, categories = catalogue_from_document(document)
+    catalogue.save_catalogue([*districts, *departments, *services, *categories])
+    accounts = demo_accounts(get_settings().state_code, departments, districts)
+    # One hash per role password: argon2 is deliberately slow, and demo seats share them.
+    hashes = {role: hash_password(password) for role, password in DEMO_PASSWORDS.items()}
+    save_officers(
+        (
+            NewOfficer(
+                officer_id=a.officer_id,
+                name=a.name,
+                role=a.role,
+                department=a.department,
+                district=a.district,
+                mobile=a.mobile,
+                email=a.email,
+                password_hash=hashes[a.role],
+            )
+            for a in accounts
+        ),
+        now_utc=now,
+    )
+    return SeedSummary(len(districts), len(departments), len(services), len(categories), accounts)
+
+
+def list_demo_accounts() -> list[DemoAccount]:
+    """The seeded logins of the local stack; other stages have none to show."""
+    if not get_settings().is_local:
+        raise NotFound("Not found.")
+    return demo_accounts(get_settings().state_code, catalogue.list_departments(), catalogue.list_districts())

@@ -1,0 +1,181 @@
+"""`make dev`: the whole citizen-crm stack on this machine, no AWS account needed.
+
+One process: moto server (DynamoDB, SQS, SNS, SES, Step Functions that really execute),
+every resource created from `infra/resources.json`, the demo state seeded, the Chalice
+app served over HTTP, and its SQS handlers fed by pollers. Ctrl-C or SIGTERM stops it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+from infra.provision import REPO_ROOT, ProvisionedStack, provision
+
+CHALICE_CONFIG = REPO_ROOT / ".chalice" / "config.json"
+DEMO_STATE = REPO_ROOT / "infra" / "seed" / "demo_state.json"
+HOST = "127.0.0.1"
+
+log = logging.getLogger("devstack")
+
+
+def local_stage_environment() -> dict[str, str]:
+    """The environment Lambda would give the app on the `local` stage."""
+    config = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
+    return {**config.get("environment_variables", {}), **config["stages"]["local"].get("environment_variables", {})}
+
+
+def prepare_environment(moto_port: int) -> None:
+    """Point every AWS client of this process (and moto's own task runners) at moto."""
+    os.environ.update(local_stage_environment())
+    os.environ.update(
+        {
+            # moto's Step Functions Wait compares a UTC deadline with local time.
+            "TZ": "UTC",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "ap-south-1"),
+            "AWS_ENDPOINT_URL": f"http://{HOST}:{moto_port}",
+            # moto's state-machine interpreter calls its own services on localhost:$MOTO_PORT.
+            "MOTO_PORT": str(moto_port),
+        }
+    )
+    os.environ.pop("AWS_PROFILE", None)
+    time.tzset()
+
+
+def start_moto(port: int) -> Any:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server.start()
+    request = urllib.request.Request(
+        f"http://{HOST}:{port}/moto-api/config",
+        data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+    return server
+
+
+def build_stack() -> ProvisionedStack:
+    from chalicelib.config import get_settings
+
+    settings = get_settings()
+    return provision(
+        resource_prefix=settings.resource_prefix,
+        ses_sender_domain=settings.ses_sender.split("@", 1)[1],
+        region=settings.region,
+    )
+
+
+def seed_demo_state() -> Any:
+    from chalicelib.services.demo_state import seed_demo_state as seed
+
+    document = json.loads(DEMO_STATE.read_text(encoding="utf-8"))
+    return seed(document, now=datetime.now(UTC))
+
+
+def load_app() -> ModuleType:
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    import app as app_module
+
+    return app_module
+
+
+def serve_api(app_module: ModuleType, port: int) -> Any:
+    from chalice.config import Config
+    from chalice.local import ChaliceRequestHandler, LocalDevServer
+
+    class RequestHandler(ChaliceRequestHandler):
+        # Without this every keep-alive response waits ~40 ms on Nagle's algorithm.
+        disable_nagle_algorithm = True
+
+    disk = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
+    config = Config(chalice_stage="local", user_provided_params={}, config_from_disk=disk)
+    server = LocalDevServer(app_module.app, config, HOST, port, handler_cls=RequestHandler)
+    threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
+    return server
+
+
+@dataclass
+class LocalStack:
+    moto_port: int
+    api_port: int
+
+    def start(self) -> None:
+        from infra.sqs_poller import SqsPoller, subscriptions_of
+
+        prepare_environment(self.moto_port)
+        self.moto = start_moto(self.moto_port)
+        self.resources = build_stack()
+        self.seed = seed_demo_state()
+        app_module = load_app()
+        self.api = serve_api(app_module, self.api_port)
+        self.poller = SqsPoller(subscriptions_of(app_module), region=os.environ["AWS_DEFAULT_REGION"])
+        self.poller.start()
+
+    def stop(self) -> None:
+        self.poller.stop()
+        self.api.shutdown()
+        self.moto.stop()
+
+
+def banner(stack: LocalStack) -> str:
+    accounts = stack.seed.accounts
+    shown = [
+        next(a for a in accounts if a.role == role)
+        for role in ("state_admin", "department_head", "supervisor", "officer")
+    ]
+    lines = [
+        "",
+        f"citizen-crm local stack ready on http://{HOST}:{stack.api_port}",
+        f"  moto (the embedded AWS) on http://{HOST}:{stack.moto_port}",
+        f"  demo state: {stack.seed.districts} districts, {stack.seed.departments} departments, "
+        f"{stack.seed.services} services, {stack.seed.categories} grievance categories, {len(accounts)} staff logins",
+        "  demo logins (username / password / role):",
+        *(f"    {a.username} / {a.password} / {a.role}" for a in shown),
+        f"  all of them: GET http://{HOST}:{stack.api_port}/dev/accounts",
+        f"  messages sent: GET http://{HOST}:{stack.api_port}/dev/outbox?to=<mobile or email>",
+        "  Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    stack = LocalStack(
+        moto_port=int(os.environ.get("MOTO_PORT", "5000")), api_port=int(os.environ.get("API_PORT", "8000"))
+    )
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    try:
+        stack.start()
+    except OSError as error:
+        print(f"cannot start the local stack: {error} (is MOTO_PORT/API_PORT already in use?)", file=sys.stderr)
+        return 1
+    print(banner(stack), flush=True)
+    stopping.wait()
+    print("stopping citizen-crm local stack ...", flush=True)
+    stack.stop()
+    print("stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

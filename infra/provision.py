@@ -1,0 +1,197 @@
+"""Create a state's AWS resources from `infra/resources.json`, the template the deploy uses.
+
+The local stack and the test suite call `provision()` against moto; `make package` merges
+the same file into the CloudFormation that creates them in AWS. There is no second,
+hand-written list of tables or queues: a resource type this module does not know is an
+error, not a silent skip.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = REPO_ROOT / "infra" / "resources.json"
+LOCAL_ACCOUNT_ID = "123456789012"
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class ProvisionedStack:
+    """Physical ids by logical id: table names, queue URLs, topic and state machine ARNs."""
+
+    region: str
+    physical_ids: dict[str, str] = field(default_factory=dict)
+    arns: dict[str, str] = field(default_factory=dict)
+    attributes: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+class _Provisioner:
+    def __init__(self, template: dict[str, Any], parameters: dict[str, str], region: str) -> None:
+        self.template = template
+        self.parameters = parameters
+        self.region = region
+        self.stack = ProvisionedStack(region=region)
+        self._creating: set[str] = set()
+        self._clients: dict[str, Any] = {}
+        self._creators: dict[str, Callable[[str, dict[str, Any]], None]] = {
+            "AWS::DynamoDB::Table": self._create_table,
+            "AWS::SQS::Queue": self._create_queue,
+            "AWS::SNS::Topic": self._create_topic,
+            "AWS::SES::EmailIdentity": self._create_email_identity,
+            "AWS::Serverless::StateMachine": self._create_state_machine,
+        }
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name=self.region)
+        return self._clients[service]
+
+    def run(self) -> ProvisionedStack:
+        resources = self.template["Resources"]
+        unknown = {spec["Type"] for spec in resources.values()} - set(self._creators)
+        if unknown:
+            raise ValueError(
+                f"infra/resources.json has resource types the local stack cannot create: {sorted(unknown)}"
+            )
+        for logical_id in resources:
+            self._ensure(logical_id)
+        return self.stack
+
+    def _ensure(self, logical_id: str) -> None:
+        if logical_id in self.stack.physical_ids:
+            return
+        if logical_id in self._creating:
+            raise ValueError(f"circular reference through {logical_id}")
+        self._creating.add(logical_id)
+        spec = self.template["Resources"][logical_id]
+        properties = self.resolve(spec.get("Properties", {}))
+        self._creators[spec["Type"]](logical_id, properties)
+        self._creating.discard(logical_id)
+
+    # -- intrinsic functions -------------------------------------------------------------
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, argument),) = value.items()
+            if key == "Ref":
+                return self._ref(argument)
+            if key == "Fn::Sub":
+                return self._sub(argument)
+            if key == "Fn::GetAtt":
+                return self._get_att(*argument)
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def _ref(self, name: str) -> str:
+        if name in self.parameters:
+            return self.parameters[name]
+        if name == "AWS::Region":
+            return self.region
+        if name == "AWS::AccountId":
+            return LOCAL_ACCOUNT_ID
+        self._ensure(name)
+        return self.stack.physical_ids[name]
+
+    def _sub(self, text: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if "." in name:
+                return self._get_att(*name.split(".", 1))
+            return self._ref(name)
+
+        return re.sub(r"\$\{([A-Za-z0-9:._]+)\}", replace, text)
+
+    def _get_att(self, logical_id: str, attribute: str) -> str:
+        self._ensure(logical_id)
+        if attribute == "Arn":
+            return self.stack.arns[logical_id]
+        return self.stack.attributes[(logical_id, attribute)]
+
+    # -- resources -----------------------------------------------------------------------
+    def _create_table(self, logical_id: str, props: dict[str, Any]) -> None:
+        dynamodb = self.client("dynamodb")
+        name = props["TableName"]
+        arguments = {
+            key: props[key]
+            for key in ("TableName", "BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes")
+            if key in props
+        }
+        if props.get("SSESpecification", {}).get("SSEEnabled"):
+            arguments["SSESpecification"] = {"Enabled": True}
+        if "DeletionProtectionEnabled" in props:
+            arguments["DeletionProtectionEnabled"] = props["DeletionProtectionEnabled"]
+        description = dynamodb.create_table(**arguments)["TableDescription"]
+        if "TimeToLiveSpecification" in props:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+        if props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
+            dynamodb.update_continuous_backups(
+                TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+            )
+        self.stack.physical_ids[logical_id] = name
+        self.stack.arns[logical_id] = description["TableArn"]
+
+    def _create_queue(self, logical_id: str, props: dict[str, Any]) -> None:
+        sqs = self.client("sqs")
+        attributes: dict[str, str] = {}
+        for key, value in props.items():
+            if key == "QueueName":
+                continue
+            if isinstance(value, dict):
+                attributes[key] = json.dumps(value)
+            elif isinstance(value, bool):
+                attributes[key] = "true" if value else "false"
+            else:
+                attributes[key] = str(value)
+        url = sqs.create_queue(QueueName=props["QueueName"], Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.stack.physical_ids[logical_id] = url
+        self.stack.arns[logical_id] = arn
+        self.stack.attributes[(logical_id, "QueueName")] = props["QueueName"]
+        self.stack.attributes[(logical_id, "QueueUrl")] = url
+
+    def _create_topic(self, logical_id: str, props: dict[str, Any]) -> None:
+        attributes = {key: str(value) for key, value in props.items() if key != "TopicName"}
+        arn = self.client("sns").create_topic(Name=props["TopicName"], Attributes=attributes)["TopicArn"]
+        self.stack.physical_ids[logical_id] = arn
+        self.stack.arns[logical_id] = arn
+        self.stack.attributes[(logical_id, "TopicName")] = props["TopicName"]
+
+    def _create_email_identity(self, logical_id: str, props: dict[str, Any]) -> None:
+        identity = props["EmailIdentity"]
+        ses = self.client("ses")
+        if "@" in identity:
+            ses.verify_email_identity(EmailAddress=identity)
+        else:
+            ses.verify_domain_identity(Domain=identity)
+        self.stack.physical_ids[logical_id] = identity
+
+    def _create_state_machine(self, logical_id: str, props: dict[str, Any]) -> None:
+        definition = (REPO_ROOT / props["DefinitionUri"]).read_text(encoding="utf-8")
+        for key, value in props.get("DefinitionSubstitutions", {}).items():
+            definition = definition.replace("${" + key + "}", value)
+        name = props["Name"]
+        role_arn = f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{name}"
+        arn = self.client("stepfunctions").create_state_machine(name=name, definition=definition, roleArn=role_arn)[
+            "stateMachineArn"
+        ]
+        self.stack.physical_ids[logical_id] = arn
+        self.stack.arns[logical_id] = arn
+
+
+def provision(*, resource_prefix: str, ses_sender_domain: str, region: str) -> ProvisionedStack:
+    """Create every resource of the template for one stage; returns their physical ids."""
+    parameters = {"ResourcePrefix": resource_prefix, "SesSenderDomain": ses_sender_domain}
+    return _Provisioner(load_template(), parameters, region).run()

@@ -1,0 +1,123 @@
+"""Test harness: one real moto server per test session, the stack built as `make dev` does.
+
+The environment is set here, before anything imports the app, because Powertools reads
+its service name at import and Chalice binds SQS queue names when `app.py` is imported.
+Integration tests call the real handlers (through `chalice.test.Client` or the SQS
+poller) against moto over HTTP; nothing of AWS is faked by hand.
+"""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from infra import devstack
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+MOTO_PORT = free_port()
+devstack.prepare_environment(MOTO_PORT)
+ENDPOINT = f"http://127.0.0.1:{MOTO_PORT}"
+
+from chalice.test import Client  # noqa: E402  (after the environment is set)
+
+from chalicelib import aws  # noqa: E402
+from chalicelib.config import get_settings  # noqa: E402
+
+
+class StackState:
+    """Whether moto currently holds the provisioned, seeded demo state."""
+
+    def __init__(self) -> None:
+        self.resources: Any = None
+        self.seed: Any = None
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{ENDPOINT}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+        aws.reset_caches()
+        self.resources = None
+        self.seed = None
+
+    def provision(self) -> Any:
+        self.resources = devstack.build_stack()
+        return self.resources
+
+    def ensure_seeded(self) -> StackState:
+        if self.seed is None:
+            if self.resources is None:
+                self.reset()
+                self.provision()
+            self.seed = devstack.seed_demo_state()
+        return self
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    server = devstack.start_moto(MOTO_PORT)
+    yield ENDPOINT
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _stack_state(moto_server: str) -> StackState:
+    return StackState()
+
+
+@pytest.fixture
+def stack(_stack_state: StackState) -> StackState:
+    """The seeded demo state, shared between tests: create your own records, don't edit it."""
+    return _stack_state.ensure_seeded()
+
+
+@pytest.fixture
+def empty_stack(_stack_state: StackState) -> Iterator[StackState]:
+    """Every resource provisioned but nothing seeded; the shared state is rebuilt after."""
+    _stack_state.reset()
+    _stack_state.provision()
+    yield _stack_state
+    _stack_state.reset()
+
+
+@pytest.fixture
+def bare_moto(_stack_state: StackState) -> Iterator[StackState]:
+    """moto with no resources at all (to see what fails when a table is missing)."""
+    _stack_state.reset()
+    yield _stack_state
+    _stack_state.reset()
+
+
+@pytest.fixture(scope="session")
+def chalice_app() -> Any:
+    import app as app_module
+
+    return app_module
+
+
+@pytest.fixture
+def api(chalice_app: Any) -> Iterator[Any]:
+    with Client(chalice_app.app, stage_name="local") as client:
+        yield client.http
+
+
+@pytest.fixture
+def settings_override(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Change environment-backed settings for one test: `settings_override(STAGE="odisha")`."""
+
+    def apply(**env: str) -> None:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+
+    yield apply
+    monkeypatch.undo()
+    get_settings.cache_clear()
