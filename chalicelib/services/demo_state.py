@@ -18,6 +18,7 @@ from chalicelib.domain.catalogue import Category, Department, District, Document
 from chalicelib.domain.errors import NotFound
 from chalicelib.models import catalogue
 from chalicelib.models.officers import NewOfficer, save_officers
+from chalicelib.notify.outbox import read_outbox
 from chalicelib.security.passwords import hash_password
 
 # Public demo credentials, printed by `make dev` and listed by /dev/accounts.
@@ -159,6 +160,17 @@ def seed_demo_state(document: dict[str, Any], *, now: datetime) -> SeedSummary:
 
 def list_demo_accounts() -> list[DemoAccount]:
     """The seeded logins of the local stack; other stages have none to show."""
+    _require_local_stage()
+    return demo_accounts(get_settings().state_code, catalogue.list_departments(), catalogue.list_districts())
+
+
+def read_local_outbox(recipient: str | None) -> list[dict[str, Any]]:
+    """What moto captured instead of sending (SMS and email), optionally to one recipient."""
+    _require_local_stage()
+    return read_outbox(recipient)
+
+
+def _require_local_stage() -> None:
+    # Answer exactly like a missing route: other stages must not reveal these exist.
     if not get_settings().is_local:
         raise NotFound("Not found.")
-    return demo_accounts(get_settings().state_code, catalogue.list_departments(), catalogue.list_districts())

@@ -1,0 +1,86 @@
+"""SMS and email leave through the notifications queue, the app's own SQS handler, SNS and
+SES on moto; the local outbox shows what was really handed to SNS and SES."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import uuid
+
+import boto3
+import pytest
+
+from chalicelib.aws import queue_url
+from chalicelib.notify.messages import OutboundMessage
+from chalicelib.notify.queue import enqueue_notification
+from infra.sqs_poller import SqsPoller, subscriptions_of
+
+
+@pytest.fixture
+def notifications_consumer(chalice_app):
+    subscription = next(s for s in subscriptions_of(chalice_app) if s.name == "deliver_notifications")
+    poller = SqsPoller([subscription], region="ap-south-1", wait_seconds=0)
+    url = queue_url("notifications")
+    arn = poller.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def drain(max_polls: int = 10) -> int:
+        delivered = 0
+        for _ in range(max_polls):
+            delivered += poller.poll_once(subscription, url, arn)
+        return delivered
+
+    return drain
+
+
+def unique_mobile() -> str:
+    return "+9198" + str(uuid.uuid4().int)[:8]
+
+
+def outbox(api, to: str) -> list[dict]:
+    return api.get("/dev/outbox?to=" + urllib.parse.quote(to)).json_body["messages"]
+
+
+def test_a_queued_sms_and_email_reach_the_outbox_through_the_apps_consumer(api, stack, notifications_consumer):
+    mobile, email = unique_mobile(), f"citizen-{uuid.uuid4().hex[:8]}@example.in"
+    enqueue_notification(OutboundMessage(channel="sms", to=mobile, text="Grievance OD-TEST-1 registered."))
+    enqueue_notification(
+        OutboundMessage(channel="email", to=email, title="Grievance registered", text="OD-TEST-1 is registered.")
+    )
+
+    delivered = notifications_consumer()
+
+    assert delivered == 2
+    assert [(m["channel"], m["text"]) for m in outbox(api, mobile)] == [("sms", "Grievance OD-TEST-1 registered.")]
+    (mail,) = outbox(api, email)
+    assert mail["title"] == "Grievance registered"
+    assert mail["from"] == "noreply@grievance.local.gov.in"
+
+
+def test_the_outbox_only_shows_messages_to_the_asked_recipient(api, stack, notifications_consumer):
+    mine, theirs = unique_mobile(), unique_mobile()
+    enqueue_notification(OutboundMessage(channel="sms", to=mine, text="for me"))
+    enqueue_notification(OutboundMessage(channel="sms", to=theirs, text="for them"))
+    notifications_consumer()
+
+    assert [m["text"] for m in outbox(api, mine)] == ["for me"]
+
+
+def test_a_bad_record_fails_alone_then_dead_letters_and_nothing_is_lost(api, empty_stack, notifications_consumer):
+    # Given a queue whose messages come back at once, one good and one unreadable message
+    sqs = boto3.client("sqs", region_name="ap-south-1")
+    url = queue_url("notifications")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "0"})
+    mobile = unique_mobile()
+    enqueue_notification(OutboundMessage(channel="sms", to=mobile, text="good one"))
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"channel": "fax", "to": "nowhere"}))
+
+    # When the consumer polls more often than the redrive limit
+    delivered = notifications_consumer(max_polls=8)
+
+    # Then the good message was delivered once and the bad one waits in the DLQ
+    assert delivered == 1
+    assert [m["text"] for m in outbox(api, mobile)] == ["good one"]
+    dlq_url = empty_stack.resources.physical_ids["NotificationsDeadLetterQueue"]
+    dead = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10).get("Messages", [])
+    assert [json.loads(m["Body"])["channel"] for m in dead] == ["fax"]
+    assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []

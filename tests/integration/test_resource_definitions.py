@@ -1,0 +1,158 @@
+"""One definition of every AWS resource: the template the deploy merges is what moto gets,
+and the PynamoDB models agree with it key for key, index for index."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from pynamodb.models import Model
+
+from chalicelib.models.catalogue import CatalogueEntry
+from chalicelib.models.citizens import CitizenRecord, IdentityClaim
+from chalicelib.models.grievances import ApplicationRecord, GrievanceRecord
+from chalicelib.models.officers import OfficerRecord
+from chalicelib.models.records import AuditEntry, Counter, NotificationLogEntry
+from infra.provision import REPO_ROOT, load_template
+
+TEMPLATE = load_template()
+RESOURCES = TEMPLATE["Resources"]
+MODELS: list[type[Model]] = [
+    CitizenRecord,
+    IdentityClaim,
+    OfficerRecord,
+    CatalogueEntry,
+    GrievanceRecord,
+    ApplicationRecord,
+    AuditEntry,
+    NotificationLogEntry,
+    Counter,
+]
+# Written by Powertools' Idempotency utility, which owns its own item shape.
+TABLES_WITHOUT_MODEL = {"idempotency"}
+
+
+def of_type(kind: str) -> dict[str, dict]:
+    return {logical: spec for logical, spec in RESOURCES.items() if spec["Type"] == kind}
+
+
+def logical_table_name(spec: dict) -> str:
+    return spec["Properties"]["TableName"]["Fn::Sub"].removeprefix("${ResourcePrefix}-")
+
+
+def template_table_shape(spec: dict) -> dict:
+    props = spec["Properties"]
+    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    return {
+        "keys": {k["AttributeName"]: (k["KeyType"], types[k["AttributeName"]]) for k in props["KeySchema"]},
+        "indexes": {
+            index["IndexName"]: {
+                k["AttributeName"]: (k["KeyType"], types[k["AttributeName"]]) for k in index["KeySchema"]
+            }
+            for index in props.get("GlobalSecondaryIndexes", [])
+        },
+    }
+
+
+def model_table_shape(model: type[Model]) -> dict:
+    schema = model._get_schema()
+    types = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
+    return {
+        "keys": {k["AttributeName"]: (k["KeyType"], types[k["AttributeName"]]) for k in schema["key_schema"]},
+        "indexes": {
+            index["index_name"]: {
+                k["AttributeName"]: (k["KeyType"], types[k["AttributeName"]]) for k in index["key_schema"]
+            }
+            for index in schema["global_secondary_indexes"]
+        },
+    }
+
+
+def test_every_table_in_the_template_has_exactly_one_model_and_vice_versa():
+    template_tables = {logical_table_name(spec) for spec in of_type("AWS::DynamoDB::Table").values()}
+    model_tables = [model.Meta.table_name.removeprefix("crm-local-") for model in MODELS]
+
+    assert len(model_tables) == len(set(model_tables))
+    assert set(model_tables) | TABLES_WITHOUT_MODEL == template_tables
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_model_keys_and_indexes_match_the_template(model):
+    logical = model.Meta.table_name.removeprefix("crm-local-")
+    spec = next(s for s in of_type("AWS::DynamoDB::Table").values() if logical_table_name(s) == logical)
+
+    assert model_table_shape(model) == template_table_shape(spec)
+
+
+@pytest.mark.parametrize("logical_id", sorted(of_type("AWS::DynamoDB::Table")))
+def test_every_table_is_protected_encrypted_and_recoverable(logical_id):
+    props = RESOURCES[logical_id]["Properties"]
+
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["DeletionProtectionEnabled"] is True
+    assert RESOURCES[logical_id]["DeletionPolicy"] == "Retain"
+
+
+def test_every_work_queue_dead_letters_into_a_queue_of_the_template():
+    queues = of_type("AWS::SQS::Queue")
+    work_queues = {k: v for k, v in queues.items() if "RedrivePolicy" in v["Properties"]}
+    dead_letter_queues = set(queues) - set(work_queues)
+
+    assert work_queues, "the template defines no work queue"
+    targets = set()
+    for spec in work_queues.values():
+        policy = spec["Properties"]["RedrivePolicy"]
+        assert policy["maxReceiveCount"] >= 5
+        target = policy["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        assert target in dead_letter_queues
+        targets.add(target)
+    assert targets == dead_letter_queues, "a DLQ nobody redrives into"
+
+
+def test_state_machine_definitions_are_files_whose_placeholders_are_all_substituted():
+    for spec in of_type("AWS::Serverless::StateMachine").values():
+        props = spec["Properties"]
+        text = (REPO_ROOT / props["DefinitionUri"]).read_text("utf-8")
+        json.loads(text)
+        placeholders = {part.split("}", 1)[0] for part in text.split("${")[1:]}
+        assert placeholders == set(props["DefinitionSubstitutions"])
+
+
+def test_provisioning_creates_every_template_resource_on_moto(empty_stack):
+    resources = empty_stack.resources
+    region = resources.region
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    sqs = boto3.client("sqs", region_name=region)
+
+    assert set(resources.physical_ids) == set(RESOURCES)
+    for logical_id, spec in of_type("AWS::DynamoDB::Table").items():
+        table = dynamodb.describe_table(TableName=resources.physical_ids[logical_id])["Table"]
+        expected_indexes = {i["IndexName"] for i in spec["Properties"].get("GlobalSecondaryIndexes", [])}
+        assert {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])} == expected_indexes
+    for logical_id, spec in of_type("AWS::SQS::Queue").items():
+        attributes = sqs.get_queue_attributes(QueueUrl=resources.physical_ids[logical_id], AttributeNames=["All"])[
+            "Attributes"
+        ]
+        if "RedrivePolicy" in spec["Properties"]:
+            dlq_logical = spec["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            assert json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"] == resources.arns[dlq_logical]
+            assert int(attributes["VisibilityTimeout"]) == spec["Properties"]["VisibilityTimeout"]
+    sfn = boto3.client("stepfunctions", region_name=region)
+    machines = {m["name"] for m in sfn.list_state_machines()["stateMachines"]}
+    assert {
+        RESOURCES[k]["Properties"]["Name"]["Fn::Sub"].replace("${ResourcePrefix}", "crm-local")
+        for k in of_type("AWS::Serverless::StateMachine")
+    } <= machines
+    identities = boto3.client("ses", region_name=region).list_identities()["Identities"]
+    assert "grievance.local.gov.in" in identities
+
+
+def test_a_resource_type_the_local_stack_cannot_create_is_an_error_not_a_skip(bare_moto):
+    from infra.provision import _Provisioner
+
+    template = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}}}}
+
+    with pytest.raises(ValueError, match="AWS::S3::Bucket"):
+        _Provisioner(template, {}, "ap-south-1").run()

@@ -1,0 +1,167 @@
+"""Typed settings read lazily from the environment of the running stage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pydantic import ValidationError
+
+from chalicelib.config import Settings, get_settings, resource_name_at_import
+
+SETTINGS_VARIABLES = [
+    "STAGE",
+    "RESOURCE_PREFIX",
+    "AWS_DEFAULT_REGION",
+    "STATE_CODE",
+    "LANGUAGES",
+    "SES_SENDER",
+    "SMS_SENDER_ID",
+    "SLA_SECONDS_PER_HOUR",
+    "AWS_ENDPOINT_URL",
+]
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """The process environment with none of the settings variables; the settings cache is
+    cleared before and after so no test sees another's (or the session's) settings."""
+    get_settings.cache_clear()
+    for name in SETTINGS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    yield monkeypatch
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_an_empty_environment_gives_the_local_defaults(environment):
+    settings = get_settings()
+
+    assert settings == Settings()
+    assert settings.stage == "local"
+    assert settings.is_local
+    assert settings.resource_prefix == "crm-local"
+    assert settings.languages == ("en", "hi")
+    assert settings.aws_endpoint_url is None
+
+
+def test_every_setting_is_read_from_its_environment_variable(environment):
+    # Given the environment of a deployed stage
+    environment.setenv("STAGE", "odisha")
+    environment.setenv("RESOURCE_PREFIX", "crm-odisha")
+    environment.setenv("AWS_DEFAULT_REGION", "ap-south-2")
+    environment.setenv("STATE_CODE", "PB")
+    environment.setenv("LANGUAGES", "pa,en")
+    environment.setenv("SES_SENDER", "noreply@grievance.punjab.gov.in")
+    environment.setenv("SMS_SENDER_ID", "PBGRIV")
+    environment.setenv("SLA_SECONDS_PER_HOUR", "1.5")
+    environment.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5999")
+
+    # When the settings are read
+    settings = get_settings()
+
+    # Then each field carries its variable's value, typed
+    assert settings.stage == "odisha"
+    assert settings.resource_prefix == "crm-odisha"
+    assert settings.region == "ap-south-2"
+    assert settings.state_code == "PB"
+    assert settings.languages == ("pa", "en")
+    assert settings.ses_sender == "noreply@grievance.punjab.gov.in"
+    assert settings.sms_sender_id == "PBGRIV"
+    assert settings.sla_seconds_per_hour == 1.5
+    assert settings.aws_endpoint_url == "http://127.0.0.1:5999"
+    assert not settings.is_local
+
+
+def test_an_empty_variable_is_treated_as_unset(environment):
+    environment.setenv("STAGE", "")
+    environment.setenv("LANGUAGES", "")
+
+    settings = get_settings()
+
+    assert settings.stage == Settings().stage
+    assert settings.languages == Settings().languages
+
+
+def test_languages_are_split_on_commas_and_trimmed(environment):
+    environment.setenv("LANGUAGES", "en, hi ,or")
+
+    assert get_settings().languages == ("en", "hi", "or")
+
+
+def test_empty_items_in_languages_are_dropped(environment):
+    environment.setenv("LANGUAGES", "or,,hi, ")
+
+    assert get_settings().languages == ("or", "hi")
+
+
+@pytest.mark.parametrize("languages, default", [("hi,en", "hi"), ("en, hi ,or", "en"), ("pa", "pa")])
+def test_the_default_language_is_the_first_listed(environment, languages, default):
+    environment.setenv("LANGUAGES", languages)
+
+    assert get_settings().default_language == default
+
+
+def test_resource_name_prefixes_the_logical_name_with_the_stage_prefix(environment):
+    environment.setenv("RESOURCE_PREFIX", "crm-punjab")
+
+    assert get_settings().resource_name("grievances") == "crm-punjab-grievances"
+    assert get_settings().resource_name("notifications-dlq") == "crm-punjab-notifications-dlq"
+
+
+@pytest.mark.parametrize("stage, is_local", [("local", True), ("odisha", False), ("Local", False)])
+def test_only_the_local_stage_is_local(environment, stage, is_local):
+    environment.setenv("STAGE", stage)
+
+    assert get_settings().is_local is is_local
+
+
+def test_settings_are_cached_until_the_cache_is_cleared(environment):
+    # Given settings read once
+    environment.setenv("STAGE", "odisha")
+    first = get_settings()
+
+    # When the environment changes
+    environment.setenv("STAGE", "punjab")
+
+    # Then the cached settings stand until the cache is cleared
+    assert get_settings() is first
+    get_settings.cache_clear()
+    assert get_settings().stage == "punjab"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc"])
+def test_a_non_positive_or_non_numeric_sla_clock_is_rejected(environment, value):
+    environment.setenv("SLA_SECONDS_PER_HOUR", value)
+
+    with pytest.raises(ValidationError) as raised:
+        get_settings()
+
+    assert [error["loc"] for error in raised.value.errors()] == [("sla_seconds_per_hour",)]
+
+
+@pytest.mark.parametrize("value", ["odisha", "od", "ODI", "O1"])
+def test_a_state_code_other_than_two_capital_letters_is_rejected(environment, value):
+    environment.setenv("STATE_CODE", value)
+
+    with pytest.raises(ValidationError) as raised:
+        get_settings()
+
+    assert [error["loc"] for error in raised.value.errors()] == [("state_code",)]
+
+
+def test_resource_name_at_import_uses_the_stage_prefix(environment):
+    environment.setenv("RESOURCE_PREFIX", "crm-odisha")
+
+    assert resource_name_at_import("notifications") == "crm-odisha-notifications"
+
+
+def test_resource_name_at_import_agrees_with_the_settings(environment):
+    environment.setenv("RESOURCE_PREFIX", "crm-punjab")
+
+    assert resource_name_at_import("escalations") == get_settings().resource_name("escalations")
+
+
+def test_resource_name_at_import_defaults_to_the_local_prefix(environment):
+    assert resource_name_at_import("notifications") == "crm-local-notifications"
+    assert resource_name_at_import("notifications") == get_settings().resource_name("notifications")
