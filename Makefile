@@ -35,6 +35,7 @@ format: install
 
 bench: install
 	$(BIN)/python bench/coldstart.py
+	$(BIN)/python bench/aws_calls.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -13,13 +13,14 @@ from chalicelib.handlers import notifications
 from chalicelib.handlers.catalogue import catalogue_api
 from chalicelib.handlers.dev import dev_api
 from chalicelib.handlers.system import system_api
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import log_request, logger, metrics
 
 app = Chalice(app_name="citizen-crm")
 app.register_middleware(
     ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST))
 )
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+app.register_middleware(log_request, "http")
 
 app.register_blueprint(system_api)
 app.register_blueprint(catalogue_api)

@@ -157,7 +157,8 @@ def banner(stack: LocalStack) -> str:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    for noisy in ("werkzeug", "botocore", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = LocalStack(
         moto_port=int(os.environ.get("MOTO_PORT", "5000")), api_port=int(os.environ.get("API_PORT", "8000"))
     )

@@ -21,9 +21,7 @@ def test_the_document_is_valid_openapi_3_1():
 
 def test_every_route_and_method_is_documented_and_nothing_else(chalice_app):
     served = {(path, method.lower()) for path, entries in chalice_app.app.routes.items() for method in entries}
-    documented = {
-        (path, method) for path, item in SPEC["paths"].items() for method in item if method in HTTP_METHODS
-    }
+    documented = {(path, method) for path, item in SPEC["paths"].items() for method in item if method in HTTP_METHODS}
 
     assert served == documented
 
