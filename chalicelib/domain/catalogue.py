@@ -8,8 +8,8 @@ asks for a language the catalogue lacks still gets a readable name.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, TypeVar
 
 Localized = dict[str, str]
 
@@ -85,6 +85,24 @@ class Category:
     sla_hours: int
     round_the_clock: bool = False
     keywords: dict[str, list[str]] = field(default_factory=dict)
+
+
+CatalogueItem = District | Department | Service | Category
+Item = TypeVar("Item", District, Department, Service, Category)
+
+
+def to_document(item: CatalogueItem) -> dict[str, Any]:
+    """A plain JSON-able dict of the item, the shape of `infra/seed/demo_state.json`."""
+    return asdict(item)
+
+
+def from_document(kind: type[Item], document: dict[str, Any]) -> Item:
+    """Build a catalogue item from its document; keys the item does not know are ignored."""
+    known = {f.name for f in fields(kind)}
+    values = {key: value for key, value in document.items() if key in known}
+    if kind is Service:
+        values["documents"] = tuple(DocumentSlot(**slot) for slot in values.get("documents", ()))
+    return kind(**values)
 
 
 def _all_words_found(query: str, texts: list[str]) -> bool:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.config import get_settings
-from chalicelib.domain.catalogue import Category, Department, District, DocumentSlot, Service
+from chalicelib.domain.catalogue import Category, Department, District, Service, from_document
 from chalicelib.domain.errors import NotFound
 from chalicelib.models import catalogue
 from chalicelib.models.officers import NewOfficer, save_officers
@@ -98,38 +98,12 @@ def catalogue_from_document(
     document: dict[str, Any],
 ) -> tuple[list[District], list[Department], list[Service], list[Category]]:
     """Read the demo state's catalogue file (`infra/seed/demo_state.json`)."""
-    districts = [District(code=d["code"], names=d["names"]) for d in document["districts"]]
-    departments = [
-        Department(code=d["code"], names=d["names"], description=d.get("description", {}))
-        for d in document["departments"]
-    ]
-    services = [
-        Service(
-            code=s["code"],
-            department=s["department"],
-            names=s["names"],
-            sla_days=int(s["sla_days"]),
-            description=s.get("description", {}),
-            eligibility=s.get("eligibility", {}),
-            keywords=s.get("keywords", {}),
-            fee_inr=int(s.get("fee_inr", 0)),
-            form=s.get("form", {}),
-            documents=tuple(DocumentSlot(**doc) for doc in s.get("documents", [])),
-        )
-        for s in document["services"]
-    ]
-    categories = [
-        Category(
-            code=c["code"],
-            department=c["department"],
-            names=c["names"],
-            sla_hours=int(c["sla_hours"]),
-            round_the_clock=bool(c.get("round_the_clock", False)),
-            keywords=c.get("keywords", {}),
-        )
-        for c in document["categories"]
-    ]
-    return districts, departments, services, categories
+    return (
+        [from_document(District, d) for d in document["districts"]],
+        [from_document(Department, d) for d in document["departments"]],
+        [from_document(Service, s) for s in document["services"]],
+        [from_document(Category, c) for c in document["categories"]],
+    )
 
 
 def seed_demo_state(document: dict[str, Any], *, now: datetime) -> SeedSummary:
