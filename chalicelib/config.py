@@ -18,7 +18,7 @@ class Settings(BaseModel):
     resource_prefix: str = "crm-local"
     region: str = "ap-south-1"
     state_code: str = Field(default="OD", pattern=r"^[A-Z]{2}$")
-    languages: tuple[str, ...] = ("en", "hi")
+    languages: tuple[str, ...] = Field(default=("en", "hi"), min_length=1)
     ses_sender: str = "noreply@grievance.local.gov.in"
     sms_sender_id: str = "CRMGOV"
     sla_seconds_per_hour: float = Field(default=3600.0, gt=0)
@@ -72,4 +72,4 @@ def resource_name_at_import(logical_name: str) -> str:
     the one place a name is resolved at import. `chalice package` and Lambda both load
     the app with the stage's environment set, so the prefix is the stage's.
     """
-    return f"{os.environ.get('RESOURCE_PREFIX', 'crm-local')}-{logical_name}"
+    return f"{os.environ.get('RESOURCE_PREFIX') or Settings().resource_prefix}-{logical_name}"

@@ -51,8 +51,9 @@ def lambda_event(records: list[dict[str, Any]], queue_arn: str, region: str) -> 
                 "receiptHandle": message["ReceiptHandle"],
                 "body": message["Body"],
                 "attributes": message.get("Attributes", {}),
-                "messageAttributes": message.get("MessageAttributes", {}),
+                "messageAttributes": lambda_message_attributes(message.get("MessageAttributes", {})),
                 "md5OfBody": message.get("MD5OfBody", ""),
+                "md5OfMessageAttributes": message.get("MD5OfMessageAttributes"),
                 "eventSource": "aws:sqs",
                 "eventSourceARN": queue_arn,
                 "awsRegion": region,
@@ -62,10 +63,38 @@ def lambda_event(records: list[dict[str, Any]], queue_arn: str, region: str) -> 
     }
 
 
-def failed_message_ids(response: Any) -> set[str]:
-    if not isinstance(response, dict):
+def lambda_message_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    """SQS API attributes (`StringValue`, `DataType`) in Lambda's event shape (`stringValue`, ...)."""
+    return {
+        name: {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": value.get("BinaryValue"),
+            "stringListValues": value.get("StringListValues", []),
+            "binaryListValues": value.get("BinaryListValues", []),
+            "dataType": value["DataType"],
+        }
+        for name, value in attributes.items()
+    }
+
+
+def failed_message_ids(response: Any, batch_ids: set[str]) -> set[str]:
+    """The messages Lambda would keep for a retry, read as Lambda reads a partial-batch answer.
+
+    No answer, or an empty or null `batchItemFailures`, is a complete success. An answer that
+    is not an object, or a failure whose `itemIdentifier` is missing, empty or not in the
+    batch, is a complete failure: every message comes back.
+    """
+    if response is None:
         return set()
-    return {failure["itemIdentifier"] for failure in response.get("batchItemFailures", [])}
+    if not isinstance(response, dict):
+        return set(batch_ids)
+    failed = set()
+    for failure in response.get("batchItemFailures") or []:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if not identifier or identifier not in batch_ids:
+            return set(batch_ids)
+        failed.add(identifier)
+    return failed
 
 
 class SqsPoller:
@@ -120,7 +149,7 @@ class SqsPoller:
         except Exception:
             log.exception("handler %s raised; the batch returns to the queue", subscription.name)
             return 0
-        failed = failed_message_ids(response)
+        failed = failed_message_ids(response, {m["MessageId"] for m in messages})
         succeeded = [m for m in messages if m["MessageId"] not in failed]
         if succeeded:
             self.sqs.delete_message_batch(

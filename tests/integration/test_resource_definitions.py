@@ -41,32 +41,26 @@ def logical_table_name(spec: dict) -> str:
     return spec["Properties"]["TableName"]["Fn::Sub"].removeprefix("${ResourcePrefix}-")
 
 
+def table_shape(attribute_definitions: list, key_schema: list, indexes: list[tuple[str, list]]) -> dict:
+    """Keys and index keys with their attribute types: what a model and a table must share."""
+    types = {a["AttributeName"]: a["AttributeType"] for a in attribute_definitions}
+
+    def keys(schema: list) -> dict:
+        return {k["AttributeName"]: (k["KeyType"], types[k["AttributeName"]]) for k in schema}
+
+    return {"keys": keys(key_schema), "indexes": {name: keys(schema) for name, schema in indexes}}
+
+
 def template_table_shape(spec: dict) -> dict:
     props = spec["Properties"]
-    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-    return {
-        "keys": {k["AttributeName"]: (k["KeyType"], types[k["AttributeName"]]) for k in props["KeySchema"]},
-        "indexes": {
-            index["IndexName"]: {
-                k["AttributeName"]: (k["KeyType"], types[k["AttributeName"]]) for k in index["KeySchema"]
-            }
-            for index in props.get("GlobalSecondaryIndexes", [])
-        },
-    }
+    indexes = [(i["IndexName"], i["KeySchema"]) for i in props.get("GlobalSecondaryIndexes", [])]
+    return table_shape(props["AttributeDefinitions"], props["KeySchema"], indexes)
 
 
 def model_table_shape(model: type[Model]) -> dict:
     schema = model._get_schema()
-    types = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
-    return {
-        "keys": {k["AttributeName"]: (k["KeyType"], types[k["AttributeName"]]) for k in schema["key_schema"]},
-        "indexes": {
-            index["index_name"]: {
-                k["AttributeName"]: (k["KeyType"], types[k["AttributeName"]]) for k in index["key_schema"]
-            }
-            for index in schema["global_secondary_indexes"]
-        },
-    }
+    indexes = [(i["index_name"], i["key_schema"]) for i in schema["global_secondary_indexes"]]
+    return table_shape(schema["attribute_definitions"], schema["key_schema"], indexes)
 
 
 def test_every_table_in_the_template_has_exactly_one_model_and_vice_versa():

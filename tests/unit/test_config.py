@@ -165,3 +165,19 @@ def test_resource_name_at_import_agrees_with_the_settings(environment):
 def test_resource_name_at_import_defaults_to_the_local_prefix(environment):
     assert resource_name_at_import("notifications") == "crm-local-notifications"
     assert resource_name_at_import("notifications") == get_settings().resource_name("notifications")
+
+
+@pytest.mark.parametrize("prefix", ["", "crm-assam"])
+def test_the_import_time_name_and_the_settings_agree_even_for_an_empty_prefix(environment, prefix):
+    # An SQS handler bound at import must listen on the queue the rest of the app writes to.
+    environment.setenv("RESOURCE_PREFIX", prefix)
+
+    assert resource_name_at_import("notifications") == get_settings().resource_name("notifications")
+
+
+@pytest.mark.parametrize("value", [",", " , "])
+def test_a_language_list_with_no_language_is_rejected(environment, value):
+    environment.setenv("LANGUAGES", value)
+
+    with pytest.raises(ValidationError):
+        get_settings()

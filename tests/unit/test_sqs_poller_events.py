@@ -60,6 +60,7 @@ def test_a_record_has_the_shape_lambda_gives_an_sqs_handler():
         "attributes",
         "messageAttributes",
         "md5OfBody",
+        "md5OfMessageAttributes",
         "eventSource",
         "eventSourceARN",
         "awsRegion",
@@ -110,20 +111,39 @@ def test_powertools_reads_the_event_as_an_sqs_event():
 # --- failed_message_ids() --------------------------------------------------------------------
 
 
+BATCH = {f"message-{n}" for n in range(1, 6)}
+
+
 def test_the_failures_are_the_item_identifiers_of_batch_item_failures():
     response = {"batchItemFailures": [{"itemIdentifier": "message-2"}, {"itemIdentifier": "message-5"}]}
 
-    assert failed_message_ids(response) == {"message-2", "message-5"}
+    assert failed_message_ids(response, BATCH) == {"message-2", "message-5"}
 
 
-@pytest.mark.parametrize("response", [{"batchItemFailures": []}, {}, {"statusCode": 200}])
+@pytest.mark.parametrize(
+    "response", [None, {"batchItemFailures": []}, {"batchItemFailures": None}, {}, {"statusCode": 200}], ids=repr
+)
 def test_a_response_reporting_no_failures_fails_nothing(response):
-    assert failed_message_ids(response) == set()
+    assert failed_message_ids(response, BATCH) == set()
 
 
-@pytest.mark.parametrize("response", [None, "ok", 0, [], [{"itemIdentifier": "message-1"}]], ids=repr)
-def test_a_response_that_is_not_a_dict_fails_nothing(response):
-    assert failed_message_ids(response) == set()
+@pytest.mark.parametrize(
+    "response",
+    [
+        "ok",
+        0,
+        [],
+        [{"itemIdentifier": "message-1"}],
+        {"batchItemFailures": [{"itemIdentifier": ""}]},
+        {"batchItemFailures": [{"itemIdentifier": None}]},
+        {"batchItemFailures": [{"id": "message-1"}]},
+        {"batchItemFailures": [{"itemIdentifier": "message-1"}, {"itemIdentifier": "not-in-this-batch"}]},
+    ],
+    ids=repr,
+)
+def test_an_answer_lambda_cannot_read_fails_the_whole_batch(response):
+    # Lambda's documented rule: an invalid answer or identifier means a complete failure
+    assert failed_message_ids(response, BATCH) == BATCH
 
 
 def test_failures_reported_by_a_powertools_batch_handler_are_read_back():
@@ -140,4 +160,13 @@ def test_failures_reported_by_a_powertools_batch_handler_are_read_back():
     )
 
     # Then the poller would keep exactly those messages for a retry
-    assert failed_message_ids(response) == {"message-2", "message-4"}
+    assert failed_message_ids(response, BATCH) == {"message-2", "message-4"}
+
+
+def test_message_attributes_read_through_powertools_as_on_lambda():
+    # Given a message with a string attribute, as the SQS API returns it
+    (record,) = SQSEvent(lambda_event([received(1)], QUEUE_ARN, REGION)).records
+
+    # Then Powertools finds it where Lambda puts it
+    assert record.message_attributes["channel"].string_value == "sms"
+    assert record.message_attributes["channel"].data_type == "String"
