@@ -31,7 +31,6 @@ ENDPOINT = f"http://127.0.0.1:{MOTO_PORT}"
 from chalice.test import Client  # noqa: E402  (after the environment is set)
 
 from chalicelib import aws  # noqa: E402
-from chalicelib.config import get_settings  # noqa: E402
 
 
 class StackState:
@@ -107,17 +106,3 @@ def chalice_app() -> Any:
 def api(chalice_app: Any) -> Iterator[Any]:
     with Client(chalice_app.app, stage_name="local") as client:
         yield client.http
-
-
-@pytest.fixture
-def settings_override(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Change environment-backed settings for one test: `settings_override(STAGE="odisha")`."""
-
-    def apply(**env: str) -> None:
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
-
-    yield apply
-    monkeypatch.undo()
-    get_settings.cache_clear()
