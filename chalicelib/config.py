@@ -24,6 +24,12 @@ class Settings(BaseModel):
     sla_seconds_per_hour: float = Field(default=3600.0, gt=0)
     # Only the local stage talks to moto's control API (outbox, demo accounts).
     aws_endpoint_url: str | None = None
+    # Secrets: set per stage by the deploy (from Secrets Manager), by config.json locally.
+    identity_hmac_key: str | None = Field(default=None, min_length=32)
+    jwt_signing_key: str | None = Field(default=None, min_length=32)
+    jwt_issuer: str = "citizen-crm"
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=90)
 
     @field_validator("languages", mode="before")
     @classmethod
@@ -40,12 +46,23 @@ class Settings(BaseModel):
     def default_language(self) -> str:
         return self.languages[0]
 
+    @property
+    def jwt_audience(self) -> str:
+        return f"citizen-crm:{self.stage}"
+
+    def secret(self, name: str) -> str:
+        """A configured secret; a stage without it cannot authenticate anyone."""
+        value = getattr(self, name)
+        if not value:
+            raise RuntimeError(f"{name.upper()} is not configured for stage {self.stage!r}")
+        return str(value)
+
     def resource_name(self, logical_name: str) -> str:
         """The deployed name of a table, queue, topic or state machine of this stage."""
         return f"{self.resource_prefix}-{logical_name}"
 
 
-_ENVIRONMENT = {
+ENVIRONMENT_VARIABLES = {
     "stage": "STAGE",
     "resource_prefix": "RESOURCE_PREFIX",
     "region": "AWS_DEFAULT_REGION",
@@ -55,13 +72,18 @@ _ENVIRONMENT = {
     "sms_sender_id": "SMS_SENDER_ID",
     "sla_seconds_per_hour": "SLA_SECONDS_PER_HOUR",
     "aws_endpoint_url": "AWS_ENDPOINT_URL",
+    "identity_hmac_key": "IDENTITY_HMAC_KEY",
+    "jwt_signing_key": "JWT_SIGNING_KEY",
+    "jwt_issuer": "JWT_ISSUER",
+    "access_token_minutes": "ACCESS_TOKEN_MINUTES",
+    "refresh_token_days": "REFRESH_TOKEN_DAYS",
 }
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings of the running stage; cached until `get_settings.cache_clear()`."""
-    values = {field: os.environ[env] for field, env in _ENVIRONMENT.items() if os.environ.get(env)}
+    values = {field: os.environ[env] for field, env in ENVIRONMENT_VARIABLES.items() if os.environ.get(env)}
     return Settings.model_validate(values)
 
 

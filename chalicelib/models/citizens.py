@@ -1,22 +1,32 @@
 """Citizens, and the identity claims that keep national ID, mobile and email unique.
 
-A claim item (`national_id#<keyed hash>`, `mobile#+9198...`, `email#a@b.in`) is written in
-the same transaction as the record it points to, with `attribute_not_exists`, so two
-registrations racing for one mobile cannot both win; logins look the claim up by key.
+A claim item (`citizen#national_id#<keyed hash>`, `citizen#mobile#+9198...`,
+`officer#email#a@b.in`) is written in the same transaction as the record it points to,
+with `attribute_not_exists`, so two registrations racing for one mobile cannot both win;
+logins look claims up by key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (
+    Attribute,
     MapAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.identity import Address, Citizen, CitizenStatus, claim_key
 from chalicelib.models.base import TableName
 
 
@@ -27,11 +37,13 @@ class CitizenRecord(Model):
     citizen_id = UnicodeAttribute(hash_key=True)
     status = UnicodeAttribute()  # pending_verification | active | erased
     name = UnicodeAttribute(null=True)
-    # The national ID itself is never stored in clear: a keyed hash for lookup, the last
-    # four digits for display.
-    national_id_hash = UnicodeAttribute(null=True)
+    # The national ID itself is never stored: a keyed hash (in the claim) for lookup, the
+    # kind and last four digits for display.
+    national_id_kind = UnicodeAttribute(null=True)
     national_id_last4 = UnicodeAttribute(null=True)
+    national_id_hash = UnicodeAttribute(null=True)
     mobile = UnicodeAttribute(null=True)
+    pending_mobile = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute(null=True)
     address: MapAttribute[str, Any] = MapAttribute(null=True)
@@ -39,6 +51,7 @@ class CitizenRecord(Model):
     consent: MapAttribute[str, Any] = MapAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
+    erased_at = UTCDateTimeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -49,3 +62,192 @@ class IdentityClaim(Model):
     claim = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute()
     owner_kind = UnicodeAttribute()  # citizen | officer
+
+
+def _to_citizen(record: CitizenRecord) -> Citizen:
+    address = record.address.as_dict() if isinstance(record.address, MapAttribute) else record.address
+    return Citizen(
+        citizen_id=record.citizen_id,
+        status=CitizenStatus(record.status),
+        name=record.name,
+        national_id_kind=record.national_id_kind,
+        national_id_last4=record.national_id_last4,
+        mobile=record.mobile,
+        email=record.email,
+        password_hash=record.password_hash,
+        address=Address(**address) if address else None,
+        language=record.language,
+        version=int(record.version or 0),
+        pending_mobile=record.pending_mobile,
+    )
+
+
+def _claims_of(citizen_id: str, claims: dict[str, str]) -> list[IdentityClaim]:
+    return [IdentityClaim(key, owner_id=citizen_id, owner_kind="citizen") for key in claims.values()]
+
+
+def raise_conflict_for(error: TransactWriteError, fields_in_order: Sequence[str | None]) -> None:
+    """Turn a cancelled transaction into a 409 naming the field whose claim was taken."""
+    reasons = error.cancellation_reasons or []
+    for field, reason in zip(fields_in_order, reasons, strict=False):
+        if reason is not None and reason.code == "ConditionalCheckFailed":
+            if field is None:
+                raise Conflict("The record was changed by someone else; read it again.") from None
+            raise Conflict(f"{field}: already registered.", field=field) from None
+    raise error
+
+
+def register_citizen(
+    *,
+    citizen_id: str,
+    name: str,
+    national_id_kind: str,
+    national_id_last4: str,
+    national_id_hash: str,
+    mobile: str,
+    email: str | None,
+    password_hash: str,
+    address: Address,
+    language: str,
+    consent: dict[str, str],
+    now: datetime,
+) -> Citizen:
+    """Create a citizen and claim its national ID, mobile and email, all or nothing.
+
+    Raises Conflict naming `national_id`, `mobile` or `email` when one is already claimed.
+    """
+    record = CitizenRecord(
+        citizen_id,
+        status=CitizenStatus.PENDING_VERIFICATION.value,
+        name=name,
+        national_id_kind=national_id_kind,
+        national_id_last4=national_id_last4,
+        national_id_hash=national_id_hash,
+        mobile=mobile,
+        email=email,
+        password_hash=password_hash,
+        address={"line": address.line, "district": address.district, "pincode": address.pincode},
+        language=language,
+        consent=consent,
+        created_at=now,
+    )
+    claims = {"national_id": claim_key("citizen", "national_id", national_id_hash)}
+    claims["mobile"] = claim_key("citizen", "mobile", mobile)
+    if email:
+        claims["email"] = claim_key("citizen", "email", email)
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            transaction.save(record, condition=CitizenRecord.citizen_id.does_not_exist())
+            for claim in _claims_of(citizen_id, claims):
+                transaction.save(claim, condition=IdentityClaim.claim.does_not_exist())
+    except TransactWriteError as error:
+        raise_conflict_for(error, [None, *claims])
+    record.version = 1
+    return _to_citizen(record)
+
+
+def get_citizen(citizen_id: str) -> Citizen | None:
+    try:
+        return _to_citizen(CitizenRecord.get(citizen_id, consistent_read=True))
+    except CitizenRecord.DoesNotExist:
+        return None
+
+
+def find_claim_owners(keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Which accounts own these claim keys: key -> (owner_kind, owner_id). One BatchGet."""
+    return {item.claim: (item.owner_kind, item.owner_id) for item in IdentityClaim.batch_get(list(keys))}
+
+
+def activate_citizen(citizen_id: str, version: int, now: datetime) -> bool:
+    """pending_verification -> active; False when the citizen is no longer pending."""
+    record = CitizenRecord(citizen_id, version=version)
+    try:
+        record.update(
+            actions=[CitizenRecord.status.set(CitizenStatus.ACTIVE.value), CitizenRecord.updated_at.set(now)],
+            condition=CitizenRecord.status == CitizenStatus.PENDING_VERIFICATION.value,
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def update_citizen(citizen_id: str, expected_version: int, changes: dict[str, Any], now: datetime) -> None:
+    """Set plain profile attributes, guarded by the version the caller read."""
+    record = CitizenRecord(citizen_id, version=expected_version)
+    actions = [getattr(CitizenRecord, name).set(value) for name, value in changes.items()]
+    try:
+        record.update(actions=[*actions, CitizenRecord.updated_at.set(now)])
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("The profile was changed by someone else; read it again.") from None
+        raise
+
+
+def move_claim(
+    citizen_id: str,
+    expected_version: int,
+    *,
+    attribute: str,
+    old_value: str | None,
+    new_value: str,
+    changes: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Replace a citizen's mobile or email claim and update the record, atomically.
+
+    Raises Conflict naming `attribute` when another account holds the new value.
+    """
+    actions = [getattr(CitizenRecord, name).set(value) for name, value in changes.items()]
+    new_claim = IdentityClaim(claim_key("citizen", attribute, new_value), owner_id=citizen_id, owner_kind="citizen")
+    # DynamoDB receives deletes, then puts, then updates: the reasons come back in that order.
+    fields: list[str | None] = [None] if old_value else []
+    fields += [attribute, None]
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            if old_value:
+                transaction.delete(IdentityClaim(claim_key("citizen", attribute, old_value)))
+            transaction.save(new_claim, condition=IdentityClaim.claim.does_not_exist())
+            transaction.update(
+                CitizenRecord(citizen_id, version=expected_version),
+                actions=[*actions, CitizenRecord.updated_at.set(now)],
+            )
+    except TransactWriteError as error:
+        raise_conflict_for(error, fields)
+
+
+def erase_citizen(citizen_id: str, expected_version: int, now: datetime) -> list[str]:
+    """Wipe a citizen's personal data and release their claims; the record (and everything
+    filed under its id) stays, anonymised. Returns the kinds of personal data erased."""
+    record = CitizenRecord.get(citizen_id, consistent_read=True)
+    keys = [claim_key("citizen", "mobile", v) for v in (record.mobile, record.pending_mobile) if v]
+    if record.email:
+        keys.append(claim_key("citizen", "email", record.email))
+    if record.national_id_hash:
+        keys.append(claim_key("citizen", "national_id", record.national_id_hash))
+    personal: list[Attribute[Any]] = [
+        CitizenRecord.name,
+        CitizenRecord.national_id_kind,
+        CitizenRecord.national_id_last4,
+        CitizenRecord.national_id_hash,
+        CitizenRecord.mobile,
+        CitizenRecord.pending_mobile,
+        CitizenRecord.email,
+        CitizenRecord.password_hash,
+        CitizenRecord.address,
+    ]
+    actions: list[Action] = [attribute.remove() for attribute in personal]
+    actions += [
+        CitizenRecord.status.set(CitizenStatus.ERASED.value),
+        CitizenRecord.erased_at.set(now),
+        CitizenRecord.updated_at.set(now),
+    ]
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            for key in keys:
+                transaction.delete(IdentityClaim(key))
+            transaction.update(CitizenRecord(citizen_id, version=expected_version), actions=actions)
+    except TransactWriteError as error:
+        raise_conflict_for(error, [None] * (len(keys) + 1))
+    return ["name", "national_id", "mobile", "email", "password", "address"]

@@ -17,11 +17,16 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.identity import Officer, Role, claim_key
 from chalicelib.models.base import TableName
-from chalicelib.models.citizens import IdentityClaim
+from chalicelib.models.citizens import IdentityClaim, raise_conflict_for
 
 
 class JurisdictionIndex(GlobalSecondaryIndex["OfficerRecord"]):
@@ -87,22 +92,85 @@ def save_officers(officers: Iterable[NewOfficer], *, now_utc: datetime) -> int:
     count = 0
     with OfficerRecord.batch_write() as records, IdentityClaim.batch_write() as claims:
         for officer in officers:
-            records.save(
-                OfficerRecord(
-                    officer.officer_id,
-                    name=officer.name,
-                    role=officer.role,
-                    department=officer.department,
-                    district=officer.district,
-                    jurisdiction=jurisdiction_of(officer.department, officer.district),
-                    mobile=officer.mobile,
-                    email=officer.email,
-                    password_hash=officer.password_hash,
-                    created_at=now_utc,
-                    version=1,
-                )
-            )
-            for claim in (f"mobile#{officer.mobile}", f"email#{officer.email}"):
-                claims.save(IdentityClaim(claim, owner_id=officer.officer_id, owner_kind="officer"))
+            record = _record_of(officer, now_utc)
+            record.version = 1
+            records.save(record)
+            for claim in _claims_of(officer):
+                claims.save(claim)
             count += 1
     return count
+
+
+def _claims_of(officer: NewOfficer) -> list[IdentityClaim]:
+    return [
+        IdentityClaim(claim_key("officer", attribute, value), owner_id=officer.officer_id, owner_kind="officer")
+        for attribute, value in (("mobile", officer.mobile), ("email", officer.email))
+    ]
+
+
+def _record_of(officer: NewOfficer, now_utc: datetime) -> OfficerRecord:
+    return OfficerRecord(
+        officer.officer_id,
+        name=officer.name,
+        role=officer.role,
+        department=officer.department,
+        district=officer.district,
+        jurisdiction=jurisdiction_of(officer.department, officer.district),
+        mobile=officer.mobile,
+        email=officer.email,
+        password_hash=officer.password_hash,
+        created_at=now_utc,
+    )
+
+
+def create_officer(officer: NewOfficer, *, now_utc: datetime) -> Officer:
+    """One new officer with their login claims, all or nothing; Conflict names the field
+    (`mobile` or `email`) another officer already uses."""
+    record = _record_of(officer, now_utc)
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            transaction.save(record, condition=OfficerRecord.officer_id.does_not_exist())
+            for claim in _claims_of(officer):
+                transaction.save(claim, condition=IdentityClaim.claim.does_not_exist())
+    except TransactWriteError as error:
+        raise_conflict_for(error, [None, "mobile", "email"])
+    record.version = 1
+    return _to_officer(record)
+
+
+def get_officer(officer_id: str) -> Officer | None:
+    try:
+        return _to_officer(OfficerRecord.get(officer_id, consistent_read=True))
+    except OfficerRecord.DoesNotExist:
+        return None
+
+
+def list_officers(department: str) -> list[Officer]:
+    """Every officer of a department, across its districts and levels. One Query."""
+    return [_to_officer(record) for record in OfficerRecord.by_department.query(department)]
+
+
+def set_officer_active(officer_id: str, expected_version: int, active: bool) -> Officer:
+    record = OfficerRecord(officer_id, version=expected_version)
+    try:
+        record.update(actions=[OfficerRecord.active.set(active)], condition=OfficerRecord.officer_id.exists())
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("The officer was changed by someone else; read it again.") from None
+        raise
+    return _to_officer(record)
+
+
+def _to_officer(record: OfficerRecord) -> Officer:
+    return Officer(
+        officer_id=record.officer_id,
+        name=record.name,
+        role=Role(record.role),
+        department=record.department,
+        district=record.district,
+        mobile=record.mobile,
+        email=record.email,
+        password_hash=record.password_hash,
+        active=bool(record.active),
+        version=int(record.version or 0),
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pynamodb.attributes import (
     BooleanAttribute,
     NumberAttribute,
@@ -9,6 +11,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from chalicelib.models.base import TableName
@@ -62,3 +65,37 @@ class Counter(Model):
     value = NumberAttribute(default=0)
     # moto never expires TTL items: readers must also compare this with now.
     expires_at = TTLAttribute(null=True)
+
+
+def count_in_window(counter: str, window: str, now: datetime) -> int:
+    """How many hits `counter` has in `window` (0 once the window has expired)."""
+    try:
+        item = Counter.get(counter, window, consistent_read=True)
+    except Counter.DoesNotExist:
+        return 0
+    if item.expires_at is not None and item.expires_at <= now:
+        return 0
+    return int(item.value)
+
+
+def add_to_window(counter: str, window: str, *, expires_at: datetime, limit: int | None = None) -> bool:
+    """Count one hit in `window`; with `limit`, only while fewer than `limit` are counted.
+
+    Returns False when the limit was already reached (nothing is counted then). The check
+    and the increment are one conditional write, so concurrent hits cannot overshoot.
+    """
+    item = Counter(counter, window)
+    condition = None
+    if limit is not None:
+        condition = Counter.value.does_not_exist() | (Counter.value < limit)
+    try:
+        item.update(actions=[Counter.value.add(1), Counter.expires_at.set(expires_at)], condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def clear_window(counter: str, window: str) -> None:
+    Counter(counter, window).delete()

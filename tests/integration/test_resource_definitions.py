@@ -14,6 +14,7 @@ from chalicelib.models.citizens import CitizenRecord, IdentityClaim
 from chalicelib.models.grievances import ApplicationRecord, GrievanceRecord
 from chalicelib.models.officers import OfficerRecord
 from chalicelib.models.records import AuditEntry, Counter, NotificationLogEntry
+from chalicelib.models.sessions import OtpChallengeRecord, RefreshSessionRecord
 from infra.provision import REPO_ROOT, load_template
 
 TEMPLATE = load_template()
@@ -28,6 +29,8 @@ MODELS: list[type[Model]] = [
     AuditEntry,
     NotificationLogEntry,
     Counter,
+    OtpChallengeRecord,
+    RefreshSessionRecord,
 ]
 # Written by Powertools' Idempotency utility, which owns its own item shape.
 TABLES_WITHOUT_MODEL = {"idempotency"}

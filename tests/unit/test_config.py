@@ -7,19 +7,9 @@ from collections.abc import Iterator
 import pytest
 from pydantic import ValidationError
 
-from chalicelib.config import Settings, get_settings, resource_name_at_import
+from chalicelib.config import ENVIRONMENT_VARIABLES, Settings, get_settings, resource_name_at_import
 
-SETTINGS_VARIABLES = [
-    "STAGE",
-    "RESOURCE_PREFIX",
-    "AWS_DEFAULT_REGION",
-    "STATE_CODE",
-    "LANGUAGES",
-    "SES_SENDER",
-    "SMS_SENDER_ID",
-    "SLA_SECONDS_PER_HOUR",
-    "AWS_ENDPOINT_URL",
-]
+SETTINGS_VARIABLES = list(ENVIRONMENT_VARIABLES.values())
 
 
 @pytest.fixture
