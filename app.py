@@ -12,6 +12,9 @@ from chalicelib.config import resource_name_at_import
 from chalicelib.handlers import notifications
 from chalicelib.handlers.catalogue import catalogue_api
 from chalicelib.handlers.dev import dev_api
+from chalicelib.handlers.identity import identity_api
+from chalicelib.handlers.officers import officers_api
+from chalicelib.handlers.profile import profile_api
 from chalicelib.handlers.system import system_api
 from chalicelib.observability import log_request, logger, metrics
 
@@ -24,6 +27,9 @@ app.register_middleware(log_request, "http")
 
 app.register_blueprint(system_api)
 app.register_blueprint(catalogue_api)
+app.register_blueprint(identity_api)
+app.register_blueprint(profile_api)
+app.register_blueprint(officers_api)
 app.register_blueprint(dev_api)
 
 

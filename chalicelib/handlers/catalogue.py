@@ -33,19 +33,19 @@ class ServiceQuery(CategoryQuery):
     cursor: str | None = Field(default=None, pattern=CODE_PATTERN)
 
 
-@route(catalogue_api, "/districts", methods=["GET"])
+@route(catalogue_api, "/districts", methods=["GET"], public=True)
 def list_districts() -> dict[str, Any]:
     query = parse_query(catalogue_api, LanguageQuery)
     return {"districts": [_district(d, query.lang) for d in browse_catalogue.list_districts()]}
 
 
-@route(catalogue_api, "/departments", methods=["GET"])
+@route(catalogue_api, "/departments", methods=["GET"], public=True)
 def list_departments() -> dict[str, Any]:
     query = parse_query(catalogue_api, LanguageQuery)
     return {"departments": [_department(d, query.lang) for d in browse_catalogue.list_departments()]}
 
 
-@route(catalogue_api, "/services", methods=["GET"])
+@route(catalogue_api, "/services", methods=["GET"], public=True)
 def search_services() -> dict[str, Any]:
     query = parse_query(catalogue_api, ServiceQuery)
     services, next_cursor = browse_catalogue.search_services(
@@ -54,14 +54,14 @@ def search_services() -> dict[str, Any]:
     return {"services": [_service_summary(s, query.lang) for s in services], "next_cursor": next_cursor}
 
 
-@route(catalogue_api, "/services/{code}", methods=["GET"])
+@route(catalogue_api, "/services/{code}", methods=["GET"], public=True)
 def get_service(code: str) -> dict[str, Any]:
     query = parse_query(catalogue_api, LanguageQuery)
     service = browse_catalogue.find_service(code)
     return _service_detail(service, query.lang)
 
 
-@route(catalogue_api, "/categories", methods=["GET"])
+@route(catalogue_api, "/categories", methods=["GET"], public=True)
 def list_categories() -> dict[str, Any]:
     query = parse_query(catalogue_api, CategoryQuery)
     categories = browse_catalogue.list_categories(department=query.department)

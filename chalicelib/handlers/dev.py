@@ -23,12 +23,12 @@ class OutboxQuery(BaseModel):
     to: str | None = Field(default=None, max_length=254)
 
 
-@route(dev_api, "/dev/accounts", methods=["GET"])
+@route(dev_api, "/dev/accounts", methods=["GET"], public=True)
 def demo_accounts() -> dict[str, Any]:
     return {"accounts": [account.as_dict() for account in list_demo_accounts()]}
 
 
-@route(dev_api, "/dev/outbox", methods=["GET"])
+@route(dev_api, "/dev/outbox", methods=["GET"], public=True)
 def outbox() -> dict[str, Any]:
     query = parse_query(dev_api, OutboxQuery)
     return {"messages": read_local_outbox(query.to)}

@@ -15,9 +15,11 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.domain import errors
+from chalicelib.domain.identity import Principal, Role
+from chalicelib.security.tokens import verify_access_token
 
 logger = Logger(child=True)
 
@@ -54,6 +56,8 @@ def domain_error_response(error: errors.DomainError) -> Response:
     headers = {}
     if isinstance(error, errors.RateLimited):
         headers["Retry-After"] = str(error.retry_after_seconds)
+    if isinstance(error, errors.Unauthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
     return error_response(status, error.code, error.message, error.field, headers)
 
 
@@ -70,26 +74,68 @@ def first_problem(error: ValidationError) -> tuple[str | None, str]:
     return field, message
 
 
-def route(blueprint: Blueprint, path: str, **options: Any) -> Callable[[View], View]:
-    """Register a view on `blueprint` with citizen-crm's error handling around it."""
+EVERYONE = frozenset(Role)
+CITIZENS = frozenset({Role.CITIZEN})
+STAFF = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STATE_ADMIN})
+MANAGERS = frozenset({Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STATE_ADMIN})
+
+
+class StrictBody(BaseModel):
+    """A request body: unknown fields are errors (no sneaking in `role` or `status`)."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=1000)
+
+
+def route(
+    blueprint: Blueprint,
+    path: str,
+    *,
+    methods: list[str],
+    roles: frozenset[Role] | None = None,
+    public: bool = False,
+    **options: Any,
+) -> Callable[[View], View]:
+    """Register a view on `blueprint` with citizen-crm's authentication and error handling.
+
+    Every route declares who may call it: `public=True`, or `roles=` — deny by default. An
+    authenticated view receives the caller's `Principal` as its first argument.
+    """
+    if public == (roles is not None):
+        raise TypeError(f"{path}: declare exactly one of public=True or roles=...")
 
     def decorate(view: View) -> View:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             try:
-                return view(*args, **kwargs)
+                if roles is None:
+                    return view(*args, **kwargs)
+                return view(authenticate(blueprint, roles), *args, **kwargs)
             except errors.DomainError as error:
                 return domain_error_response(error)
             except ValidationError as error:
                 return validation_error_response(error)
             except Exception:
-                logger.exception("unhandled error", extra={"path": path})
+                logger.exception("unhandled error", extra={"route": path})
                 return error_response(500, "internal_error", "An internal error occurred.")
 
-        blueprint.route(path, **options)(guarded)
+        # Kept on the view so tests can hold every route of the app against the access matrix.
+        guarded.allowed_roles = roles  # type: ignore[attr-defined]
+        blueprint.route(path, methods=methods, **options)(guarded)
         return guarded
 
     return decorate
+
+
+def authenticate(blueprint: Blueprint, roles: frozenset[Role]) -> Principal:
+    """The caller behind the request's bearer token, if their role may use this route."""
+    header = blueprint.current_request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise errors.Unauthenticated("Send an access token: Authorization: Bearer <token>.")
+    principal = verify_access_token(token.strip())
+    if principal.role not in roles:
+        raise errors.Forbidden("Your role may not use this route.")
+    return principal
 
 
 def parse_body(blueprint: Blueprint, model: type[Model]) -> Model:

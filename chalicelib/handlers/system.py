@@ -23,11 +23,11 @@ def openapi_document() -> dict[str, Any]:
     return document
 
 
-@route(system_api, "/health", methods=["GET"])
+@route(system_api, "/health", methods=["GET"], public=True)
 def health() -> dict[str, str]:
     return check_health()
 
 
-@route(system_api, "/openapi.json", methods=["GET"])
+@route(system_api, "/openapi.json", methods=["GET"], public=True)
 def openapi() -> Response:
     return Response(body=openapi_document(), headers={"Content-Type": "application/json"})

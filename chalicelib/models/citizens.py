@@ -158,6 +158,12 @@ def find_claim_owners(keys: Iterable[str]) -> dict[str, tuple[str, str]]:
     return {item.claim: (item.owner_kind, item.owner_id) for item in IdentityClaim.batch_get(list(keys))}
 
 
+def _set_actions(changes: dict[str, Any]) -> list[Action]:
+    """Update actions for plain attributes; None removes the attribute."""
+    attributes = [getattr(CitizenRecord, name) for name in changes]
+    return [a.remove() if v is None else a.set(v) for a, v in zip(attributes, changes.values(), strict=True)]
+
+
 def activate_citizen(citizen_id: str, version: int, now: datetime) -> bool:
     """pending_verification -> active; False when the citizen is no longer pending."""
     record = CitizenRecord(citizen_id, version=version)
@@ -176,9 +182,8 @@ def activate_citizen(citizen_id: str, version: int, now: datetime) -> bool:
 def update_citizen(citizen_id: str, expected_version: int, changes: dict[str, Any], now: datetime) -> None:
     """Set plain profile attributes, guarded by the version the caller read."""
     record = CitizenRecord(citizen_id, version=expected_version)
-    actions = [getattr(CitizenRecord, name).set(value) for name, value in changes.items()]
     try:
-        record.update(actions=[*actions, CitizenRecord.updated_at.set(now)])
+        record.update(actions=[*_set_actions(changes), CitizenRecord.updated_at.set(now)])
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("The profile was changed by someone else; read it again.") from None
@@ -199,7 +204,7 @@ def move_claim(
 
     Raises Conflict naming `attribute` when another account holds the new value.
     """
-    actions = [getattr(CitizenRecord, name).set(value) for name, value in changes.items()]
+    actions = _set_actions(changes)
     new_claim = IdentityClaim(claim_key("citizen", attribute, new_value), owner_id=citizen_id, owner_kind="citizen")
     # DynamoDB receives deletes, then puts, then updates: the reasons come back in that order.
     fields: list[str | None] = [None] if old_value else []

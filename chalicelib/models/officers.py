@@ -174,3 +174,13 @@ def _to_officer(record: OfficerRecord) -> Officer:
         active=bool(record.active),
         version=int(record.version or 0),
     )
+
+
+def update_officer_password(officer_id: str, expected_version: int, password_hash: str) -> None:
+    record = OfficerRecord(officer_id, version=expected_version)
+    try:
+        record.update(actions=[OfficerRecord.password_hash.set(password_hash)])
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("The account was changed by someone else; try again.") from None
+        raise

@@ -1,0 +1,123 @@
+"""Registration, mobile verification and sessions: the public doors of identity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Response
+from pydantic import Field
+
+from chalicelib.domain.identity import mask_mobile
+from chalicelib.handlers.http import StrictBody, parse_body, route
+from chalicelib.services import register_citizen as registration
+from chalicelib.services import sessions
+
+identity_api = Blueprint(__name__)
+
+OTP_PATTERN = r"^\d{6}$"
+
+
+class AddressIn(StrictBody):
+    line: str = Field(min_length=1, max_length=200)
+    district: str = Field(pattern=r"^[A-Z0-9_]{1,64}$")
+    pincode: str = Field(pattern=r"^[1-9][0-9]{5}$")
+
+
+class RegistrationIn(StrictBody):
+    name: str = Field(min_length=1, max_length=200)
+    national_id: str = Field(min_length=12, max_length=20)
+    mobile: str = Field(min_length=5, max_length=25)
+    email: str | None = Field(default=None, max_length=254)
+    password: str = Field(min_length=1, max_length=1000)
+    address: AddressIn
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+
+
+class VerificationIn(StrictBody):
+    mobile: str = Field(min_length=5, max_length=25)
+    otp: str = Field(pattern=OTP_PATTERN)
+
+
+class ResendIn(StrictBody):
+    mobile: str = Field(min_length=5, max_length=25)
+
+
+class LoginIn(StrictBody):
+    username: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class RefreshIn(StrictBody):
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+@route(identity_api, "/citizens", methods=["POST"], public=True)
+def register_citizen() -> Response:
+    body = parse_body(identity_api, RegistrationIn)
+    citizen = registration.register_citizen(
+        registration.Registration(
+            name=body.name,
+            national_id=body.national_id,
+            mobile=body.mobile,
+            email=body.email,
+            password=body.password,
+            address_line=body.address.line,
+            address_district=body.address.district,
+            address_pincode=body.address.pincode,
+            language=body.language,
+        )
+    )
+    return Response(
+        status_code=201,
+        body={
+            "citizen_id": citizen.citizen_id,
+            "status": citizen.status.value,
+            "otp_sent_to": mask_mobile(citizen.mobile),
+        },
+    )
+
+
+@route(identity_api, "/citizens/verify", methods=["POST"], public=True)
+def verify_citizen() -> dict[str, Any]:
+    body = parse_body(identity_api, VerificationIn)
+    citizen = registration.verify_citizen(body.mobile, body.otp)
+    return {"citizen_id": citizen.citizen_id, "status": citizen.status.value}
+
+
+@route(identity_api, "/auth/otp", methods=["POST"], public=True)
+def resend_otp() -> Response:
+    body = parse_body(identity_api, ResendIn)
+    registration.resend_code(body.mobile)
+    return Response(
+        status_code=202,
+        body={"message": "If a registration on this mobile awaits verification, a new code is on its way."},
+    )
+
+
+@route(identity_api, "/auth/login", methods=["POST"], public=True)
+def log_in() -> dict[str, Any]:
+    body = parse_body(identity_api, LoginIn)
+    return _tokens(sessions.log_in(body.username, body.password))
+
+
+@route(identity_api, "/auth/refresh", methods=["POST"], public=True)
+def refresh() -> dict[str, Any]:
+    body = parse_body(identity_api, RefreshIn)
+    return _tokens(sessions.refresh(body.refresh_token))
+
+
+@route(identity_api, "/auth/logout", methods=["POST"], public=True)
+def log_out() -> Response:
+    body = parse_body(identity_api, RefreshIn)
+    sessions.log_out(body.refresh_token)
+    return Response(status_code=204, body="")
+
+
+def _tokens(tokens: sessions.Tokens) -> dict[str, Any]:
+    return {
+        "access_token": tokens.access_token,
+        "refresh_token": tokens.refresh_token,
+        "token_type": "Bearer",
+        "expires_in": tokens.expires_in,
+        "role": tokens.role,
+    }

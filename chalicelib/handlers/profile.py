@@ -1,0 +1,105 @@
+"""The caller's own account: /me and what hangs off it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Response
+from pydantic import Field
+
+from chalicelib.domain.identity import Citizen, Officer, Principal
+from chalicelib.handlers.http import CITIZENS, EVERYONE, StrictBody, parse_body, route
+from chalicelib.handlers.identity import OTP_PATTERN, AddressIn
+from chalicelib.services import manage_profile, sessions
+
+profile_api = Blueprint(__name__)
+
+
+class ProfileChangesIn(StrictBody):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    mobile: str | None = Field(default=None, min_length=5, max_length=25)
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+    address: AddressIn | None = None
+
+
+class MobileConfirmationIn(StrictBody):
+    otp: str = Field(pattern=OTP_PATTERN)
+
+
+class PasswordChangeIn(StrictBody):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(min_length=1, max_length=1000)
+
+
+@route(profile_api, "/me", methods=["GET"], roles=EVERYONE)
+def get_me(caller: Principal) -> dict[str, Any]:
+    return profile_view(manage_profile.get_profile(caller))
+
+
+@route(profile_api, "/me", methods=["PATCH"], roles=CITIZENS)
+def update_me(caller: Principal) -> dict[str, Any]:
+    body = parse_body(profile_api, ProfileChangesIn)
+    changes = manage_profile.ProfileChanges(
+        name=body.name,
+        email=body.email,
+        mobile=body.mobile,
+        language=body.language,
+        address=body.address.model_dump() if body.address else None,
+    )
+    return profile_view(manage_profile.update_profile(caller, changes))
+
+
+@route(profile_api, "/me", methods=["DELETE"], roles=CITIZENS)
+def erase_me(caller: Principal) -> dict[str, Any]:
+    receipt = manage_profile.erase_profile(caller)
+    return {
+        "receipt_id": receipt.receipt_id,
+        "citizen_id": receipt.citizen_id,
+        "status": "erased",
+        "erased_at": receipt.erased_at.isoformat(),
+        "erased": receipt.erased,
+        "retained": receipt.retained,
+    }
+
+
+@route(profile_api, "/me/mobile/verify", methods=["POST"], roles=CITIZENS)
+def confirm_mobile(caller: Principal) -> dict[str, Any]:
+    body = parse_body(profile_api, MobileConfirmationIn)
+    return profile_view(manage_profile.confirm_mobile_change(caller, body.otp))
+
+
+@route(profile_api, "/me/password", methods=["POST"], roles=EVERYONE)
+def change_password(caller: Principal) -> Response:
+    body = parse_body(profile_api, PasswordChangeIn)
+    sessions.change_password(caller, body.current_password, body.new_password)
+    return Response(status_code=204, body="")
+
+
+def profile_view(profile: Citizen | Officer) -> dict[str, Any]:
+    if isinstance(profile, Officer):
+        return {
+            "officer_id": profile.officer_id,
+            "role": profile.role.value,
+            "name": profile.name,
+            "department": profile.department,
+            "district": profile.district,
+            "mobile": profile.mobile,
+            "email": profile.email,
+            "active": profile.active,
+        }
+    address = profile.address
+    return {
+        "citizen_id": profile.citizen_id,
+        "role": "citizen",
+        "status": profile.status.value,
+        "name": profile.name,
+        "national_id": profile.masked_national_id,
+        "mobile": profile.mobile,
+        "pending_mobile": profile.pending_mobile,
+        "email": profile.email,
+        "address": {"line": address.line, "district": address.district, "pincode": address.pincode}
+        if address
+        else None,
+        "language": profile.language,
+    }

@@ -1,0 +1,94 @@
+"""The state's staff: created by the state cell, switched on and off, listed by department."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+from ulid import ULID
+
+from chalicelib.clock import utc_now
+from chalicelib.domain.access import can_manage_officers_of, can_see_officer
+from chalicelib.domain.contact import normalize_email, normalize_mobile
+from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.identity import Officer, Principal, Role, check_password_policy, clean_name
+from chalicelib.models import catalogue, officers
+from chalicelib.models import sessions as stored_sessions
+from chalicelib.security.passwords import hash_password
+
+logger = Logger(child=True)
+
+# Which roles sit in a district, and which belong to a department at all.
+_NEEDS_DEPARTMENT = {Role.OFFICER, Role.SUPERVISOR, Role.DEPARTMENT_HEAD}
+_NEEDS_DISTRICT = {Role.OFFICER, Role.SUPERVISOR}
+
+
+@dataclass(frozen=True)
+class NewOfficerRequest:
+    name: str
+    role: Role
+    mobile: str
+    email: str
+    password: str
+    department: str | None = None
+    district: str | None = None
+
+
+def create_officer(principal: Principal, request: NewOfficerRequest, now: datetime | None = None) -> Officer:
+    now = now or utc_now()
+    if principal.role is not Role.STATE_ADMIN:
+        raise Forbidden("Only the state grievance cell creates officer accounts.")
+    _check_placement(request)
+    check_password_policy(request.password)
+    officer = officers.create_officer(
+        officers.NewOfficer(
+            officer_id=f"off-{str(ULID()).lower()}",
+            name=clean_name(request.name),
+            role=request.role.value,
+            department=request.department,
+            district=request.district,
+            mobile=normalize_mobile(request.mobile),
+            email=normalize_email(request.email),
+            password_hash=hash_password(request.password),
+        ),
+        now_utc=now,
+    )
+    logger.info("officer created", extra={"officer_id": officer.officer_id, "created_by": principal.subject_id})
+    return officer
+
+
+def list_officers(principal: Principal, department: str | None) -> list[Officer]:
+    """Officers of one department as far as the caller may see (a supervisor: their district)."""
+    department = department or principal.department
+    if department is None:
+        raise InvalidInput("department: which department's officers?", field="department")
+    if not any(can_see_officer(principal, department, d) for d in (principal.district, None)):
+        raise Forbidden("You may not list this department's officers.")
+    return [o for o in officers.list_officers(department) if can_see_officer(principal, o.department, o.district)]
+
+
+def set_officer_active(principal: Principal, officer_id: str, active: bool) -> Officer:
+    officer = officers.get_officer(officer_id)
+    if officer is None or not can_see_officer(principal, officer.department, officer.district):
+        raise NotFound("Not found.")
+    if not can_manage_officers_of(principal, officer.department) or officer.officer_id == principal.subject_id:
+        raise Forbidden("You may not change this officer's account.")
+    updated = officers.set_officer_active(officer_id, officer.version, active)
+    if not active:
+        stored_sessions.revoke_refresh_sessions(officer_id)
+    logger.info("officer activation changed", extra={"officer_id": officer_id, "active": active})
+    return updated
+
+
+def _check_placement(request: NewOfficerRequest) -> None:
+    if request.role in _NEEDS_DEPARTMENT:
+        if not request.department or catalogue.get_department(request.department) is None:
+            raise InvalidInput("department: an existing department is required for this role.", field="department")
+    elif request.department:
+        raise InvalidInput("department: the state cell belongs to no department.", field="department")
+    if request.role in _NEEDS_DISTRICT:
+        if not request.district or catalogue.get_district(request.district) is None:
+            raise InvalidInput("district: an existing district is required for this role.", field="district")
+    elif request.district:
+        raise InvalidInput(f"district: a {request.role.value} is not posted to one district.", field="district")

@@ -1,0 +1,76 @@
+"""Send and check the 6-digit codes that prove a citizen holds a mobile number.
+
+A code is random (`secrets`), stored only as a keyed hash, lives 5 minutes, allows 3
+guesses, works once, and is replaced by a resend. Sends are limited per mobile. The code
+goes out by SMS through the notifications queue and is never logged.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from chalicelib.domain.errors import InvalidInput, RateLimited
+from chalicelib.models import records, sessions
+from chalicelib.notify.messages import OutboundMessage
+from chalicelib.notify.queue import enqueue_notification
+from chalicelib.security.keyed_hash import keyed_hash, same_hash
+
+CODE_LIFETIME = timedelta(minutes=5)
+MAX_ATTEMPTS = 3
+SEND_WINDOW = timedelta(minutes=15)
+MAX_SENDS_PER_WINDOW = 3
+
+_MESSAGES = {
+    "en": "citizen-crm: your verification code is {code}. It expires in 5 minutes. Never share it with anyone.",
+    "hi": "citizen-crm: आपका सत्यापन कोड {code} है। यह 5 मिनट में समाप्त हो जाएगा। इसे किसी से साझा न करें।",
+}
+
+
+def window_of(now: datetime, length: timedelta) -> tuple[str, datetime]:
+    """The fixed window `now` falls in: its key and when it ends."""
+    seconds = int(length.total_seconds())
+    start = int(now.timestamp()) // seconds * seconds
+    return str(start), datetime.fromtimestamp(start + seconds, tz=now.tzinfo)
+
+
+def count_send(*, mobile: str, now: datetime) -> None:
+    """Count one send to `mobile` against its limit; RateLimited (429, with Retry-After)
+    after MAX_SENDS_PER_WINDOW in one window."""
+    window, window_ends = window_of(now, SEND_WINDOW)
+    if not records.add_to_window(f"otp-sends#{mobile}", window, expires_at=window_ends, limit=MAX_SENDS_PER_WINDOW):
+        retry_after = max(int((window_ends - now).total_seconds()), 1)
+        raise RateLimited("Too many codes sent to this mobile; try again later.", retry_after_seconds=retry_after)
+
+
+def send_code(*, mobile: str, purpose: str, subject_id: str, language: str, now: datetime) -> None:
+    """Send a fresh code to `mobile` (any earlier one stops working), within the send limit."""
+    count_send(mobile=mobile, now=now)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    sessions.replace_otp_challenge(
+        mobile=mobile,
+        purpose=purpose,
+        subject_id=subject_id,
+        code_hash=keyed_hash("otp", f"{mobile}:{code}"),
+        now=now,
+        expires_at=now + CODE_LIFETIME,
+    )
+    text = _MESSAGES.get(language, _MESSAGES["en"]).format(code=code)
+    enqueue_notification(OutboundMessage(channel="sms", to=mobile, text=text, subject=subject_id))
+
+
+def check_code(*, mobile: str, code: str, purpose: str, now: datetime) -> str:
+    """The subject the code was sent for, once it matches; the code is then used up.
+
+    Raises InvalidInput naming `otp` for a wrong, expired, used-up or never-sent code.
+    """
+    challenge = sessions.spend_otp_attempt(mobile, max_attempts=MAX_ATTEMPTS, now=now)
+    if challenge is None or challenge.purpose != purpose:
+        raise InvalidInput("otp: no valid code for this mobile; request a new one.", field="otp")
+    offered = keyed_hash("otp", f"{mobile}:{code}")
+    if not same_hash(offered, challenge.code_hash):
+        left = MAX_ATTEMPTS - challenge.attempts
+        raise InvalidInput(f"otp: wrong code; {left} attempt(s) left.", field="otp")
+    if not sessions.consume_otp_challenge(mobile, challenge.code_hash):
+        raise InvalidInput("otp: this code was already used; request a new one.", field="otp")
+    return challenge.subject_id

@@ -1,0 +1,206 @@
+"""Log in, refresh, log out, change password: the life of a session.
+
+Citizens and officers log in the same way, with a mobile or an email and a password.
+Failures are counted per username (5 in a 15-minute window, then 429); an unknown
+username costs the same argon2 work as a wrong password and gets the same answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from aws_lambda_powertools import Logger
+from ulid import ULID
+
+from chalicelib.clock import utc_now
+from chalicelib.config import get_settings
+from chalicelib.domain.contact import looks_like_email, normalize_email, normalize_mobile
+from chalicelib.domain.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
+from chalicelib.domain.identity import (
+    Citizen,
+    CitizenStatus,
+    Officer,
+    Principal,
+    check_password_policy,
+    claim_key,
+    mask_mobile,
+)
+from chalicelib.models import citizens, officers, records
+from chalicelib.models import sessions as stored_sessions
+from chalicelib.security.keyed_hash import keyed_hash
+from chalicelib.security.passwords import hash_password, needs_rehash, verify_password
+from chalicelib.security.tokens import issue_access_token, new_refresh_token
+from chalicelib.services.one_time_codes import window_of
+
+logger = Logger(child=True)
+
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES = 5
+BAD_CREDENTIALS = "The username or password is wrong."
+
+Account = Citizen | Officer
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    role: str
+
+
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    # Verified against when the username is unknown, so both failures cost the same.
+    return hash_password("decoy password that no account has")
+
+
+def log_in(username: str, password: str, now: datetime | None = None) -> Tokens:
+    now = now or utc_now()
+    kind_and_value = _username_key(username)
+    shown = _masked(kind_and_value)
+    failures_key = f"login-failures#{kind_and_value[0]}#{kind_and_value[1]}"
+    window, window_ends = window_of(now, FAILURE_WINDOW)
+    if records.count_in_window(failures_key, window, now) >= MAX_FAILURES:
+        logger.info("login refused", extra={"username": shown, "outcome": "locked"})
+        retry_after = max(int((window_ends - now).total_seconds()), 1)
+        raise RateLimited("Too many failed logins; try again later.", retry_after_seconds=retry_after)
+
+    account = _account_matching(kind_and_value, password)
+    if account is None:
+        records.add_to_window(failures_key, window, expires_at=window_ends)
+        logger.info("login refused", extra={"username": shown, "outcome": "bad_credentials"})
+        raise Unauthenticated(BAD_CREDENTIALS)
+    _require_usable(account)
+    records.clear_window(failures_key, window)
+    _rehash_if_needed(account, password)
+    logger.info("login succeeded", extra={"username": shown, "subject_id": _subject_of(account)})
+    return _start_session(account.principal(), family_id=str(ULID()), now=now)
+
+
+def refresh(refresh_token: str, now: datetime | None = None) -> Tokens:
+    """Trade a refresh token for new tokens; the old one stops working. Presenting a
+    token a second time revokes the whole login it came from (it was copied)."""
+    now = now or utc_now()
+    token_hash = keyed_hash("refresh_token", refresh_token)
+    try:
+        session = stored_sessions.use_refresh_session(token_hash, now)
+    except stored_sessions.RefreshTokenReused as reuse:
+        stored_sessions.revoke_refresh_sessions(reuse.session.subject_id, reuse.session.family_id)
+        logger.warning("refresh token reused; login revoked", extra={"subject_id": reuse.session.subject_id})
+        raise Unauthenticated("The refresh token is not valid.") from None
+    if session is None:
+        raise Unauthenticated("The refresh token is not valid.")
+    account = _load_account(session.subject_kind, session.subject_id)
+    if account is None:
+        raise Unauthenticated("The refresh token is not valid.")
+    _require_usable(account)
+    return _start_session(account.principal(), family_id=session.family_id, now=now)
+
+
+def log_out(refresh_token: str) -> None:
+    """End the login a refresh token belongs to; unknown tokens are ignored."""
+    session = stored_sessions.find_refresh_session(keyed_hash("refresh_token", refresh_token))
+    if session is not None:
+        stored_sessions.revoke_refresh_sessions(session.subject_id, session.family_id)
+
+
+def change_password(principal: Principal, current_password: str, new_password: str) -> None:
+    """Change the caller's password and end every other login of theirs."""
+    account = _load_account("citizen" if principal.is_citizen else "officer", principal.subject_id)
+    if account is None or not account.password_hash or not verify_password(account.password_hash, current_password):
+        raise InvalidInput("current_password: does not match.", field="current_password")
+    check_password_policy(new_password, field="new_password")
+    if new_password == current_password:
+        raise InvalidInput("new_password: must differ from the current password.", field="new_password")
+    _store_password(account, hash_password(new_password))
+    stored_sessions.revoke_refresh_sessions(principal.subject_id)
+
+
+def _username_key(username: str) -> tuple[str, str]:
+    """(`email`|`mobile`, normalized value); anything unreadable is an unknown user."""
+    try:
+        if looks_like_email(username):
+            return "email", normalize_email(username)
+        return "mobile", normalize_mobile(username)
+    except InvalidInput:
+        return "unknown", username.strip().casefold()[:254]
+
+
+def _masked(kind_and_value: tuple[str, str]) -> str:
+    kind, value = kind_and_value
+    if kind == "mobile":
+        return mask_mobile(value) or ""
+    if kind == "email":
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    return "unreadable"
+
+
+def _account_matching(kind_and_value: tuple[str, str], password: str) -> Account | None:
+    """The account this username and password open: an officer's before a citizen's, since
+    an officer is often a citizen too with the same mobile."""
+    kind, value = kind_and_value
+    candidates: list[Account] = []
+    if kind != "unknown":
+        keys = [claim_key("officer", kind, value), claim_key("citizen", kind, value)]
+        owners = citizens.find_claim_owners(keys)
+        for key in keys:
+            if key in owners:
+                account = _load_account(*owners[key])
+                if account is not None:
+                    candidates.append(account)
+    for account in candidates:
+        if account.password_hash and verify_password(account.password_hash, password):
+            return account
+    if not candidates:
+        verify_password(_decoy_hash(), password)
+    return None
+
+
+def _load_account(kind: str, subject_id: str) -> Account | None:
+    if kind == "officer":
+        return officers.get_officer(subject_id)
+    return citizens.get_citizen(subject_id)
+
+
+def _require_usable(account: Account) -> None:
+    if isinstance(account, Officer):
+        if not account.active:
+            raise Forbidden("This officer account is deactivated.")
+    elif account.status is CitizenStatus.PENDING_VERIFICATION:
+        raise Forbidden("Verify your mobile number first (POST /citizens/verify).", field="username")
+    elif account.status is not CitizenStatus.ACTIVE:
+        raise Unauthenticated(BAD_CREDENTIALS)
+
+
+def _rehash_if_needed(account: Account, password: str) -> None:
+    if account.password_hash and needs_rehash(account.password_hash):
+        _store_password(account, hash_password(password))
+
+
+def _store_password(account: Account, password_hash: str) -> None:
+    if isinstance(account, Officer):
+        officers.update_officer_password(account.officer_id, account.version, password_hash)
+    else:
+        citizens.update_citizen(account.citizen_id, account.version, {"password_hash": password_hash}, utc_now())
+
+
+def _subject_of(account: Account) -> str:
+    return account.officer_id if isinstance(account, Officer) else account.citizen_id
+
+
+def _start_session(principal: Principal, *, family_id: str, now: datetime) -> Tokens:
+    access_token, expires_in = issue_access_token(principal, now)
+    refresh_token = new_refresh_token()
+    stored_sessions.save_refresh_session(
+        token_hash=keyed_hash("refresh_token", refresh_token),
+        subject_id=principal.subject_id,
+        subject_kind="citizen" if principal.is_citizen else "officer",
+        family_id=family_id,
+        now=now,
+        expires_at=now + timedelta(days=get_settings().refresh_token_days),
+    )
+    return Tokens(access_token, refresh_token, expires_in, principal.role.value)
