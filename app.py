@@ -12,6 +12,7 @@ from chalicelib.config import resource_name_at_import
 from chalicelib.handlers import notifications
 from chalicelib.handlers.catalogue import catalogue_api
 from chalicelib.handlers.dev import dev_api
+from chalicelib.handlers.http import uniform_error_shape
 from chalicelib.handlers.identity import identity_api
 from chalicelib.handlers.officers import officers_api
 from chalicelib.handlers.profile import profile_api
@@ -24,6 +25,7 @@ app.register_middleware(
 )
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(log_request, "http")
+app.register_middleware(uniform_error_shape, "http")
 
 app.register_blueprint(system_api)
 app.register_blueprint(catalogue_api)

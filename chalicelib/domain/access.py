@@ -25,9 +25,9 @@ def can_see_officer(principal: Principal, department: str | None, district: str 
     if principal.role is Role.STATE_ADMIN:
         return True
     if principal.role is Role.DEPARTMENT_HEAD:
-        return department == principal.department
+        return _same(department, principal.department)
     if principal.role is Role.SUPERVISOR:
-        return department == principal.department and district == principal.district
+        return _same(department, principal.department) and _same(district, principal.district)
     return False
 
 
@@ -46,13 +46,18 @@ def can_see_case(principal: Principal, case: CaseScope) -> bool:
     department in their district; a department head their department; the state cell all."""
     match principal.role:
         case Role.CITIZEN:
-            return case.citizen_id == principal.subject_id
+            return _same(case.citizen_id, principal.subject_id)
         case Role.OFFICER:
-            return case.assignee_id == principal.subject_id
+            return _same(case.assignee_id, principal.subject_id)
         case Role.SUPERVISOR:
-            return case.department == principal.department and case.district == principal.district
+            return _same(case.department, principal.department) and _same(case.district, principal.district)
         case Role.DEPARTMENT_HEAD:
-            return case.department == principal.department
+            return _same(case.department, principal.department)
         case Role.STATE_ADMIN:
             return True
     return False
+
+
+def _same(value: str | None, reach: str | None) -> bool:
+    """Equal and present: a record or a principal missing the attribute matches nothing."""
+    return value is not None and value == reach

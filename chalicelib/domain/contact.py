@@ -30,13 +30,13 @@ def normalize_mobile(raw: str, field: str = "mobile", region: str = DEFAULT_REGI
 
 
 def normalize_email(raw: str, field: str = "email") -> str:
-    """A syntactically valid address, domain lower-cased; the local part case-folded too,
-    because citizens type their address in any case and expect it to be one account."""
+    """A syntactically valid address, lower-cased, because citizens type their address in
+    any case and expect it to be one account. (lower, not casefold: `ß` must stay `ß`.)"""
     try:
         email = validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise InvalidInput(f"{field}: {error}", field=field) from None
-    return email.casefold()
+    return email.lower()
 
 
 def looks_like_email(username: str) -> bool:

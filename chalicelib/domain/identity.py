@@ -36,6 +36,8 @@ class Principal:
     role: Role
     department: str | None = None
     district: str | None = None
+    # The login (refresh-token family) the caller's access token was issued to.
+    session_id: str | None = None
 
     @property
     def is_citizen(self) -> bool:
@@ -70,7 +72,7 @@ _VERHOEFF_P = (
     (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
     (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
 )
-_VERHOEFF_INV = (0, 4, 3, 2, 1, 5, 9, 8, 7, 6)
+_VERHOEFF_INV = (0, 4, 3, 2, 1, 5, 6, 7, 8, 9)
 
 
 def verhoeff_valid(digits: str) -> bool:
@@ -89,8 +91,13 @@ def verhoeff_check_digit(digits: str) -> str:
     return str(_VERHOEFF_INV[check])
 
 
-_AADHAAR = re.compile(r"^[2-9]\d{3}[ -]?\d{4}[ -]?\d{4}$")
-_CNIC = re.compile(r"^\d{5}-?\d{7}-?\d$")
+_AADHAAR = re.compile(r"^[2-9][0-9]{3}[ -]?[0-9]{4}[ -]?[0-9]{4}$")
+_CNIC = re.compile(r"^[0-9]{5}-?[0-9]{7}-?[0-9]$")
+
+
+def _ascii_digits(text: str) -> str:
+    """Devanagari, Urdu or any other decimal digits as 0-9, so one number has one key."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,7 @@ class NationalId:
 def parse_national_id(raw: str) -> NationalId:
     """An Aadhaar (12 digits, Verhoeff-checked, grouped 4-4-4 or not) or a CNIC
     (`NNNNN-NNNNNNN-N`, dashes optional). Raises InvalidInput naming `national_id`."""
-    text = raw.strip()
+    text = _ascii_digits(raw.strip())
     digits = re.sub(r"[ -]", "", text)
     if _AADHAAR.match(text):
         if not verhoeff_valid(digits):
@@ -142,14 +149,18 @@ _ALLOWED_FORMAT_CHARACTERS = {"\u200c", "\u200d"}
 
 def clean_name(raw: str, field: str = "name") -> str:
     """A person's name in any script, NFC-normalized and trimmed; 1–100 characters."""
-    name = unicodedata.normalize("NFC", raw).strip()
-    if not 1 <= len(name) <= 100:
+    text = unicodedata.normalize("NFC", raw).strip()
+    categories = [unicodedata.category(character) for character in text]
+    for character, category in zip(text, categories, strict=True):
+        # Cc control, Cs lone surrogate (cannot be stored as UTF-8), Co private use, Cn unassigned
+        if category in {"Cc", "Cs", "Co", "Cn"} or (category == "Cf" and character not in _ALLOWED_FORMAT_CHARACTERS):
+            raise InvalidInput(f"{field}: contains a control or invalid character.", field=field)
+    if not any(category[0] in "LNS" for category in categories):
+        raise InvalidInput(f"{field}: must contain a letter.", field=field)
+    name = " ".join(text.split())  # control characters are already refused above
+    if len(name) > 100:
         raise InvalidInput(f"{field}: must be 1 to 100 characters.", field=field)
-    for character in name:
-        category = unicodedata.category(character)
-        if category == "Cc" or (category == "Cf" and character not in _ALLOWED_FORMAT_CHARACTERS):
-            raise InvalidInput(f"{field}: contains a control character.", field=field)
-    return " ".join(name.split())
+    return name
 
 
 _COMMON_PASSWORDS = frozenset(

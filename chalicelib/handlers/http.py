@@ -9,6 +9,7 @@ same shape and a 500, never with a stack trace.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -134,8 +135,20 @@ def authenticate(blueprint: Blueprint, roles: frozenset[Role]) -> Principal:
         raise errors.Unauthenticated("Send an access token: Authorization: Bearer <token>.")
     principal = verify_access_token(token.strip())
     if principal.role not in roles:
-        raise errors.Forbidden("Your role may not use this route.")
+        raise errors.Forbidden("Your role may not use this route.", code="role_not_allowed")
     return principal
+
+
+def uniform_error_shape(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """HTTP middleware: the few errors Chalice answers itself (415 for a non-JSON
+    Content-Type) get the same `{"error": ...}` shape as everything else."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(body["Code"])).lower()
+        field = "Content-Type" if response.status_code == 415 else None
+        response.body = {"error": {"code": code, "message": body["Message"], "field": field}}
+    return response
 
 
 def parse_body(blueprint: Blueprint, model: type[Model]) -> Model:

@@ -9,11 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from chalicelib.domain.identity import Officer, Principal, Role
 from chalicelib.handlers.http import MANAGERS, StrictBody, parse_body, parse_query, route
-
-HEADS = frozenset({Role.DEPARTMENT_HEAD, Role.STATE_ADMIN})
 from chalicelib.services import manage_officers
 
 officers_api = Blueprint(__name__)
+
+HEADS = frozenset({Role.DEPARTMENT_HEAD, Role.STATE_ADMIN})
 
 CODE = r"^[A-Z0-9_]{1,64}$"
 STAFF_ROLE_NAMES = "officer|supervisor|department_head|state_admin"

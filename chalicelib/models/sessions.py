@@ -180,11 +180,14 @@ def use_refresh_session(token_hash: str, now: datetime) -> RefreshSession | None
     return _to_session(record)
 
 
-def revoke_refresh_sessions(subject_id: str, family_id: str | None = None) -> int:
-    """Revoke every refresh token of a subject (or of one login family). One Query."""
+def revoke_refresh_sessions(subject_id: str, family_id: str | None = None, keep_family: str | None = None) -> int:
+    """Revoke every refresh token of a subject, or only those of one login (`family_id`),
+    or all but one login (`keep_family`). One Query."""
     revoked = 0
     for record in RefreshSessionRecord.by_subject.query(subject_id):
-        if not record.revoked and (family_id is None or record.family_id == family_id):
+        if record.revoked or record.family_id == keep_family:
+            continue
+        if family_id is None or record.family_id == family_id:
             record.update(actions=[RefreshSessionRecord.revoked.set(True)])
             revoked += 1
     return revoked

@@ -28,6 +28,7 @@ def issue_access_token(principal: Principal, now: datetime) -> tuple[str, int]:
         "role": principal.role.value,
         "dept": principal.department,
         "dist": principal.district,
+        "sid": principal.session_id,
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": int(now.timestamp()),
@@ -55,6 +56,7 @@ def verify_access_token(token: str) -> Principal:
             role=Role(claims["role"]),
             department=claims.get("dept"),
             district=claims.get("dist"),
+            session_id=claims.get("sid"),
         )
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("The access token has expired.") from None

@@ -65,6 +65,8 @@ def register_citizen(registration: Registration, now: datetime | None = None) ->
         raise InvalidInput(f"language: one of {', '.join(settings.languages)}.", field="language")
     if catalogue.get_district(registration.address_district) is None:
         raise InvalidInput("address.district: no such district in this state.", field="address.district")
+    # Counted before anything is stored: a refused send must not leave an account behind.
+    one_time_codes.count_send(mobile=mobile, now=now)
     citizen = citizens.register_citizen(
         citizen_id=f"cit-{str(ULID()).lower()}",
         name=name,
@@ -80,7 +82,7 @@ def register_citizen(registration: Registration, now: datetime | None = None) ->
         now=now,
     )
     logger.info("citizen registered", extra={"citizen_id": citizen.citizen_id})
-    one_time_codes.send_code(
+    one_time_codes.deliver_code(
         mobile=mobile, purpose=REGISTRATION, subject_id=citizen.citizen_id, language=language, now=now
     )
     return citizen

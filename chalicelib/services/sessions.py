@@ -7,7 +7,7 @@ username costs the same argon2 work as a wrong password and gets the same answer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -116,7 +116,7 @@ def change_password(principal: Principal, current_password: str, new_password: s
     if new_password == current_password:
         raise InvalidInput("new_password: must differ from the current password.", field="new_password")
     _store_password(account, hash_password(new_password))
-    stored_sessions.revoke_refresh_sessions(principal.subject_id)
+    stored_sessions.revoke_refresh_sessions(principal.subject_id, keep_family=principal.session_id)
 
 
 def _username_key(username: str) -> tuple[str, str]:
@@ -193,7 +193,7 @@ def _subject_of(account: Account) -> str:
 
 
 def _start_session(principal: Principal, *, family_id: str, now: datetime) -> Tokens:
-    access_token, expires_in = issue_access_token(principal, now)
+    access_token, expires_in = issue_access_token(replace(principal, session_id=family_id), now)
     refresh_token = new_refresh_token()
     stored_sessions.save_refresh_session(
         token_hash=keyed_hash("refresh_token", refresh_token),

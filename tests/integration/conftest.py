@@ -1,0 +1,176 @@
+"""Fixtures for journeys through the API: citizens who register and verify by OTP, staff
+who log in with the seeded demo accounts, and the notifications consumer that delivers
+their SMS to moto so the OTP can be read back from the local outbox."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from chalicelib.aws import queue_url
+from chalicelib.domain.identity import verhoeff_check_digit
+from infra.sqs_poller import SqsPoller, subscriptions_of
+
+JSON = {"Content-Type": "application/json"}
+PASSWORD = "a long enough passphrase"
+_numbers = itertools.count(1)
+
+
+def unique_aadhaar() -> str:
+    """A fresh valid Aadhaar number (Verhoeff check digit included), grouped 4-4-4."""
+    body = f"9{next(_numbers):010d}"
+    digits = body + verhoeff_check_digit(body)
+    return f"{digits[:4]} {digits[4:8]} {digits[8:]}"
+
+
+def unique_mobile() -> str:
+    return f"+9197{next(_numbers) * 7919 % 10**8:08d}"
+
+
+def post(api, path: str, body: Any, token: str | None = None):
+    headers = dict(JSON)
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return api.post(path, headers=headers, body=json.dumps(body))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def deliver_notifications(chalice_app) -> Callable[[], int]:
+    """Run the app's notifications consumer until the queue is empty; returns deliveries."""
+    subscription = next(s for s in subscriptions_of(chalice_app) if s.name == "deliver_notifications")
+    poller = SqsPoller([subscription], region="ap-south-1", wait_seconds=0)
+
+    def drain() -> int:
+        url = queue_url("notifications")
+        arn = poller.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        delivered = 0
+        while True:
+            count = poller.poll_once(subscription, url, arn)
+            if count == 0:
+                return delivered
+            delivered += count
+
+    return drain
+
+
+@pytest.fixture
+def outbox(api, deliver_notifications) -> Callable[[str], list[dict]]:
+    """Messages sent to one recipient, after delivering whatever is queued."""
+
+    def read(recipient: str) -> list[dict]:
+        deliver_notifications()
+        return api.get("/dev/outbox?to=" + urllib.parse.quote(recipient)).json_body["messages"]
+
+    return read
+
+
+@pytest.fixture
+def latest_otp(outbox) -> Callable[[str], str]:
+    def read(mobile: str) -> str:
+        messages = [m for m in outbox(mobile) if m["channel"] == "sms"]
+        assert messages, f"no SMS reached {mobile}"
+        match = re.search(r"\b(\d{6})\b", messages[-1]["text"])
+        assert match, "the last SMS carries no code"
+        return match.group(1)
+
+    return read
+
+
+@dataclass
+class Person:
+    citizen_id: str
+    national_id: str
+    mobile: str
+    email: str
+    password: str
+    access_token: str = ""
+    refresh_token: str = ""
+
+
+@pytest.fixture
+def registration_body() -> Callable[..., dict]:
+    def build(**overrides: Any) -> dict:
+        number = next(_numbers)
+        body = {
+            "name": "Asha Devi",
+            "national_id": unique_aadhaar(),
+            "mobile": unique_mobile(),
+            "email": f"asha.{number}@example.in",
+            "password": PASSWORD,
+            "address": {"line": "12 MG Road", "district": "KHORDHA", "pincode": "751001"},
+            "language": "en",
+        }
+        body.update(overrides)
+        return body
+
+    return build
+
+
+@pytest.fixture
+def register(api, stack, registration_body) -> Callable[..., Person]:
+    """Register a citizen (not yet verified)."""
+
+    def run(**overrides: Any) -> Person:
+        body = registration_body(**overrides)
+        response = post(api, "/citizens", body)
+        assert response.status_code == 201, response.body
+        return Person(
+            response.json_body["citizen_id"],
+            body["national_id"],
+            _e164(body["mobile"]),
+            body["email"],
+            body["password"],
+        )
+
+    return run
+
+
+@pytest.fixture
+def citizen(api, register, latest_otp) -> Callable[..., Person]:
+    """A registered, OTP-verified, logged-in citizen."""
+
+    def run(**overrides: Any) -> Person:
+        person = register(**overrides)
+        verified = post(api, "/citizens/verify", {"mobile": person.mobile, "otp": latest_otp(person.mobile)})
+        assert verified.status_code == 200, verified.body
+        tokens = post(api, "/auth/login", {"username": person.mobile, "password": person.password}).json_body
+        person.access_token, person.refresh_token = tokens["access_token"], tokens["refresh_token"]
+        return person
+
+    return run
+
+
+@pytest.fixture
+def staff_token(api, stack) -> Callable[..., str]:
+    """An access token of a seeded demo account: staff_token("supervisor", department="WATER")."""
+
+    def run(role: str, department: str | None = None, district: str | None = None) -> str:
+        account = next(
+            a
+            for a in stack.seed.accounts
+            if a.role == role
+            and (department is None or a.department == department)
+            and (district is None or a.district == district)
+        )
+        response = post(api, "/auth/login", {"username": account.username, "password": account.password})
+        assert response.status_code == 200, response.body
+        return response.json_body["access_token"]
+
+    return run
+
+
+def _e164(mobile: str) -> str:
+    from chalicelib.domain.contact import normalize_mobile
+
+    return normalize_mobile(mobile)

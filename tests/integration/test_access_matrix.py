@@ -1,0 +1,241 @@
+"""Who may call what: every route of the app against one role matrix, and forged tokens.
+
+The matrix is the specification; a meta-test fails when a route is added without a row,
+and every (route, role) pair is exercised through the real handlers.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from chalicelib.config import get_settings
+from chalicelib.domain.identity import Role
+from tests.integration.conftest import bearer, post
+
+PUBLIC = "public"
+CITIZEN, OFFICER, SUPERVISOR, HEAD, ADMIN = (
+    Role.CITIZEN,
+    Role.OFFICER,
+    Role.SUPERVISOR,
+    Role.DEPARTMENT_HEAD,
+    Role.STATE_ADMIN,
+)
+EVERYONE = frozenset(Role)
+
+MATRIX: dict[tuple[str, str], str | frozenset[Role]] = {
+    ("/health", "GET"): PUBLIC,
+    ("/openapi.json", "GET"): PUBLIC,
+    ("/districts", "GET"): PUBLIC,
+    ("/departments", "GET"): PUBLIC,
+    ("/services", "GET"): PUBLIC,
+    ("/services/{code}", "GET"): PUBLIC,
+    ("/categories", "GET"): PUBLIC,
+    ("/dev/accounts", "GET"): PUBLIC,
+    ("/dev/outbox", "GET"): PUBLIC,
+    ("/citizens", "POST"): PUBLIC,
+    ("/citizens/verify", "POST"): PUBLIC,
+    ("/auth/otp", "POST"): PUBLIC,
+    ("/auth/login", "POST"): PUBLIC,
+    ("/auth/refresh", "POST"): PUBLIC,
+    ("/auth/logout", "POST"): PUBLIC,
+    ("/me", "GET"): EVERYONE,
+    ("/me", "PATCH"): frozenset({CITIZEN}),
+    ("/me", "DELETE"): frozenset({CITIZEN}),
+    ("/me/mobile/verify", "POST"): frozenset({CITIZEN}),
+    ("/me/password", "POST"): EVERYONE,
+    ("/officers", "POST"): frozenset({ADMIN}),
+    ("/officers", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
+    ("/officers/{officer_id}", "PATCH"): frozenset({HEAD, ADMIN}),
+}
+PROTECTED = sorted((route, rules) for route, rules in MATRIX.items() if rules != PUBLIC)
+
+
+def served_routes(chalice_app) -> dict[tuple[str, str], object]:
+    return {
+        (path, method): entry.view_function
+        for path, entries in chalice_app.app.routes.items()
+        for method, entry in entries.items()
+    }
+
+
+def test_every_route_of_the_app_has_a_row_in_the_matrix(chalice_app):
+    assert set(served_routes(chalice_app)) == set(MATRIX)
+
+
+def test_every_route_declares_exactly_the_access_of_its_row(chalice_app):
+    declared = {route: view.allowed_roles for route, view in served_routes(chalice_app).items()}
+
+    assert declared == {route: (None if rules == PUBLIC else rules) for route, rules in MATRIX.items()}
+
+
+@pytest.fixture(scope="module")
+def tokens() -> dict:
+    return {}
+
+
+@pytest.fixture
+def token_of(tokens, staff_token, citizen):
+    def run(role: Role, fresh: bool = False) -> str:
+        if role is CITIZEN:
+            if fresh or CITIZEN not in tokens:
+                tokens[CITIZEN] = citizen().access_token
+            return tokens[CITIZEN]
+        if role not in tokens:
+            tokens[role] = staff_token(role.value, department="WATER" if role is not ADMIN else None)
+        return tokens[role]
+
+    return run
+
+
+def call(api, route: tuple[str, str], token: str | None):
+    path, method = route
+    url = path.replace("{officer_id}", "off-does-not-exist")
+    headers = {"Content-Type": "application/json", **(bearer(token) if token else {})}
+    return api.request(method=method, path=url, headers=headers, body=json.dumps({}))
+
+
+@pytest.mark.parametrize("route, allowed", PROTECTED, ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_each_role_gets_through_exactly_where_its_row_allows(api, stack, token_of, route, allowed, role):
+    token = token_of(role, fresh=route == ("/me", "DELETE"))
+
+    response = call(api, route, token)
+
+    if role in allowed:
+        assert response.status_code != 401
+        assert response.json_body is None or response.json_body.get("error", {}).get("code") != "role_not_allowed"
+    else:
+        assert response.status_code == 403
+        assert response.json_body["error"]["code"] == "role_not_allowed"
+
+
+@pytest.mark.parametrize("route", [route for route, _ in PROTECTED], ids=" ".join)
+def test_without_a_token_every_protected_route_answers_401(api, stack, route):
+    response = call(api, route, None)
+
+    assert response.status_code == 401
+    assert response.headers.get("WWW-Authenticate") == "Bearer"
+
+
+def forge(**overrides) -> str:
+    settings = get_settings()
+    now = datetime.now(UTC)
+    claims = {
+        "sub": "off-state-admin",
+        "role": "state_admin",
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=5)).timestamp()),
+    }
+    key = overrides.pop("key", settings.jwt_signing_key)
+    algorithm = overrides.pop("algorithm", "HS256")
+    claims.update(overrides)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(claims, key, algorithm=algorithm)
+
+
+def unsigned(**overrides) -> str:
+    _, payload, _ = forge(**overrides).split(".")
+    none_header = jwt.utils.base64url_encode(json.dumps({"alg": "none", "typ": "JWT"}).encode()).decode()
+    return f"{none_header}.{payload}."
+
+
+FORGED = {
+    "alg none": lambda: unsigned(),
+    "wrong key": lambda: forge(key="another-key-of-at-least-thirty-two-chars"),
+    "expired": lambda: forge(exp=int((datetime.now(UTC) - timedelta(seconds=5)).timestamp())),
+    "wrong audience": lambda: forge(aud="citizen-crm:punjab"),
+    "wrong issuer": lambda: forge(iss="someone-else"),
+    "no expiry": lambda: forge(exp=None),
+    "unknown role": lambda: forge(role="superuser"),
+    "not a jwt": lambda: "definitely.not.a-token",
+    "HS512 with the right key": lambda: forge(algorithm="HS512"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FORGED))
+def test_a_forged_or_stale_token_is_401(api, stack, kind):
+    response = api.get("/me", headers=bearer(FORGED[kind]()))
+
+    assert response.status_code == 401
+    assert response.json_body["error"]["code"] == "unauthenticated"
+
+
+def test_a_real_token_of_the_same_shape_is_accepted(api, stack):
+    # The forging helper itself is sound: with nothing overridden the token works.
+    response = api.get("/me", headers=bearer(forge()))
+
+    assert response.status_code == 200
+    assert response.json_body["role"] == "state_admin"
+
+
+@pytest.mark.parametrize("header", ["Token abc", "Bearer", "Bearer  ", "abc"])
+def test_a_malformed_authorization_header_is_401(api, stack, header):
+    assert api.get("/me", headers={"Authorization": header}).status_code == 401
+
+
+# --- reach within a role: departments and districts ----------------------------------------
+
+
+def test_a_department_head_cannot_touch_another_departments_officer_and_learns_nothing(api, stack, staff_token):
+    water_head = staff_token("department_head", department="WATER")
+    electricity_officer = next(a for a in stack.seed.accounts if a.department == "ELECTRICITY" and a.role == "officer")
+
+    response = api.request(
+        method="PATCH",
+        path=f"/officers/{electricity_officer.officer_id}",
+        headers={**bearer(water_head), "Content-Type": "application/json"},
+        body=json.dumps({"active": False}),
+    )
+    missing = api.request(
+        method="PATCH",
+        path="/officers/off-no-such-officer",
+        headers={**bearer(water_head), "Content-Type": "application/json"},
+        body=json.dumps({"active": False}),
+    )
+
+    assert response.status_code == missing.status_code == 404
+    assert response.json_body == missing.json_body
+
+
+def test_a_department_head_lists_only_their_department(api, stack, staff_token):
+    water_head = staff_token("department_head", department="WATER")
+
+    own = api.get("/officers?department=WATER", headers=bearer(water_head))
+    other = api.get("/officers?department=HEALTH", headers=bearer(water_head))
+
+    assert own.status_code == 200 and {o["department"] for o in own.json_body["officers"]} == {"WATER"}
+    assert other.status_code == 403
+
+
+def test_a_supervisor_sees_only_the_officers_of_their_district(api, stack, staff_token):
+    supervisor = next(a for a in stack.seed.accounts if a.role == "supervisor" and a.department == "ROADS")
+    token = staff_token("supervisor", department="ROADS", district=supervisor.district)
+
+    listed = api.get("/officers", headers=bearer(token)).json_body["officers"]
+
+    assert listed
+    assert {(o["department"], o["district"]) for o in listed} == {("ROADS", supervisor.district)}
+
+
+def test_a_citizen_profile_is_only_ever_its_own(api, citizen):
+    asha, ravi = citizen(), citizen()
+
+    assert api.get("/me", headers=bearer(asha.access_token)).json_body["citizen_id"] == asha.citizen_id
+    assert api.get("/me", headers=bearer(ravi.access_token)).json_body["citizen_id"] == ravi.citizen_id
+
+
+def test_posting_to_officers_as_a_department_head_is_refused(api, stack, staff_token):
+    response = post(
+        api,
+        "/officers",
+        {"name": "X", "role": "state_admin", "mobile": "+919811111111", "email": "x@od.gov.in", "password": "p" * 12},
+        token=staff_token("department_head", department="WATER"),
+    )
+
+    assert response.status_code == 403
