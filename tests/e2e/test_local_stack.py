@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.domain.identity import verhoeff_check_digit
 from tests.conftest import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +79,51 @@ def test_the_seeded_catalogue_is_served_over_http_on_one_keep_alive_connection(l
     assert departments[0] == 200 and len(departments[1]["departments"]) >= 6
     assert services[0] == 200 and services[1]["services"]
     assert accounts[0] == 200 and len(accounts[1]["accounts"]) > 100
+    connection.close()
+
+
+def request(connection: http.client.HTTPConnection, method: str, path: str, body=None, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    response = connection.getresponse()
+    return response.status, json.loads(response.read() or b"null")
+
+
+def test_a_citizen_registers_reads_the_otp_from_the_outbox_verifies_and_logs_in(local_stack):
+    _, api_port, _ = local_stack
+    connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
+    digits = "98765432101"
+    aadhaar = digits + verhoeff_check_digit(digits)
+    mobile = "+919812300001"
+
+    registered = request(
+        connection,
+        "POST",
+        "/citizens",
+        {
+            "name": "Ravi Kumar",
+            "national_id": aadhaar,
+            "mobile": mobile,
+            "password": "a long enough passphrase",
+            "address": {"line": "7 Station Rd", "district": "CUTTACK", "pincode": "753001"},
+        },
+    )
+    # The dev runner's poller delivers the queued SMS; wait (bounded) for it to land.
+    for _ in range(100):
+        _, outbox = request(connection, "GET", "/dev/outbox?to=%2B919812300001")
+        if outbox["messages"]:
+            break
+        time.sleep(0.1)
+    otp = re.search(r"\b(\d{6})\b", outbox["messages"][-1]["text"]).group(1)
+    verified = request(connection, "POST", "/citizens/verify", {"mobile": mobile, "otp": otp})
+    _, tokens = request(connection, "POST", "/auth/login", {"username": mobile, "password": "a long enough passphrase"})
+    me = request(connection, "GET", "/me", token=tokens["access_token"])
+
+    assert registered[0] == 201
+    assert verified == (200, {"citizen_id": registered[1]["citizen_id"], "status": "active"})
+    assert me[0] == 200 and me[1]["national_id"] == f"XXXX-XXXX-{aadhaar[-4:]}"
     connection.close()
 
 
