@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
-from ulid import ULID
 
 from chalicelib.clock import utc_now
 from chalicelib.domain.access import can_manage_officers_of, can_see_officer
 from chalicelib.domain.contact import normalize_email, normalize_mobile
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.identity import Officer, Principal, Role, check_password_policy, clean_name
+from chalicelib.ids import new_id
 from chalicelib.models import catalogue, officers
 from chalicelib.models import sessions as stored_sessions
 from chalicelib.security.passwords import hash_password
@@ -43,7 +43,7 @@ def create_officer(principal: Principal, request: NewOfficerRequest, now: dateti
     check_password_policy(request.password)
     officer = officers.create_officer(
         officers.NewOfficer(
-            officer_id=f"off-{str(ULID()).lower()}",
+            officer_id=new_id("off"),
             name=clean_name(request.name),
             role=request.role.value,
             department=request.department,

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from ulid import ULID
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
 from chalicelib.domain.contact import normalize_email, normalize_mobile
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.identity import Citizen, CitizenStatus, Officer, Principal, claim_key, clean_name
+from chalicelib.ids import new_id
 from chalicelib.models import catalogue, citizens, officers
 from chalicelib.models import sessions as stored_sessions
 from chalicelib.services import one_time_codes
@@ -108,7 +108,7 @@ def erase_profile(principal: Principal, now: datetime | None = None) -> ErasureR
     stored_sessions.revoke_refresh_sessions(citizen.citizen_id)
     logger.info("citizen erased", extra={"citizen_id": citizen.citizen_id})
     return ErasureReceipt(
-        receipt_id=f"era-{str(ULID()).lower()}",
+        receipt_id=new_id("era"),
         citizen_id=citizen.citizen_id,
         erased_at=now,
         erased=erased,

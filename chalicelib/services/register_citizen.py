@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
-from ulid import ULID
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
@@ -21,6 +20,7 @@ from chalicelib.domain.identity import (
     clean_name,
     parse_national_id,
 )
+from chalicelib.ids import new_id
 from chalicelib.models import catalogue, citizens
 from chalicelib.security.keyed_hash import keyed_hash
 from chalicelib.security.passwords import hash_password
@@ -68,7 +68,7 @@ def register_citizen(registration: Registration, now: datetime | None = None) ->
     # Counted before anything is stored: a refused send must not leave an account behind.
     one_time_codes.count_send(mobile=mobile, now=now)
     citizen = citizens.register_citizen(
-        citizen_id=f"cit-{str(ULID()).lower()}",
+        citizen_id=new_id("cit"),
         name=name,
         national_id_kind=national_id.kind,
         national_id_last4=national_id.last4,

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from aws_lambda_powertools import Logger
-from ulid import ULID
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
@@ -27,6 +26,7 @@ from chalicelib.domain.identity import (
     claim_key,
     mask_mobile,
 )
+from chalicelib.ids import new_id
 from chalicelib.models import citizens, officers, records
 from chalicelib.models import sessions as stored_sessions
 from chalicelib.security.keyed_hash import keyed_hash
@@ -77,7 +77,7 @@ def log_in(username: str, password: str, now: datetime | None = None) -> Tokens:
     records.clear_window(failures_key, window)
     _rehash_if_needed(account, password)
     logger.info("login succeeded", extra={"username": shown, "subject_id": _subject_of(account)})
-    return _start_session(account.principal(), family_id=str(ULID()), now=now)
+    return _start_session(account.principal(), family_id=new_id("login"), now=now)
 
 
 def refresh(refresh_token: str, now: datetime | None = None) -> Tokens:

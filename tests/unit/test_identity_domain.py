@@ -364,6 +364,8 @@ def test_any_printable_name_is_accepted_and_comes_back_nfc(name):
     # (NFC lengthens a few letters, e.g. U+0958 QA becomes KA + NUKTA: the limit counts NFC)
     assume(name.strip())
     assume(len(unicodedata.normalize("NFC", name).strip()) <= 100)
+    # ...and that has a letter or digit: combining marks alone are no name (tested below)
+    assume(any(unicodedata.category(c)[0] in "LN" for c in name))
 
     cleaned = clean_name(name)
 
@@ -562,3 +564,8 @@ def test_names_that_cannot_be_stored_or_seen_are_rejected(raw):
 
 def test_the_length_limit_counts_the_cleaned_name():
     assert clean_name("a" + " " * 120 + "b") == "a b"
+
+
+def test_combining_marks_alone_are_no_name():
+    with pytest.raises(InvalidInput):
+        clean_name("\u0483\u0301")
