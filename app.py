@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from chalice import Chalice, ConvertToMiddleware
-from chalice.app import SQSEvent
+from chalice import Chalice, ConvertToMiddleware, Rate
+from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.config import resource_name_at_import
-from chalicelib.handlers import notifications
+from chalicelib.handlers import grievance_events, notifications
 from chalicelib.handlers.catalogue import catalogue_api
 from chalicelib.handlers.dev import dev_api
+from chalicelib.handlers.grievances import grievances_api
 from chalicelib.handlers.http import uniform_error_shape
 from chalicelib.handlers.identity import identity_api
 from chalicelib.handlers.officers import officers_api
@@ -32,9 +33,25 @@ app.register_blueprint(catalogue_api)
 app.register_blueprint(identity_api)
 app.register_blueprint(profile_api)
 app.register_blueprint(officers_api)
+app.register_blueprint(grievances_api)
 app.register_blueprint(dev_api)
 
 
 @app.on_sqs_message(queue=resource_name_at_import("notifications"), batch_size=10)
 def deliver_notifications(event: SQSEvent) -> Any:
     return notifications.deliver_notifications(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue=resource_name_at_import("routing"), batch_size=10)
+def route_grievances(event: SQSEvent) -> Any:
+    return grievance_events.route_grievances(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue=resource_name_at_import("sla-events"), batch_size=10)
+def handle_sla_events(event: SQSEvent) -> Any:
+    return grievance_events.handle_sla_events(event.to_dict(), event.context)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def sweep_unrouted_grievances(event: CloudWatchEvent) -> Any:
+    return grievance_events.sweep_unrouted()

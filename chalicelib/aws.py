@@ -31,3 +31,21 @@ def reset_caches() -> None:
     """Forget clients and addresses (tests that switch endpoints or stages)."""
     client.cache_clear()
     queue_url.cache_clear()
+    topic_arn.cache_clear()
+    state_machine_arn.cache_clear()
+
+
+@cache
+def topic_arn(logical_name: str) -> str:
+    """The ARN of one of this stage's SNS topics. CreateTopic is idempotent and answers
+    with the ARN of the existing topic, so no account id needs configuring."""
+    name = get_settings().resource_name(logical_name)
+    return str(client("sns").create_topic(Name=name)["TopicArn"])
+
+
+@cache
+def state_machine_arn(logical_name: str) -> str:
+    """The ARN of one of this stage's state machines (account id read once per process)."""
+    settings = get_settings()
+    account = client("sts").get_caller_identity()["Account"]
+    return f"arn:aws:states:{settings.region}:{account}:stateMachine:{settings.resource_name(logical_name)}"

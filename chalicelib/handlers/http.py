@@ -59,7 +59,11 @@ def domain_error_response(error: errors.DomainError) -> Response:
         headers["Retry-After"] = str(error.retry_after_seconds)
     if isinstance(error, errors.Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"
-    return error_response(status, error.code, error.message, error.field, headers)
+    response = error_response(status, error.code, error.message, error.field, headers)
+    allowed = getattr(error, "allowed", None)
+    if allowed is not None:  # a move the state does not allow: say which ones it does
+        response.body["error"]["allowed"] = allowed
+    return response
 
 
 def validation_error_response(error: ValidationError) -> Response:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 
-def _deliver_record(record: SQSRecord) -> str:
+def _deliver_record(record: SQSRecord) -> str | None:
     return deliver_notification(OutboundMessage.model_validate_json(record.body))
 
 

@@ -130,3 +130,21 @@ def _list(kind: type[Item], department: str | None = None) -> list[Item]:
     else:
         entries = CatalogueEntry.by_department.query(department, DepartmentIndex.kind_code.startswith(f"{name}#"))
     return [from_document(kind, entry.details) for entry in entries]
+
+
+STATE = "STATE"
+CALENDAR = "CALENDAR"
+
+
+def save_state_calendar(document: dict[str, object]) -> None:
+    """The state's working calendar (office hours, working days, holidays), as stored."""
+    CatalogueEntry(STATE, CALENDAR, details=document).save()
+
+
+def get_state_calendar() -> dict[str, object]:
+    """The stored calendar document; empty when the state has none (defaults apply)."""
+    try:
+        details = CatalogueEntry.get(STATE, CALENDAR).details
+    except CatalogueEntry.DoesNotExist:
+        return {}
+    return dict(details) if isinstance(details, dict) else {}

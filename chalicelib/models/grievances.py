@@ -1,24 +1,54 @@
-"""Grievances and service applications: the records citizens and officers both change.
+"""Grievances (and service applications): the records citizens and officers both change.
 
-Both carry a `version` so that two officers acting at once cannot both win: PynamoDB
-adds the version condition to every save and update, and the loser gets a conflict.
+A grievance changes only through `save_change`: one DynamoDB transaction that writes the
+whole record guarded by the version that was read (two officers acting at once: one wins,
+the other gets a Conflict), appends its audit entries with `attribute_not_exists` (the
+trail is append-only), and moves the owners' open-load counters.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.audit import GENESIS, entry_hash
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.grievance import OPEN, Change, Event, Grievance, Status
 from chalicelib.models.base import TableName
+from chalicelib.models.records import AuditEntryRecord, Counter
+
+PAUSED = "~paused"  # sorts after every ISO date: paused grievances end an officer's queue
+
+
+def iso(moment: datetime | None) -> str | None:
+    return _iso(moment) if moment else None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 class CitizenIndex(GlobalSecondaryIndex[Any]):
@@ -30,15 +60,15 @@ class CitizenIndex(GlobalSecondaryIndex[Any]):
     filed_at = UnicodeAttribute(range_key=True)
 
 
-class AssigneeIndex(GlobalSecondaryIndex[Any]):
-    """An officer's queue, most urgent first."""
+class QueueIndex(GlobalSecondaryIndex[Any]):
+    """An officer's open grievances, most urgent first."""
 
     class Meta:
-        index_name = "assignee-index"
+        index_name = "queue-index"
         projection = AllProjection()
 
-    assignee_id = UnicodeAttribute(hash_key=True)
-    due_at = UnicodeAttribute(range_key=True)
+    queue_owner = UnicodeAttribute(hash_key=True)
+    queue_due = UnicodeAttribute(range_key=True)
 
 
 class DepartmentIndex(GlobalSecondaryIndex[Any]):
@@ -50,30 +80,321 @@ class DepartmentIndex(GlobalSecondaryIndex[Any]):
     filed_at = UnicodeAttribute(range_key=True)
 
 
+class RoutingIndex(GlobalSecondaryIndex[Any]):
+    """Grievances not yet routed: the safety net re-queues any that waited too long."""
+
+    class Meta:
+        index_name = "routing-index"
+        projection = AllProjection()
+
+    awaiting_routing = UnicodeAttribute(hash_key=True)
+    filed_at = UnicodeAttribute(range_key=True)
+
+
+class AreaIndex(GlobalSecondaryIndex[Any]):
+    """Open grievances of one category in one district: duplicates and "me too"."""
+
+    class Meta:
+        index_name = "area-index"
+        projection = AllProjection()
+
+    area = UnicodeAttribute(hash_key=True)
+    filed_at = UnicodeAttribute(range_key=True)
+
+
+class AssigneeIndex(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "assignee-index"
+        projection = AllProjection()
+
+    assignee_id = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
 class GrievanceRecord(Model):
     class Meta:
         table_name = TableName("grievances")
 
     tracking_id = UnicodeAttribute(hash_key=True)
     citizen_id = UnicodeAttribute()
+    district = UnicodeAttribute()
+    description = UnicodeAttribute()
+    filed_at = UnicodeAttribute()
     category = UnicodeAttribute(null=True)
     department = UnicodeAttribute(null=True)
-    district = UnicodeAttribute()
-    location: MapAttribute[str, Any] = MapAttribute(default=dict)
-    description = UnicodeAttribute()
+    ward = UnicodeAttribute(null=True)
+    lat = NumberAttribute(null=True)
+    lon = NumberAttribute(null=True)
     channel = UnicodeAttribute(default="web")
-    status = UnicodeAttribute(default="registered")
-    escalation_level = NumberAttribute(default=0)
+    status = UnicodeAttribute()
+    level = NumberAttribute(default=0)
     assignee_id = UnicodeAttribute(null=True)
-    # ISO-8601 UTC strings: they sort as they compare, which the index range keys need.
-    filed_at = UnicodeAttribute()
+    sla_hours = NumberAttribute(null=True)
+    round_the_clock = BooleanAttribute(default=False)
     due_at = UnicodeAttribute(null=True)
-    updated_at = UTCDateTimeAttribute(null=True)
+    warn_at = UnicodeAttribute(null=True)
+    sla_remaining_seconds = NumberAttribute(null=True)
+    timer_seq = NumberAttribute(default=0)
+    transfers = NumberAttribute(default=0)
+    priority = NumberAttribute(default=0)
+    supporters = NumberAttribute(default=0)
+    resolved_at = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    rejected_at = UnicodeAttribute(null=True)
+    rating = NumberAttribute(null=True)
+    appealed = BooleanAttribute(default=False)
+    reopened = NumberAttribute(default=0)
+    audit_seq = NumberAttribute(default=0)
+    audit_hash = UnicodeAttribute(default=GENESIS)
+    last_timer_event = UnicodeAttribute(null=True)
+    # Sparse index keys, present only while they mean something:
+    queue_owner = UnicodeAttribute(null=True)  # the assignee, while the grievance is open
+    queue_due = UnicodeAttribute(null=True)  # due_at, or PAUSED while waiting on the citizen
+    awaiting_routing = UnicodeAttribute(null=True)  # "yes" while registered
+    area = UnicodeAttribute(null=True)  # CATEGORY#DISTRICT while open, for duplicates nearby
     version = VersionAttribute()
 
     by_citizen = CitizenIndex()
-    by_assignee = AssigneeIndex()
+    by_queue = QueueIndex()
     by_department = DepartmentIndex()
+    by_routing = RoutingIndex()
+    by_area = AreaIndex()
+
+
+_DATES = ("filed_at", "due_at", "warn_at", "resolved_at", "closed_at", "rejected_at")
+_PLAIN = (
+    "tracking_id",
+    "citizen_id",
+    "district",
+    "description",
+    "category",
+    "department",
+    "ward",
+    "lat",
+    "lon",
+    "channel",
+    "level",
+    "assignee_id",
+    "sla_hours",
+    "round_the_clock",
+    "sla_remaining_seconds",
+    "timer_seq",
+    "transfers",
+    "priority",
+    "supporters",
+    "rating",
+    "appealed",
+    "reopened",
+    "audit_seq",
+    "audit_hash",
+    "last_timer_event",
+)
+
+
+def _to_record(grievance: Grievance) -> GrievanceRecord:
+    values: dict[str, Any] = {name: getattr(grievance, name) for name in _PLAIN}
+    values.update({name: iso(getattr(grievance, name)) for name in _DATES})
+    values["status"] = grievance.status.value
+    is_open = grievance.status in OPEN and grievance.assignee_id is not None
+    values["queue_owner"] = grievance.assignee_id if is_open else None
+    values["queue_due"] = (
+        (PAUSED if grievance.status is Status.INFO_REQUESTED else iso(grievance.due_at)) if is_open else None
+    )
+    values["awaiting_routing"] = "yes" if grievance.status is Status.REGISTERED else None
+    values["area"] = f"{grievance.category}#{grievance.district}" if grievance.category and grievance.is_open else None
+    if grievance.version:  # PynamoDB guards the write on the version read (none: a new item)
+        values["version"] = grievance.version
+    return GrievanceRecord(**values)
+
+
+def _to_grievance(record: GrievanceRecord) -> Grievance:
+    values: dict[str, Any] = {name: getattr(record, name) for name in _PLAIN}
+    values.update({name: parse(getattr(record, name)) for name in _DATES})
+    for name in ("level", "timer_seq", "transfers", "priority", "supporters", "reopened", "audit_seq"):
+        values[name] = int(values[name] or 0)
+    if values["rating"] is not None:
+        values["rating"] = int(values["rating"])
+    return Grievance(**values, status=Status(record.status), version=int(record.version or 0))
+
+
+def _audit_records(before: Grievance, change: Change) -> tuple[list[AuditEntryRecord], int, str]:
+    seq, head = before.audit_seq, before.audit_hash or GENESIS
+    records = []
+    for event in change.events:
+        seq += 1
+        entry = _audit_entry(seq, event)
+        digest = entry_hash(head, entry)
+        records.append(
+            AuditEntryRecord(before.tracking_id, seq, **_audit_attributes(entry), prev_hash=head, entry_hash=digest)
+        )
+        head = digest
+    return records, seq, head
+
+
+def _audit_entry(seq: int, event: Event) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "at": iso(event.at),
+        "event": event.name,
+        "actor_id": event.actor_id,
+        "actor_role": event.actor_role,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "note": event.note,
+        "internal": event.internal,
+        "details": event.details,
+    }
+
+
+def _audit_attributes(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if k != "seq"}
+
+
+def _load_moves(before: Grievance | None, after: Grievance) -> dict[str, int]:
+    """How each owner's count of open grievances changes."""
+    moves: dict[str, int] = {}
+    if before is not None and before.is_open and before.assignee_id:
+        moves[before.assignee_id] = moves.get(before.assignee_id, 0) - 1
+    if after.is_open and after.assignee_id:
+        moves[after.assignee_id] = moves.get(after.assignee_id, 0) + 1
+    return {officer: delta for officer, delta in moves.items() if delta}
+
+
+def load_counter_key(officer_id: str) -> tuple[str, str]:
+    return f"officer-load#{officer_id}", "open"
+
+
+def save_change(before: Grievance | None, change: Change, now: datetime) -> Grievance:
+    """Persist a transition atomically; Conflict when someone else changed it first.
+
+    `before` is None for a new grievance (then its tracking id must be unused).
+    """
+    base = before or replace(change.grievance, audit_seq=0, audit_hash=GENESIS, version=0)
+    audits, seq, head = _audit_records(base, change)
+    after = replace(change.grievance, audit_seq=seq, audit_hash=head, version=base.version)
+    record = _to_record(after)
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            if before is None:
+                transaction.save(record, condition=GrievanceRecord.tracking_id.does_not_exist())
+            else:
+                transaction.save(record)
+            for audit in audits:
+                transaction.save(audit, condition=AuditEntryRecord.seq.does_not_exist())
+            for officer_id, delta in _load_moves(before, after).items():
+                counter, window = load_counter_key(officer_id)
+                actions: list[Action] = [Counter.value.add(delta)]
+                if delta > 0:
+                    actions.append(Counter.touched_at.set(_iso(now)))
+                transaction.update(Counter(counter, window), actions=actions)
+    except TransactWriteError as error:
+        reasons = [r for r in (error.cancellation_reasons or []) if r is not None]
+        if any(r.code == "ConditionalCheckFailed" for r in reasons):
+            raise Conflict("The grievance was changed by someone else; read it again.") from None
+        raise
+    return replace(after, version=base.version + 1)
+
+
+def get_grievance(tracking_id: str) -> Grievance | None:
+    try:
+        return _to_grievance(GrievanceRecord.get(tracking_id, consistent_read=True))
+    except GrievanceRecord.DoesNotExist:
+        return None
+
+
+@dataclass(frozen=True)
+class Page:
+    grievances: list[Grievance]
+    cursor: str | None
+
+
+def _encode(key: dict[str, Any] | None) -> str | None:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
+
+
+def _decode(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return decoded if isinstance(decoded, dict) else None
+
+
+def _page(results: Any, limit: int) -> Page:
+    items = [_to_grievance(r) for r in results]
+    return Page(items[:limit], _encode(results.last_evaluated_key) if len(items) >= limit else None)
+
+
+def citizen_grievances(citizen_id: str, *, limit: int, cursor: str | None) -> Page:
+    """A citizen's grievances, newest first. One Query."""
+    results = GrievanceRecord.by_citizen.query(
+        citizen_id, scan_index_forward=False, limit=limit, last_evaluated_key=_decode(cursor)
+    )
+    return _page(results, limit)
+
+
+def officer_queue(
+    officer_id: str, *, due_before: datetime | None, status: Status | None, limit: int, cursor: str | None
+) -> Page:
+    """An officer's open grievances, most urgent first; `due_before` keeps the overdue.
+    One Query on the queue index (with a filter on status when asked)."""
+    range_condition = QueueIndex.queue_due < _iso(due_before) if due_before else None
+    filter_condition = GrievanceRecord.status == status.value if status else None
+    results = GrievanceRecord.by_queue.query(
+        officer_id,
+        range_key_condition=range_condition,
+        filter_condition=filter_condition,
+        limit=limit,
+        last_evaluated_key=_decode(cursor),
+    )
+    return _page(results, limit)
+
+
+def recent_for_citizen(citizen_id: str, since: datetime) -> Iterator[Grievance]:
+    results = GrievanceRecord.by_citizen.query(citizen_id, GrievanceRecord.filed_at >= _iso(since))
+    return (_to_grievance(r) for r in results)
+
+
+def open_in_area(category: str, district: str, since: datetime) -> Iterator[Grievance]:
+    """Open grievances of one category in one district filed since `since`. One Query."""
+    results = GrievanceRecord.by_area.query(f"{category}#{district}", GrievanceRecord.filed_at >= _iso(since))
+    return (_to_grievance(r) for r in results)
+
+
+def awaiting_routing(filed_before: datetime) -> Iterator[str]:
+    """Tracking ids still registered (not routed) filed before a moment. One Query."""
+    results = GrievanceRecord.by_routing.query("yes", GrievanceRecord.filed_at < _iso(filed_before))
+    return (r.tracking_id for r in results)
+
+
+def open_loads(officer_ids: list[str]) -> dict[str, tuple[int, str]]:
+    """Each officer's open grievances and when they were last given one. One BatchGet."""
+    keys = [load_counter_key(officer_id) for officer_id in officer_ids]
+    found = {c.counter: (int(c.value or 0), c.touched_at or "") for c in Counter.batch_get(keys)}
+    return {officer_id: found.get(load_counter_key(officer_id)[0], (0, "")) for officer_id in officer_ids}
+
+
+def history(tracking_id: str) -> list[dict[str, Any]]:
+    """Every audit entry of a grievance in order, as stored (hashes included)."""
+    return [
+        {
+            "seq": int(r.seq),
+            "at": r.at,
+            "event": r.event,
+            "actor_id": r.actor_id,
+            "actor_role": r.actor_role,
+            "from_state": r.from_state,
+            "to_state": r.to_state,
+            "note": r.note,
+            "internal": bool(r.internal),
+            "details": r.details or {},
+            "prev_hash": r.prev_hash,
+            "entry_hash": r.entry_hash,
+        }
+        for r in AuditEntryRecord.query(tracking_id, consistent_read=True)
+    ]
 
 
 class ApplicationRecord(Model):

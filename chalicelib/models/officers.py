@@ -56,7 +56,7 @@ class OfficerRecord(Model):
     role = UnicodeAttribute()  # officer | supervisor | department_head | state_admin
     department = UnicodeAttribute(null=True)
     district = UnicodeAttribute(null=True)
-    jurisdiction = UnicodeAttribute(null=True)
+    jurisdiction = UnicodeAttribute()
     mobile = UnicodeAttribute()
     email = UnicodeAttribute()
     password_hash = UnicodeAttribute()
@@ -81,10 +81,15 @@ class NewOfficer:
     password_hash: str
 
 
-def jurisdiction_of(department: str | None, district: str | None) -> str | None:
-    if department and district:
-        return f"{department}#{district}"
-    return None
+def jurisdiction_of(department: str | None, district: str | None) -> str:
+    """`WATER#KHORDHA` for district staff, `WATER#ALL` for a department head, `STATE#ALL`
+    for the state cell: every seat routing and escalation look for is one key."""
+    return f"{department or 'STATE'}#{district or 'ALL'}"
+
+
+def officers_in(department: str | None, district: str | None) -> list[Officer]:
+    """Every officer seated in one jurisdiction (all levels there). One Query."""
+    return [_to_officer(r) for r in OfficerRecord.by_jurisdiction.query(jurisdiction_of(department, district))]
 
 
 def save_officers(officers: Iterable[NewOfficer], *, now_utc: datetime) -> int:

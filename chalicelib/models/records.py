@@ -6,18 +6,19 @@ from datetime import datetime
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
 from chalicelib.models.base import TableName
 
 
-class AuditEntry(Model):
+class AuditEntryRecord(Model):
     """One event in a record's history. Entries are only ever added (conditional put on
     an unused `seq`) and each carries the hash of the one before it, so a rewritten or
     deleted entry breaks the chain."""
@@ -27,7 +28,8 @@ class AuditEntry(Model):
 
     subject = UnicodeAttribute(hash_key=True)  # tracking_id or citizen_id
     seq = NumberAttribute(range_key=True)
-    at = UTCDateTimeAttribute()
+    # Stored exactly as hashed (ISO-8601 text), so the chain can be re-verified byte for byte.
+    at = UnicodeAttribute()
     event = UnicodeAttribute()
     actor_id = UnicodeAttribute()
     actor_role = UnicodeAttribute()
@@ -35,6 +37,7 @@ class AuditEntry(Model):
     to_state = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)
     internal = BooleanAttribute(default=False)
+    details = JSONAttribute(default=dict)
     prev_hash = UnicodeAttribute()
     entry_hash = UnicodeAttribute()
 
@@ -46,8 +49,8 @@ class NotificationLogEntry(Model):
     subject = UnicodeAttribute(hash_key=True)  # tracking_id or citizen_id
     notification_id = UnicodeAttribute(range_key=True)  # ULID: sorts by time
     channel = UnicodeAttribute()  # sms | email | topic | webhook
-    template = UnicodeAttribute()
-    language = UnicodeAttribute()
+    template = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)
     status = UnicodeAttribute()  # queued | sent | failed | retried
     provider_message_id = UnicodeAttribute(null=True)
     attempts = NumberAttribute(default=0)
@@ -65,6 +68,7 @@ class Counter(Model):
     value = NumberAttribute(default=0)
     # moto never expires TTL items: readers must also compare this with now.
     expires_at = TTLAttribute(null=True)
+    touched_at = UnicodeAttribute(null=True)  # ISO-8601: e.g. when an officer was last assigned
 
 
 def count_in_window(counter: str, window: str, now: datetime) -> int:
@@ -99,3 +103,27 @@ def add_to_window(counter: str, window: str, *, expires_at: datetime, limit: int
 
 def clear_window(counter: str, window: str) -> None:
     Counter(counter, window).delete()
+
+
+def claim_delivery(subject: str, dedupe_key: str, channel: str, now: datetime) -> bool:
+    """Record that a message is about to be sent; False when it was already sent."""
+    entry = NotificationLogEntry(subject, dedupe_key, channel=channel, status="sending", created_at=now)
+    try:
+        entry.save(
+            condition=NotificationLogEntry.notification_id.does_not_exist() | (NotificationLogEntry.status != "sent")
+        )
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def record_delivery(subject: str, dedupe_key: str, provider_message_id: str) -> None:
+    NotificationLogEntry(subject, dedupe_key).update(
+        actions=[
+            NotificationLogEntry.status.set("sent"),
+            NotificationLogEntry.provider_message_id.set(provider_message_id),
+            NotificationLogEntry.attempts.add(1),
+        ]
+    )

@@ -19,3 +19,5 @@ class OutboundMessage(BaseModel):
     title: str | None = Field(default=None, max_length=200)
     html: str | None = None
     subject: str | None = None
+    # Same key, same message: a redelivered event is sent once (see deliver_notification).
+    dedupe_key: str | None = Field(default=None, max_length=300)

@@ -110,6 +110,7 @@ def seed_demo_state(document: dict[str, Any], *, now: datetime) -> SeedSummary:
     """Write the catalogue and every demo officer. Safe to run again (same keys)."""
     districts, departments, services, categories = catalogue_from_document(document)
     catalogue.save_catalogue([*districts, *departments, *services, *categories])
+    catalogue.save_state_calendar(document["state"].get("calendar", {}))
     accounts = demo_accounts(get_settings().state_code, departments, districts)
     # One hash per role password: argon2 is deliberately slow, and demo seats share them.
     hashes = {role: hash_password(password) for role, password in DEMO_PASSWORDS.items()}

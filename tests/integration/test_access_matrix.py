@@ -50,6 +50,18 @@ MATRIX: dict[tuple[str, str], str | frozenset[Role]] = {
     ("/officers", "POST"): frozenset({ADMIN}),
     ("/officers", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
     ("/officers/{officer_id}", "PATCH"): frozenset({HEAD, ADMIN}),
+    ("/grievances", "POST"): frozenset({CITIZEN}),
+    ("/grievances", "GET"): frozenset({CITIZEN}),
+    ("/grievances/{tracking_id}", "GET"): EVERYONE,
+    ("/grievances/{tracking_id}/history", "GET"): EVERYONE,
+    ("/grievances/{tracking_id}/actions", "POST"): frozenset({OFFICER, SUPERVISOR, HEAD, ADMIN}),
+    ("/grievances/{tracking_id}/reply", "POST"): frozenset({CITIZEN}),
+    ("/grievances/{tracking_id}/feedback", "POST"): frozenset({CITIZEN}),
+    ("/grievances/{tracking_id}/reopen", "POST"): frozenset({CITIZEN}),
+    ("/grievances/{tracking_id}/appeal", "POST"): frozenset({CITIZEN}),
+    ("/grievances/{tracking_id}/metoo", "POST"): frozenset({CITIZEN}),
+    ("/officer/grievances", "GET"): frozenset({OFFICER, SUPERVISOR, HEAD, ADMIN}),
+    ("/track/{tracking_id}", "GET"): PUBLIC,
 }
 PROTECTED = sorted((route, rules) for route, rules in MATRIX.items() if rules != PUBLIC)
 
@@ -93,7 +105,7 @@ def token_of(tokens, staff_token, citizen):
 
 def call(api, route: tuple[str, str], token: str | None):
     path, method = route
-    url = path.replace("{officer_id}", "off-does-not-exist")
+    url = path.replace("{officer_id}", "off-does-not-exist").replace("{tracking_id}", "OD-000000-AAAAAA")
     headers = {"Content-Type": "application/json", **(bearer(token) if token else {})}
     return api.request(method=method, path=url, headers=headers, body=json.dumps({}))
 

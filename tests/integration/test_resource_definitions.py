@@ -13,7 +13,7 @@ from chalicelib.models.catalogue import CatalogueEntry
 from chalicelib.models.citizens import CitizenRecord, IdentityClaim
 from chalicelib.models.grievances import ApplicationRecord, GrievanceRecord
 from chalicelib.models.officers import OfficerRecord
-from chalicelib.models.records import AuditEntry, Counter, NotificationLogEntry
+from chalicelib.models.records import AuditEntryRecord, Counter, NotificationLogEntry
 from chalicelib.models.sessions import OtpChallengeRecord, RefreshSessionRecord
 from infra.provision import REPO_ROOT, load_template
 
@@ -26,7 +26,7 @@ MODELS: list[type[Model]] = [
     CatalogueEntry,
     GrievanceRecord,
     ApplicationRecord,
-    AuditEntry,
+    AuditEntryRecord,
     NotificationLogEntry,
     Counter,
     OtpChallengeRecord,

@@ -1,0 +1,438 @@
+"""The grievance and its lifecycle: states, who may move them, and what each move causes.
+
+```
+registered --route--> assigned --accept--> in_progress --resolve--> resolved --feedback/7 days--> closed
+     |                  |  ^                   |                       |
+     |                  |  +----transfer-------+                       +--reopen (<= 7 days)--> assigned
+     +--reject--> rejected (from registered | assigned | in_progress) --appeal (<= 30 days)--> assigned
+```
+`request_info` parks an assigned or in-progress grievance in `info_requested`, with its SLA
+paused, until the citizen replies. Every transition is a pure function: it takes the
+grievance, the actor and `now`, and returns the new grievance with the events it caused.
+Invalid moves raise `ActionNotAllowed` naming the actions the current state does allow.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
+from chalicelib.domain.identity import ESCALATION_ROLES, Principal, Role
+from chalicelib.domain.sla import SlaClock
+
+
+class Status(StrEnum):
+    REGISTERED = "registered"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    INFO_REQUESTED = "info_requested"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    COMMENT = "comment"
+    REQUEST_INFO = "request_info"
+    TRANSFER = "transfer"
+    REASSIGN = "reassign"
+    RESOLVE = "resolve"
+    REJECT = "reject"
+    REPLY = "reply"
+    FEEDBACK = "feedback"
+    REOPEN = "reopen"
+    APPEAL = "appeal"
+
+
+OPEN = frozenset({Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.INFO_REQUESTED})
+# The SLA clock runs in these; a timer firing in any other state has nothing to do.
+CLOCK_RUNNING = frozenset({Status.ASSIGNED, Status.IN_PROGRESS})
+OFFICER_ACTIONS = frozenset(
+    {
+        Action.ACCEPT,
+        Action.COMMENT,
+        Action.REQUEST_INFO,
+        Action.TRANSFER,
+        Action.REASSIGN,
+        Action.RESOLVE,
+        Action.REJECT,
+    }
+)
+CITIZEN_ACTIONS = frozenset({Action.REPLY, Action.FEEDBACK, Action.REOPEN, Action.APPEAL})
+
+ALLOWED: dict[Status, frozenset[Action]] = {
+    Status.REGISTERED: frozenset({Action.COMMENT, Action.REJECT}),
+    Status.ASSIGNED: frozenset(OFFICER_ACTIONS),
+    Status.IN_PROGRESS: frozenset(OFFICER_ACTIONS - {Action.ACCEPT}),
+    Status.INFO_REQUESTED: frozenset({Action.COMMENT, Action.REASSIGN, Action.REJECT, Action.REPLY}),
+    Status.RESOLVED: frozenset({Action.COMMENT, Action.FEEDBACK, Action.REOPEN}),
+    Status.CLOSED: frozenset({Action.COMMENT, Action.APPEAL}),
+    Status.REJECTED: frozenset({Action.COMMENT, Action.APPEAL}),
+}
+
+MAX_TRANSFERS = 3
+REOPEN_WINDOW = timedelta(days=7)
+APPEAL_WINDOW = timedelta(days=30)
+AUTO_CLOSE_AFTER_HOURS = 7 * 24
+APPELLATE_LEVEL = 2  # department_head
+TOP_LEVEL = len(ESCALATION_ROLES) - 1
+STATE_CELL = "STATE_CELL"  # the department of grievances nobody else owns
+
+
+class ActionNotAllowed(Conflict):
+    """409: this action cannot happen in the grievance's current state."""
+
+    code = "action_not_allowed"
+
+    def __init__(self, action: str, status: Status) -> None:
+        allowed = sorted(a.value for a in ALLOWED[status])
+        super().__init__(f"{action} is not allowed while the grievance is {status.value}.", field="action")
+        self.allowed = allowed
+
+
+@dataclass(frozen=True)
+class Grievance:
+    tracking_id: str
+    citizen_id: str
+    district: str
+    description: str
+    filed_at: datetime
+    category: str | None = None
+    department: str | None = None
+    ward: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    channel: str = "web"
+    status: Status = Status.REGISTERED
+    level: int = 0
+    assignee_id: str | None = None
+    sla_hours: float | None = None
+    round_the_clock: bool = False
+    due_at: datetime | None = None
+    warn_at: datetime | None = None
+    sla_remaining_seconds: float | None = None  # set while the clock is paused
+    timer_seq: int = 0  # bumps whenever the SLA timer is re-armed; stale timers compare it
+    transfers: int = 0
+    priority: int = 0
+    supporters: int = 0
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    rejected_at: datetime | None = None
+    rating: int | None = None
+    appealed: bool = False
+    reopened: int = 0
+    version: int = 0
+    audit_seq: int = 0
+    audit_hash: str = ""
+    # "<timer_seq>:<kind>" of the last timer message acted on without re-arming (a warning,
+    # a breach at the top level), so a redelivered one is recognised.
+    last_timer_event: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    def overdue(self, now: datetime) -> bool:
+        return self.status in CLOCK_RUNNING and self.due_at is not None and now >= self.due_at
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to a grievance: one audit entry, and what notifies whom."""
+
+    name: str  # past tense: filed, assigned, accepted, ...
+    actor_id: str
+    actor_role: str
+    at: datetime
+    from_state: str | None
+    to_state: str | None
+    note: str | None = None
+    internal: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Change:
+    grievance: Grievance
+    events: list[Event]
+
+    @property
+    def timer_rearmed(self) -> bool:
+        return any(e.name in _REARMING_EVENTS for e in self.events)
+
+
+_REARMING_EVENTS = {"assigned", "escalated", "reassigned", "reopened", "appealed", "info_provided", "resolved"}
+
+SYSTEM = Principal("system", Role.STATE_ADMIN)
+
+
+def new_tracking_id(state_code: str, now: datetime) -> str:
+    """`OD-261125-7KQ3XM`: the state, the filing date, and 6 random characters (30 bits)
+    from an alphabet with no 0/O or 1/I, so ids are readable over a phone and not guessable
+    in sequence."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    suffix = "".join(secrets.choice(alphabet) for _ in range(6))
+    return f"{state_code}-{now:%y%m%d}-{suffix}"
+
+
+def _event(name: str, actor: Principal, now: datetime, before: Grievance, after: Grievance, **extra: Any) -> Event:
+    note = extra.pop("note", None)
+    internal = extra.pop("internal", False)
+    return Event(
+        name=name,
+        actor_id=actor.subject_id,
+        actor_role="system" if actor is SYSTEM else actor.role.value,
+        at=now,
+        from_state=before.status.value,
+        to_state=after.status.value,
+        note=note,
+        internal=internal,
+        details=extra,
+    )
+
+
+def require_allowed(grievance: Grievance, action: Action) -> None:
+    """ActionNotAllowed (409, with the allowed actions) unless `action` fits the state."""
+    if action not in ALLOWED[grievance.status]:
+        raise ActionNotAllowed(action.value, grievance.status)
+
+
+def _required_note(note: str | None, what: str) -> str:
+    if not note or not note.strip():
+        raise InvalidInput(f"note: {what} is required.", field="note")
+    return note.strip()
+
+
+def file(grievance: Grievance, citizen: Principal) -> Change:
+    """A new grievance, registered and waiting for routing."""
+    return Change(
+        grievance, [_event("filed", citizen, grievance.filed_at, grievance, grievance, channel=grievance.channel)]
+    )
+
+
+def assign(
+    grievance: Grievance,
+    *,
+    department: str,
+    category: str | None,
+    assignee_id: str,
+    sla_hours: float,
+    round_the_clock: bool,
+    clock: SlaClock,
+    now: datetime,
+) -> Change:
+    """Routing's decision: owner, department and a fresh SLA at level 0."""
+    if grievance.status is not Status.REGISTERED:
+        raise ActionNotAllowed("route", grievance.status)
+    total = sla_hours * 3600
+    warn_at, due_at = clock.schedule(now, total, total, round_the_clock)
+    after = replace(
+        grievance,
+        status=Status.ASSIGNED,
+        department=department,
+        category=category,
+        assignee_id=assignee_id,
+        sla_hours=sla_hours,
+        round_the_clock=round_the_clock,
+        due_at=due_at,
+        warn_at=warn_at,
+        sla_remaining_seconds=None,
+        timer_seq=grievance.timer_seq + 1,
+    )
+    event = _event("assigned", SYSTEM, now, grievance, after, department=department, level=after.level)
+    return Change(after, [event])
+
+
+def _rearm(grievance: Grievance, clock: SlaClock, now: datetime, remaining: float | None = None) -> Grievance:
+    total = (grievance.sla_hours or 0) * 3600
+    warn_at, due_at = clock.schedule(now, total if remaining is None else remaining, total, grievance.round_the_clock)
+    return replace(
+        grievance, due_at=due_at, warn_at=warn_at, sla_remaining_seconds=None, timer_seq=grievance.timer_seq + 1
+    )
+
+
+def accept(grievance: Grievance, actor: Principal, now: datetime) -> Change:
+    require_allowed(grievance, Action.ACCEPT)
+    after = replace(grievance, status=Status.IN_PROGRESS)
+    return Change(after, [_event("accepted", actor, now, grievance, after)])
+
+
+def comment(grievance: Grievance, actor: Principal, note: str | None, now: datetime) -> Change:
+    """An internal note: staff read it in the history, citizens never see it."""
+    require_allowed(grievance, Action.COMMENT)
+    text = _required_note(note, "the comment")
+    return Change(grievance, [_event("commented", actor, now, grievance, grievance, note=text, internal=True)])
+
+
+def request_info(grievance: Grievance, actor: Principal, note: str | None, clock: SlaClock, now: datetime) -> Change:
+    """Ask the citizen something; the SLA clock stops until they reply."""
+    require_allowed(grievance, Action.REQUEST_INFO)
+    question = _required_note(note, "the question for the citizen")
+    remaining = clock.remaining(now, grievance.due_at, grievance.round_the_clock) if grievance.due_at else 0.0
+    after = replace(grievance, status=Status.INFO_REQUESTED, sla_remaining_seconds=remaining)
+    return Change(after, [_event("info_requested", actor, now, grievance, after, note=question)])
+
+
+def reply(grievance: Grievance, citizen: Principal, message: str | None, clock: SlaClock, now: datetime) -> Change:
+    """The citizen answers; the clock resumes with the time that was left."""
+    require_allowed(grievance, Action.REPLY)
+    answer = _required_note(message, "the reply")
+    resumed = _rearm(grievance, clock, now, remaining=grievance.sla_remaining_seconds or 0.0)
+    after = replace(resumed, status=Status.IN_PROGRESS)
+    return Change(after, [_event("info_provided", citizen, now, grievance, after, note=answer)])
+
+
+def transfer(grievance: Grievance, actor: Principal, department: str | None, note: str | None, now: datetime) -> Change:
+    """Not this department's: send it to another (with a reason) for routing there. After
+    MAX_TRANSFERS it goes to the state cell instead of bouncing on."""
+    require_allowed(grievance, Action.TRANSFER)
+    reason = _required_note(note, "the reason for the transfer")
+    if not department:
+        raise InvalidInput("department: the department to transfer to is required.", field="department")
+    if department == grievance.department:
+        raise InvalidInput("department: the grievance is already with this department.", field="department")
+    target = department if grievance.transfers < MAX_TRANSFERS else STATE_CELL
+    after = replace(
+        grievance,
+        status=Status.REGISTERED,
+        department=target,
+        assignee_id=None,
+        level=0,
+        transfers=grievance.transfers + 1,
+        due_at=None,
+        warn_at=None,
+        timer_seq=grievance.timer_seq + 1,
+    )
+    return Change(after, [_event("transferred", actor, now, grievance, after, note=reason, to_department=target)])
+
+
+def reassign(grievance: Grievance, actor: Principal, officer_id: str | None, clock: SlaClock, now: datetime) -> Change:
+    """A manager gives the grievance to another officer; the SLA restarts for them."""
+    require_allowed(grievance, Action.REASSIGN)
+    if actor.role not in {Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STATE_ADMIN}:
+        raise Forbidden("Only a supervisor or above may reassign.")
+    if not officer_id:
+        raise InvalidInput("officer_id: the officer to reassign to is required.", field="officer_id")
+    if officer_id == grievance.assignee_id:
+        raise InvalidInput("officer_id: the grievance is already theirs.", field="officer_id")
+    after = replace(grievance, assignee_id=officer_id)
+    if grievance.status is not Status.INFO_REQUESTED:
+        after = _rearm(after, clock, now)
+    return Change(after, [_event("reassigned", actor, now, grievance, after, officer_id=officer_id)])
+
+
+def resolve(grievance: Grievance, actor: Principal, note: str | None, clock: SlaClock, now: datetime) -> Change:
+    """Done. The citizen has 7 days to rate it or reopen it; then it closes by itself."""
+    require_allowed(grievance, Action.RESOLVE)
+    how = _required_note(note, "the resolution")
+    after = replace(grievance, status=Status.RESOLVED, resolved_at=now, sla_remaining_seconds=None)
+    # The same timer closes it: at "due" 7 days on, a still-resolved grievance closes.
+    closes_at = clock.deadline(now, AUTO_CLOSE_AFTER_HOURS * 3600, round_the_clock=True)
+    after = replace(after, warn_at=closes_at, due_at=closes_at, timer_seq=grievance.timer_seq + 1)
+    return Change(after, [_event("resolved", actor, now, grievance, after, note=how)])
+
+
+def reject(grievance: Grievance, actor: Principal, note: str | None, now: datetime) -> Change:
+    require_allowed(grievance, Action.REJECT)
+    reason = _required_note(note, "the reason for rejecting")
+    after = replace(grievance, status=Status.REJECTED, rejected_at=now, due_at=None, warn_at=None)
+    after = replace(after, timer_seq=grievance.timer_seq + 1)
+    return Change(after, [_event("rejected", actor, now, grievance, after, note=reason)])
+
+
+def give_feedback(grievance: Grievance, citizen: Principal, rating: int, note: str | None, now: datetime) -> Change:
+    require_allowed(grievance, Action.FEEDBACK)
+    if not 1 <= rating <= 5:
+        raise InvalidInput("rating: from 1 to 5.", field="rating")
+    after = replace(grievance, status=Status.CLOSED, rating=rating, closed_at=now, timer_seq=grievance.timer_seq + 1)
+    return Change(after, [_event("closed", citizen, now, grievance, after, note=note, rating=rating)])
+
+
+def auto_close(grievance: Grievance, now: datetime) -> Change:
+    """Seven days after resolution without feedback."""
+    after = replace(grievance, status=Status.CLOSED, closed_at=now)
+    return Change(after, [_event("closed", SYSTEM, now, grievance, after, reason="no feedback within 7 days")])
+
+
+def reopen(grievance: Grievance, citizen: Principal, note: str | None, clock: SlaClock, now: datetime) -> Change:
+    """Not actually fixed: back to the officer who resolved it, with a fresh SLA."""
+    require_allowed(grievance, Action.REOPEN)
+    reason = _required_note(note, "the reason for reopening")
+    if grievance.resolved_at is None or now - grievance.resolved_at > REOPEN_WINDOW:
+        raise InvalidInput("action: a grievance can be reopened within 7 days of its resolution.", field="action")
+    after = _rearm(replace(grievance, status=Status.ASSIGNED, reopened=grievance.reopened + 1), clock, now)
+    return Change(after, [_event("reopened", citizen, now, grievance, after, note=reason)])
+
+
+def appeal(
+    grievance: Grievance, citizen: Principal, note: str | None, appellate_id: str, clock: SlaClock, now: datetime
+) -> Change:
+    """Against a rejection or a poorly rated closure, within 30 days, once: it goes to the
+    department head (the appellate level) with its own SLA."""
+    require_allowed(grievance, Action.APPEAL)
+    reason = _required_note(note, "the grounds of appeal")
+    if grievance.appealed:
+        raise InvalidInput("action: this grievance was already appealed.", field="action")
+    if grievance.status is Status.CLOSED and (grievance.rating is None or grievance.rating > 2):
+        raise InvalidInput("action: only a closure rated 1 or 2 can be appealed.", field="action")
+    decided_at = grievance.rejected_at if grievance.status is Status.REJECTED else grievance.closed_at
+    if decided_at is None or now - decided_at > APPEAL_WINDOW:
+        raise InvalidInput("action: an appeal must be made within 30 days.", field="action")
+    after = replace(grievance, status=Status.ASSIGNED, appealed=True, level=APPELLATE_LEVEL, assignee_id=appellate_id)
+    after = _rearm(after, clock, now)
+    return Change(after, [_event("appealed", citizen, now, grievance, after, note=reason, level=APPELLATE_LEVEL)])
+
+
+def escalate(grievance: Grievance, new_owner_id: str, clock: SlaClock, now: datetime) -> Change:
+    """The SLA ran out at this level: up one level, to a new owner with a fresh deadline."""
+    level = min(grievance.level + 1, TOP_LEVEL)
+    after = _rearm(replace(grievance, level=level, assignee_id=new_owner_id), clock, now)
+    event = _event("escalated", SYSTEM, now, grievance, after, level=level, owner_role=ESCALATION_ROLES[level].value)
+    return Change(after, [event])
+
+
+def warn(grievance: Grievance, now: datetime) -> Change:
+    """80 % of the SLA is gone without a resolution: the owner is warned (once per timer)."""
+    after = replace(grievance, last_timer_event=f"{grievance.timer_seq}:sla_warning")
+    return Change(after, [_event("sla_warning", SYSTEM, now, grievance, after, level=grievance.level)])
+
+
+def breached_at_top(grievance: Grievance, now: datetime) -> Change:
+    """The state cell's own deadline passed: nobody above to escalate to; recorded and told."""
+    after = replace(grievance, last_timer_event=f"{grievance.timer_seq}:sla_breached")
+    return Change(after, [_event("sla_breached", SYSTEM, now, grievance, after, level=grievance.level)])
+
+
+def support(grievance: Grievance, citizen: Principal, now: datetime) -> Change:
+    """Another citizen with the same problem nearby says "me too": the grievance rises."""
+    if not grievance.is_open:
+        raise ActionNotAllowed("metoo", grievance.status)
+    after = replace(grievance, priority=grievance.priority + 1, supporters=grievance.supporters + 1)
+    return Change(after, [_event("supported", citizen, now, grievance, after, supporters=after.supporters)])
+
+
+def choose_owner(candidates: list[tuple[str, int, str]]) -> str | None:
+    """The least-loaded officer; on a tie the one given work longest ago (round-robin),
+    then the smaller id. Candidates are (officer_id, open grievances, last assigned ISO)."""
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (c[1], c[2], c[0]))[0]
+
+
+def seats_for_level(level: int, department: str | None, district: str) -> list[tuple[Role, str | None, str | None]]:
+    """Where an owner at `level` is looked for, nearest first: (role, department, district).
+    A level with nobody seated falls through to the next one up."""
+    if department is None or department == STATE_CELL:
+        return [(Role.STATE_ADMIN, None, None)]
+    ladder = [
+        (Role.OFFICER, department, district),
+        (Role.SUPERVISOR, department, district),
+        (Role.DEPARTMENT_HEAD, department, None),
+        (Role.STATE_ADMIN, None, None),
+    ]
+    return ladder[min(level, TOP_LEVEL) :]

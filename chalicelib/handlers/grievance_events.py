@@ -1,0 +1,49 @@
+"""SQS consumers of the grievance lifecycle: routing, and the SLA timers' messages.
+
+Each record is handled on its own (Powertools BatchProcessor): one that fails goes back to
+the queue alone and reaches the DLQ after the redrive limit; the rest of the batch is done.
+Both use cases are idempotent, so a redelivered record changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.services.grievance_timers import handle_timer_event
+from chalicelib.services.route_grievance import requeue_stuck_grievances, route_grievance
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+
+def _route_record(record: SQSRecord) -> None:
+    route_grievance(json.loads(record.body)["tracking_id"])
+
+
+def _timer_record(record: SQSRecord) -> None:
+    message = json.loads(record.body)
+    handle_timer_event(message["kind"], message["tracking_id"], int(message["level"]), int(message["version"]))
+
+
+def _each_record(
+    event: dict[str, Any], context: Any, handle: Callable[[SQSRecord], None]
+) -> PartialItemFailureResponse:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+
+
+def route_grievances(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    return _each_record(event, context, _route_record)
+
+
+def handle_sla_events(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    return _each_record(event, context, _timer_record)
+
+
+def sweep_unrouted() -> dict[str, int]:
+    return {"requeued": requeue_stuck_grievances()}

@@ -1,0 +1,220 @@
+"""Grievance routes: file, read, act, follow; and the officer's queue and public tracking."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.clock import utc_now
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.grievance import Action, Grievance, Status
+from chalicelib.domain.identity import Principal
+from chalicelib.handlers.http import CITIZENS, EVERYONE, STAFF, StrictBody, parse_body, parse_query, route
+from chalicelib.services import act_on_grievance, file_grievance, view_grievances
+
+grievances_api = Blueprint(__name__)
+
+CODE = r"^[A-Z0-9_]{1,64}$"
+TRACKING_ID = r"^[A-Z]{2}-[0-9]{6}-[0-9A-Z]{6}$"
+
+
+class LocationIn(StrictBody):
+    district: str = Field(pattern=CODE)
+    ward: str | None = Field(default=None, min_length=1, max_length=50)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class GrievanceIn(StrictBody):
+    category: str | None = Field(default=None, pattern=CODE)
+    description: str = Field(min_length=1, max_length=5000)
+    location: LocationIn
+    channel: str | None = Field(default=None, max_length=20)
+
+
+class OfficerActionIn(StrictBody):
+    action: Action
+    note: str | None = Field(default=None, max_length=2000)
+    department: str | None = Field(default=None, pattern=CODE)
+    officer_id: str | None = Field(default=None, max_length=64)
+
+
+class MessageIn(StrictBody):
+    message: str = Field(min_length=1, max_length=2000)
+
+
+class ReasonIn(StrictBody):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class FeedbackIn(StrictBody):
+    rating: int = Field(ge=1, le=5, strict=True)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=1000)
+
+
+class QueueQuery(PageQuery):
+    status: Status | None = None
+    overdue: bool = False
+
+
+class TrackQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    mobile_last4: str = Field(pattern=r"^[0-9]{4}$")
+
+
+def _tracking_id(tracking_id: str) -> str:
+    # Anything that is not shaped like a tracking id cannot name a grievance: same 404.
+    if not re.match(TRACKING_ID, tracking_id):
+        raise NotFound("No such grievance.", field="tracking_id")
+    return tracking_id
+
+
+@route(grievances_api, "/grievances", methods=["POST"], roles=CITIZENS)
+def file_a_grievance(caller: Principal) -> Response:
+    body = parse_body(grievances_api, GrievanceIn)
+    key = grievances_api.current_request.headers.get("idempotency-key")
+    filed = file_grievance.file_grievance(
+        caller,
+        file_grievance.NewGrievance(
+            description=body.description,
+            district=body.location.district,
+            category=body.category,
+            ward=body.location.ward,
+            lat=body.location.lat,
+            lon=body.location.lon,
+            channel=body.channel or "web",
+        ),
+        idempotency_key=key[:200] if key else None,
+    )
+    return Response(status_code=200 if filed.duplicate else 201, body=filed.as_dict())
+
+
+@route(grievances_api, "/grievances", methods=["GET"], roles=CITIZENS)
+def list_my_grievances(caller: Principal) -> dict[str, Any]:
+    query = parse_query(grievances_api, PageQuery)
+    page = view_grievances.list_mine(caller, limit=query.limit, cursor=query.cursor)
+    return {"grievances": [summary(g) for g in page.grievances], "next_cursor": page.cursor}
+
+
+@route(grievances_api, "/grievances/{tracking_id}", methods=["GET"], roles=EVERYONE)
+def get_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    grievance, timeline = view_grievances.get_one(caller, _tracking_id(tracking_id))
+    return {**detail(grievance), "timeline": timeline}
+
+
+@route(grievances_api, "/grievances/{tracking_id}/history", methods=["GET"], roles=EVERYONE)
+def grievance_history(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    trail = view_grievances.history(caller, _tracking_id(tracking_id))
+    return {"tracking_id": tracking_id, "events": trail.entries, "chain_intact": trail.intact}
+
+
+@route(grievances_api, "/grievances/{tracking_id}/actions", methods=["POST"], roles=STAFF)
+def act_on_grievance_route(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    body = parse_body(grievances_api, OfficerActionIn)
+    request = act_on_grievance.OfficerAction(body.action, body.note, body.department, body.officer_id)
+    return detail(act_on_grievance.act_as_officer(caller, _tracking_id(tracking_id), request))
+
+
+@route(grievances_api, "/grievances/{tracking_id}/reply", methods=["POST"], roles=CITIZENS)
+def reply_to_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    body = parse_body(grievances_api, MessageIn)
+    return detail(act_on_grievance.reply(caller, _tracking_id(tracking_id), body.message))
+
+
+@route(grievances_api, "/grievances/{tracking_id}/feedback", methods=["POST"], roles=CITIZENS)
+def give_feedback(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    body = parse_body(grievances_api, FeedbackIn)
+    return detail(act_on_grievance.give_feedback(caller, _tracking_id(tracking_id), body.rating, body.comment))
+
+
+@route(grievances_api, "/grievances/{tracking_id}/reopen", methods=["POST"], roles=CITIZENS)
+def reopen_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    body = parse_body(grievances_api, ReasonIn)
+    return detail(act_on_grievance.reopen(caller, _tracking_id(tracking_id), body.reason))
+
+
+@route(grievances_api, "/grievances/{tracking_id}/appeal", methods=["POST"], roles=CITIZENS)
+def appeal_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    body = parse_body(grievances_api, ReasonIn)
+    return detail(act_on_grievance.appeal(caller, _tracking_id(tracking_id), body.reason))
+
+
+@route(grievances_api, "/grievances/{tracking_id}/metoo", methods=["POST"], roles=CITIZENS)
+def support_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    grievance = act_on_grievance.support(caller, _tracking_id(tracking_id))
+    return {"tracking_id": grievance.tracking_id, "status": grievance.status.value, "supporters": grievance.supporters}
+
+
+@route(grievances_api, "/officer/grievances", methods=["GET"], roles=STAFF)
+def officer_queue(caller: Principal) -> dict[str, Any]:
+    query = parse_query(grievances_api, QueueQuery)
+    page = view_grievances.officer_queue(
+        caller, status=query.status, overdue=query.overdue, limit=query.limit, cursor=query.cursor
+    )
+    return {"grievances": [detail(g) for g in page.grievances], "next_cursor": page.cursor}
+
+
+@route(grievances_api, "/track/{tracking_id}", methods=["GET"], public=True)
+def track_grievance(tracking_id: str) -> dict[str, Any]:
+    query = parse_query(grievances_api, TrackQuery)
+    grievance = view_grievances.track(_tracking_id(tracking_id), query.mobile_last4)
+    return {
+        "tracking_id": grievance.tracking_id,
+        "status": grievance.status.value,
+        "filed_at": _iso(grievance.filed_at),
+        "due_at": _iso(grievance.due_at) if grievance.is_open else None,
+        "resolved_at": _iso(grievance.resolved_at),
+        "closed_at": _iso(grievance.closed_at),
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def summary(grievance: Grievance) -> dict[str, Any]:
+    return {
+        "tracking_id": grievance.tracking_id,
+        "status": grievance.status.value,
+        "category": grievance.category,
+        "department": grievance.department,
+        "district": grievance.district,
+        "filed_at": _iso(grievance.filed_at),
+        # After resolution the timer counts toward auto-close, which is no "due date".
+        "due_at": _iso(grievance.due_at) if grievance.is_open else None,
+        "escalation_level": grievance.level,
+    }
+
+
+def detail(grievance: Grievance) -> dict[str, Any]:
+    return {
+        **summary(grievance),
+        "description": grievance.description,
+        "location": {
+            "district": grievance.district,
+            "ward": grievance.ward,
+            "lat": grievance.lat,
+            "lon": grievance.lon,
+        },
+        "channel": grievance.channel,
+        "priority": grievance.priority,
+        "supporters": grievance.supporters,
+        "transfers": grievance.transfers,
+        "resolved_at": _iso(grievance.resolved_at),
+        "closed_at": _iso(grievance.closed_at),
+        "rejected_at": _iso(grievance.rejected_at),
+        "rating": grievance.rating,
+        "appealed": grievance.appealed,
+        "overdue": grievance.overdue(utc_now()),
+    }

@@ -1,0 +1,144 @@
+"""Officers and citizens moving a grievance along its lifecycle.
+
+Every action reads the grievance, checks that the caller may see it (else 404, exactly like
+a missing one), applies the pure transition, and saves it guarded by the version it read:
+two officers acting at once — one wins, the other gets 409 and re-reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.clock import utc_now
+from chalicelib.domain import grievance as lifecycle
+from chalicelib.domain.access import CaseScope, can_see_case, can_see_officer
+from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.grievance import APPELLATE_LEVEL, Action, Change, Grievance
+from chalicelib.domain.identity import STAFF_ROLES, Principal
+from chalicelib.models import catalogue, grievances, officers, records
+from chalicelib.services.grievance_effects import apply_effects
+from chalicelib.services.grievance_owners import find_owner
+from chalicelib.services.sla_clock import current_clock
+
+SUPPORT_MEMORY = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class OfficerAction:
+    action: Action
+    note: str | None = None
+    department: str | None = None
+    officer_id: str | None = None
+
+
+def scope_of(grievance: Grievance) -> CaseScope:
+    return CaseScope(grievance.citizen_id, grievance.department, grievance.district, grievance.assignee_id)
+
+
+def visible_grievance(principal: Principal, tracking_id: str) -> Grievance:
+    """The grievance, if the caller may see it; NotFound otherwise (and when missing)."""
+    grievance = grievances.get_grievance(tracking_id)
+    if grievance is None or not can_see_case(principal, scope_of(grievance)):
+        raise NotFound("No such grievance.", field="tracking_id")
+    return grievance
+
+
+def act_as_officer(
+    principal: Principal, tracking_id: str, request: OfficerAction, now: datetime | None = None
+) -> Grievance:
+    now = now or utc_now()
+    if request.action not in lifecycle.OFFICER_ACTIONS:
+        raise InvalidInput(
+            f"action: one of {', '.join(sorted(a.value for a in lifecycle.OFFICER_ACTIONS))}.", field="action"
+        )
+    before = visible_grievance(principal, tracking_id)
+    change = _officer_change(principal, before, request, now)
+    return _commit(before, change, now)
+
+
+def _officer_change(principal: Principal, before: Grievance, request: OfficerAction, now: datetime) -> Change:
+    clock = current_clock()
+    match request.action:
+        case Action.ACCEPT:
+            return lifecycle.accept(before, principal, now)
+        case Action.COMMENT:
+            return lifecycle.comment(before, principal, request.note, now)
+        case Action.REQUEST_INFO:
+            return lifecycle.request_info(before, principal, request.note, clock, now)
+        case Action.TRANSFER:
+            if request.department and catalogue.get_department(request.department) is None:
+                raise InvalidInput("department: no such department.", field="department")
+            return lifecycle.transfer(before, principal, request.department, request.note, now)
+        case Action.REASSIGN:
+            _check_new_owner(principal, before, request.officer_id)
+            return lifecycle.reassign(before, principal, request.officer_id, clock, now)
+        case Action.RESOLVE:
+            return lifecycle.resolve(before, principal, request.note, clock, now)
+        case _:
+            return lifecycle.reject(before, principal, request.note, now)
+
+
+def _check_new_owner(principal: Principal, grievance: Grievance, officer_id: str | None) -> None:
+    officer = officers.get_officer(officer_id) if officer_id else None
+    if (
+        officer is None
+        or not officer.active
+        or officer.role not in STAFF_ROLES
+        or not can_see_officer(principal, officer.department, officer.district)
+        or (officer.department is not None and officer.department != grievance.department)
+    ):
+        raise InvalidInput(
+            "officer_id: not an active officer of this department within your reach.", field="officer_id"
+        )
+
+
+def reply(principal: Principal, tracking_id: str, message: str | None, now: datetime | None = None) -> Grievance:
+    now = now or utc_now()
+    before = visible_grievance(principal, tracking_id)
+    return _commit(before, lifecycle.reply(before, principal, message, current_clock(), now), now)
+
+
+def give_feedback(
+    principal: Principal, tracking_id: str, rating: int, comment: str | None, now: datetime | None = None
+) -> Grievance:
+    now = now or utc_now()
+    before = visible_grievance(principal, tracking_id)
+    return _commit(before, lifecycle.give_feedback(before, principal, rating, comment, now), now)
+
+
+def reopen(principal: Principal, tracking_id: str, reason: str | None, now: datetime | None = None) -> Grievance:
+    now = now or utc_now()
+    before = visible_grievance(principal, tracking_id)
+    return _commit(before, lifecycle.reopen(before, principal, reason, current_clock(), now), now)
+
+
+def appeal(principal: Principal, tracking_id: str, reason: str | None, now: datetime | None = None) -> Grievance:
+    now = now or utc_now()
+    before = visible_grievance(principal, tracking_id)
+    lifecycle.require_allowed(before, Action.APPEAL)
+    appellate = find_owner(APPELLATE_LEVEL, before.department, before.district)
+    if appellate is None:
+        raise InvalidInput("action: this grievance has no appellate authority.", field="action")
+    return _commit(before, lifecycle.appeal(before, principal, reason, appellate, current_clock(), now), now)
+
+
+def support(principal: Principal, tracking_id: str, now: datetime | None = None) -> Grievance:
+    """ "Me too" from another citizen: raises the grievance's priority, once per citizen.
+    Any citizen may do it (the reply says nothing about the grievance's owner)."""
+    now = now or utc_now()
+    before = grievances.get_grievance(tracking_id)
+    if before is None or not before.is_open or before.citizen_id == principal.subject_id:
+        raise NotFound("No such open grievance to support.", field="tracking_id")
+    once = records.add_to_window(
+        f"support#{tracking_id}", principal.subject_id, expires_at=now + SUPPORT_MEMORY, limit=1
+    )
+    if not once:
+        return before  # supported before: nothing more to count
+    return _commit(before, lifecycle.support(before, principal, now), now)
+
+
+def _commit(before: Grievance, change: Change, now: datetime) -> Grievance:
+    saved = grievances.save_change(before, change, now)
+    apply_effects(before, saved, change, strict=False)
+    return saved

@@ -1,0 +1,185 @@
+"""Intake: a citizen files a grievance; it is durable (with its first audit entry) before
+the 201, then handed to routing.
+
+A retry with the same `Idempotency-Key` gets the first answer (Powertools Idempotency on
+the idempotency table); the same key with another body is refused. The same citizen filing
+the same category in the same district within 7 days is linked to the open grievance, not
+doubled; other citizens' open grievances of the category nearby are offered as "me too".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.clock import utc_now
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.grievance import Grievance, file, new_tracking_id
+from chalicelib.domain.identity import Principal
+from chalicelib.models import catalogue, grievances
+from chalicelib.services.grievance_effects import apply_effects
+
+logger = Logger(child=True)
+
+CHANNELS = ("web", "mobile_app", "sms", "email", "ivrs", "kiosk", "whatsapp", "portal")
+DUPLICATE_WINDOW = timedelta(days=7)
+NEARBY_WINDOW = timedelta(days=30)
+NEARBY_METRES = 250.0
+MAX_SIMILAR = 5
+
+
+@dataclass(frozen=True)
+class NewGrievance:
+    description: str
+    district: str
+    category: str | None = None
+    ward: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    channel: str = "web"
+
+
+@dataclass(frozen=True)
+class Filed:
+    tracking_id: str
+    status: str
+    duplicate: bool = False
+    similar: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tracking_id": self.tracking_id,
+            "status": self.status,
+            "duplicate": self.duplicate,
+            "similar": self.similar,
+        }
+
+
+class IdempotencyKeyReused(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("Idempotency-Key: already used with a different request.", field="Idempotency-Key")
+
+
+def file_grievance(citizen: Principal, request: NewGrievance, idempotency_key: str | None = None) -> Filed:
+    """File once per idempotency key; see the module docstring."""
+    if not idempotency_key:
+        return _file(citizen, request)
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    config = IdempotencyConfig(
+        event_key_jmespath="[citizen, key]",
+        payload_validation_jmespath="request",
+        expires_after_seconds=24 * 3600,
+    )
+
+    def run(call: dict[str, Any]) -> dict[str, Any]:
+        return _file(citizen, request).as_dict()
+
+    once = idempotent_function(data_keyword_argument="call", persistence_store=_idempotency_store(), config=config)(run)
+    call = {"citizen": citizen.subject_id, "key": idempotency_key, "request": request.__dict__}
+    try:
+        answer = once(call=call)
+    except IdempotencyValidationError:
+        raise IdempotencyKeyReused() from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict("A request with this Idempotency-Key is still being handled; retry shortly.") from None
+    return Filed(**answer)
+
+
+@cache
+def _idempotency_store() -> Any:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(table_name=get_settings().resource_name("idempotency"))
+
+
+def _file(citizen: Principal, request: NewGrievance, now: datetime | None = None) -> Filed:
+    now = now or utc_now()
+    description = _check(request)
+    if request.category:
+        existing = _open_duplicate(citizen.subject_id, request.category, request.district, now)
+        if existing is not None:
+            logger.info("grievance linked to an open one", extra={"tracking_id": existing.tracking_id})
+            return Filed(existing.tracking_id, existing.status.value, duplicate=True)
+    for _ in range(3):  # a clash of random tracking ids is rare; try a fresh one
+        grievance = Grievance(
+            tracking_id=new_tracking_id(get_settings().state_code, now),
+            citizen_id=citizen.subject_id,
+            district=request.district,
+            description=description,
+            filed_at=now,
+            category=request.category,
+            ward=request.ward,
+            lat=request.lat,
+            lon=request.lon,
+            channel=request.channel,
+        )
+        change = file(grievance, citizen)
+        try:
+            saved = grievances.save_change(None, change, now)
+            break
+        except Conflict:
+            continue
+    else:
+        raise RuntimeError("could not find a free tracking id")
+    # Durable now: if handing it to routing fails, the routing safety net picks it up.
+    apply_effects(None, saved, change, strict=False)
+    logger.info("grievance filed", extra={"tracking_id": saved.tracking_id, "channel": saved.channel})
+    return Filed(saved.tracking_id, saved.status.value, similar=_similar_nearby(saved, now))
+
+
+def _check(request: NewGrievance) -> str:
+    description = " ".join(request.description.split())
+    if len(description) < 10:
+        raise InvalidInput("description: say what is wrong in at least 10 characters.", field="description")
+    if request.channel not in CHANNELS:
+        raise InvalidInput(f"channel: one of {', '.join(CHANNELS)}.", field="channel")
+    if catalogue.get_district(request.district) is None:
+        raise InvalidInput("location.district: no such district in this state.", field="location.district")
+    if request.category and catalogue.get_category(request.category) is None:
+        raise InvalidInput("category: no such grievance category.", field="category")
+    if (request.lat is None) != (request.lon is None):
+        raise InvalidInput("location.lat: give both lat and lon, or neither.", field="location.lat")
+    return description
+
+
+def _open_duplicate(citizen_id: str, category: str, district: str, now: datetime) -> Grievance | None:
+    for grievance in grievances.recent_for_citizen(citizen_id, now - DUPLICATE_WINDOW):
+        if grievance.is_open and grievance.category == category and grievance.district == district:
+            return grievance
+    return None
+
+
+def _similar_nearby(grievance: Grievance, now: datetime) -> list[dict[str, Any]]:
+    """Other citizens' open grievances of the same category in the same ward or within
+    250 m: offered as "me too" (POST /grievances/{id}/metoo), never merged silently."""
+    if not grievance.category:
+        return []
+    similar = []
+    for other in grievances.open_in_area(grievance.category, grievance.district, now - NEARBY_WINDOW):
+        if other.tracking_id == grievance.tracking_id or other.citizen_id == grievance.citizen_id:
+            continue
+        distance = _distance_m(grievance, other)
+        same_ward = grievance.ward is not None and grievance.ward == other.ward
+        if same_ward or (distance is not None and distance <= NEARBY_METRES):
+            similar.append({"tracking_id": other.tracking_id, "status": other.status.value, "distance_m": distance})
+    return sorted(similar, key=lambda s: s["distance_m"] if s["distance_m"] is not None else math.inf)[:MAX_SIMILAR]
+
+
+def _distance_m(a: Grievance, b: Grievance) -> float | None:
+    """Great-circle distance (haversine), to the metre; None without coordinates."""
+    if None in (a.lat, a.lon, b.lat, b.lon):
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat or 0.0, a.lon or 0.0, b.lat or 0.0, b.lon or 0.0))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return round(2 * 6_371_000 * math.asin(math.sqrt(h)))

@@ -1,0 +1,90 @@
+"""Routing: a registered grievance finds its department, its officer and its deadline.
+
+Runs on the routing queue (at least once): a grievance that is no longer `registered` was
+routed already, and a redelivered message only makes sure its timer runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.clock import utc_now
+from chalicelib.domain.catalogue import Category
+from chalicelib.domain.categorize import categorize
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.grievance import STATE_CELL, Grievance, Status, assign
+from chalicelib.models import catalogue, grievances
+from chalicelib.services.grievance_effects import apply_effects, ensure_timer, request_routing
+from chalicelib.services.grievance_owners import find_owner
+from chalicelib.services.sla_clock import current_clock
+
+logger = Logger(child=True)
+
+# SLA of a grievance nobody could categorise, handled by the state cell.
+UNCATEGORISED_SLA_HOURS = 72
+STUCK_AFTER = timedelta(minutes=5)
+
+
+def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance | None:
+    now = now or utc_now()
+    grievance = grievances.get_grievance(tracking_id)
+    if grievance is None:
+        logger.warning("routing message for an unknown grievance", extra={"tracking_id": tracking_id})
+        return None
+    if grievance.status is not Status.REGISTERED:
+        ensure_timer(grievance)  # routed before; a crash may have come between save and timer
+        return grievance
+    department, category, sla_hours, round_the_clock = _decide(grievance)
+    owner = find_owner(0, department, grievance.district)
+    if owner is None:
+        raise RuntimeError(
+            f"nobody can own grievances of {department} in {grievance.district}, not even the state cell"
+        )
+    change = assign(
+        grievance,
+        department=department,
+        category=category.code if category else None,
+        assignee_id=owner,
+        sla_hours=sla_hours,
+        round_the_clock=round_the_clock,
+        clock=current_clock(),
+        now=now,
+    )
+    try:
+        saved = grievances.save_change(grievance, change, now)
+    except Conflict:
+        logger.info("grievance changed while routing; the newer state stands", extra={"tracking_id": tracking_id})
+        return grievances.get_grievance(tracking_id)
+    apply_effects(grievance, saved, change)
+    logger.info("grievance routed", extra={"tracking_id": tracking_id, "department": department})
+    return saved
+
+
+def _decide(grievance: Grievance) -> tuple[str, Category | None, float, bool]:
+    """(department, category, sla_hours, round_the_clock) for a registered grievance."""
+    category = catalogue.get_category(grievance.category) if grievance.category else None
+    if category is None and grievance.department is None:
+        category = categorize(grievance.description, catalogue.list_categories())
+    department = grievance.department or (category.department if category else STATE_CELL)
+    if category is not None and category.department != department:
+        category = None  # transferred away from its category's department
+    if category is None:
+        return department, None, UNCATEGORISED_SLA_HOURS, False
+    return department, category, category.sla_hours, category.round_the_clock
+
+
+def requeue_stuck_grievances(now: datetime | None = None) -> int:
+    """The safety net: re-send routing for grievances registered minutes ago and still not
+    routed (a lost message, a failed send after filing). Returns how many."""
+    now = now or utc_now()
+    stuck: Iterable[str] = grievances.awaiting_routing(filed_before=now - STUCK_AFTER)
+    count = 0
+    for tracking_id in stuck:
+        request_routing(tracking_id)
+        count += 1
+    if count:
+        logger.warning("re-queued grievances stuck before routing", extra={"count": count})
+    return count

@@ -1,0 +1,87 @@
+"""Reading grievances: a citizen's list, one grievance with its timeline, the audit trail,
+an officer's queue, and public tracking by tracking id and the mobile's last 4 digits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.clock import utc_now
+from chalicelib.domain.audit import first_broken_entry
+from chalicelib.domain.errors import NotFound, RateLimited
+from chalicelib.domain.grievance import Grievance, Status
+from chalicelib.domain.identity import Principal
+from chalicelib.models import citizens, grievances, records
+from chalicelib.services.act_on_grievance import visible_grievance
+from chalicelib.services.one_time_codes import window_of
+
+TRACKING_WINDOW = timedelta(minutes=15)
+MAX_TRACKING_MISSES = 10
+
+
+@dataclass(frozen=True)
+class Trail:
+    entries: list[dict[str, Any]]
+    intact: bool
+
+
+def list_mine(principal: Principal, *, limit: int, cursor: str | None) -> grievances.Page:
+    return grievances.citizen_grievances(principal.subject_id, limit=limit, cursor=cursor)
+
+
+def get_one(principal: Principal, tracking_id: str) -> tuple[Grievance, list[dict[str, Any]]]:
+    """The grievance and its timeline as this caller may see it."""
+    grievance = visible_grievance(principal, tracking_id)
+    return grievance, _visible_entries(principal, grievances.history(tracking_id))
+
+
+def history(principal: Principal, tracking_id: str) -> Trail:
+    """Every event (internal notes only for staff), and whether the hash chain holds. The
+    chain is checked over the whole stored trail, before anything is hidden."""
+    visible_grievance(principal, tracking_id)
+    entries = grievances.history(tracking_id)
+    return Trail(_visible_entries(principal, entries), first_broken_entry(entries) is None)
+
+
+def _visible_entries(principal: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if principal.is_staff:
+        return entries
+    # Citizens see what happened and by which role, never internal notes or officers' ids.
+    hidden = {"actor_id", "prev_hash", "entry_hash"}
+    return [{k: v for k, v in entry.items() if k not in hidden} for entry in entries if not entry["internal"]]
+
+
+def officer_queue(
+    principal: Principal,
+    *,
+    status: Status | None,
+    overdue: bool,
+    limit: int,
+    cursor: str | None,
+    now: datetime | None = None,
+) -> grievances.Page:
+    """The caller's own open grievances, most urgent first; `overdue` keeps those past due."""
+    now = now or utc_now()
+    return grievances.officer_queue(
+        principal.subject_id, due_before=now if overdue else None, status=status, limit=limit, cursor=cursor
+    )
+
+
+def track(tracking_id: str, mobile_last4: str, now: datetime | None = None) -> Grievance:
+    """Status and dates for someone holding the tracking id and the registered mobile's
+    last 4 digits (SMS and IVRS users). Wrong digits look exactly like an unknown id, and
+    misses are limited per tracking id so the digits cannot be guessed."""
+    now = now or utc_now()
+    window, window_ends = window_of(now, TRACKING_WINDOW)
+    misses_key = f"track-misses#{tracking_id}"
+    if records.count_in_window(misses_key, window, now) >= MAX_TRACKING_MISSES:
+        raise RateLimited(
+            "Too many attempts; try again later.", retry_after_seconds=max(int((window_ends - now).total_seconds()), 1)
+        )
+    grievance = grievances.get_grievance(tracking_id)
+    citizen = citizens.get_citizen(grievance.citizen_id) if grievance else None
+    if grievance is None or citizen is None or not citizen.mobile or not citizen.mobile.endswith(mobile_last4):
+        records.add_to_window(misses_key, window, expires_at=window_ends)
+        raise NotFound("No grievance with this tracking id and mobile.", field="tracking_id")
+    return grievance
