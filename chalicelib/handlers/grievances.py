@@ -110,7 +110,7 @@ def list_my_grievances(caller: Principal) -> dict[str, Any]:
 @route(grievances_api, "/grievances/{tracking_id}", methods=["GET"], roles=EVERYONE)
 def get_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
     grievance, timeline = view_grievances.get_one(caller, _tracking_id(tracking_id))
-    return {**detail(grievance), "timeline": timeline}
+    return {**detail(grievance, caller), "timeline": timeline}
 
 
 @route(grievances_api, "/grievances/{tracking_id}/history", methods=["GET"], roles=EVERYONE)
@@ -123,31 +123,31 @@ def grievance_history(caller: Principal, tracking_id: str) -> dict[str, Any]:
 def act_on_grievance_route(caller: Principal, tracking_id: str) -> dict[str, Any]:
     body = parse_body(grievances_api, OfficerActionIn)
     request = act_on_grievance.OfficerAction(body.action, body.note, body.department, body.officer_id)
-    return detail(act_on_grievance.act_as_officer(caller, _tracking_id(tracking_id), request))
+    return detail(act_on_grievance.act_as_officer(caller, _tracking_id(tracking_id), request), caller)
 
 
 @route(grievances_api, "/grievances/{tracking_id}/reply", methods=["POST"], roles=CITIZENS)
 def reply_to_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
     body = parse_body(grievances_api, MessageIn)
-    return detail(act_on_grievance.reply(caller, _tracking_id(tracking_id), body.message))
+    return detail(act_on_grievance.reply(caller, _tracking_id(tracking_id), body.message), caller)
 
 
 @route(grievances_api, "/grievances/{tracking_id}/feedback", methods=["POST"], roles=CITIZENS)
 def give_feedback(caller: Principal, tracking_id: str) -> dict[str, Any]:
     body = parse_body(grievances_api, FeedbackIn)
-    return detail(act_on_grievance.give_feedback(caller, _tracking_id(tracking_id), body.rating, body.comment))
+    return detail(act_on_grievance.give_feedback(caller, _tracking_id(tracking_id), body.rating, body.comment), caller)
 
 
 @route(grievances_api, "/grievances/{tracking_id}/reopen", methods=["POST"], roles=CITIZENS)
 def reopen_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
     body = parse_body(grievances_api, ReasonIn)
-    return detail(act_on_grievance.reopen(caller, _tracking_id(tracking_id), body.reason))
+    return detail(act_on_grievance.reopen(caller, _tracking_id(tracking_id), body.reason), caller)
 
 
 @route(grievances_api, "/grievances/{tracking_id}/appeal", methods=["POST"], roles=CITIZENS)
 def appeal_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
     body = parse_body(grievances_api, ReasonIn)
-    return detail(act_on_grievance.appeal(caller, _tracking_id(tracking_id), body.reason))
+    return detail(act_on_grievance.appeal(caller, _tracking_id(tracking_id), body.reason), caller)
 
 
 @route(grievances_api, "/grievances/{tracking_id}/metoo", methods=["POST"], roles=CITIZENS)
@@ -162,7 +162,7 @@ def officer_queue(caller: Principal) -> dict[str, Any]:
     page = view_grievances.officer_queue(
         caller, status=query.status, overdue=query.overdue, limit=query.limit, cursor=query.cursor
     )
-    return {"grievances": [detail(g) for g in page.grievances], "next_cursor": page.cursor}
+    return {"grievances": [detail(g, caller) for g in page.grievances], "next_cursor": page.cursor}
 
 
 @route(grievances_api, "/track/{tracking_id}", methods=["GET"], public=True)
@@ -197,7 +197,8 @@ def summary(grievance: Grievance) -> dict[str, Any]:
     }
 
 
-def detail(grievance: Grievance) -> dict[str, Any]:
+def detail(grievance: Grievance, caller: Principal) -> dict[str, Any]:
+    staff_only = {"assigned_to": grievance.assignee_id} if caller.is_staff else {}
     return {
         **summary(grievance),
         "description": grievance.description,
@@ -217,4 +218,5 @@ def detail(grievance: Grievance) -> dict[str, Any]:
         "rating": grievance.rating,
         "appealed": grievance.appealed,
         "overdue": grievance.overdue(utc_now()),
+        **staff_only,
     }

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib.aws import queue_url
 from chalicelib.domain.identity import verhoeff_check_digit
 from infra.sqs_poller import SqsPoller, subscriptions_of
 
@@ -46,22 +45,30 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def deliver_notifications(chalice_app) -> Callable[[], int]:
-    """Run the app's notifications consumer until the queue is empty; returns deliveries."""
-    subscription = next(s for s in subscriptions_of(chalice_app) if s.name == "deliver_notifications")
-    poller = SqsPoller([subscription], region="ap-south-1", wait_seconds=0)
+def consume(chalice_app) -> Callable[[str], int]:
+    """consume("route_grievances"): run one of the app's SQS consumers, as Lambda's event
+    source mapping would, until its queue is empty; returns how many records it handled."""
+    subscriptions = {s.name: s for s in subscriptions_of(chalice_app)}
+    poller = SqsPoller(list(subscriptions.values()), region="ap-south-1", wait_seconds=0)
 
-    def drain() -> int:
-        url = queue_url("notifications")
+    def drain(handler: str) -> int:
+        subscription = subscriptions[handler]
+        url = poller.sqs.get_queue_url(QueueName=subscription.queue_name)["QueueUrl"]
         arn = poller.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        delivered = 0
+        handled = 0
         while True:
             count = poller.poll_once(subscription, url, arn)
             if count == 0:
-                return delivered
-            delivered += count
+                return handled
+            handled += count
 
     return drain
+
+
+@pytest.fixture
+def deliver_notifications(consume) -> Callable[[], int]:
+    """Run the app's notifications consumer until the queue is empty; returns deliveries."""
+    return lambda: consume("deliver_notifications")
 
 
 @pytest.fixture
@@ -174,3 +181,65 @@ def _e164(mobile: str) -> str:
     from chalicelib.domain.contact import normalize_mobile
 
     return normalize_mobile(mobile)
+
+
+@pytest.fixture
+def grievance_body() -> Callable[..., dict]:
+    """A valid grievance: water supply in Khordha unless told otherwise."""
+
+    def build(**overrides: Any) -> dict:
+        body: dict[str, Any] = {
+            "category": "WATER_NO_SUPPLY",
+            "description": f"No water in our lane for three days (report {next(_numbers)}).",
+            "location": {"district": "KHORDHA", "ward": f"W-{next(_numbers)}"},
+        }
+        body.update(overrides)
+        return body
+
+    return build
+
+
+@pytest.fixture
+def file_grievance(api, grievance_body) -> Callable[..., Any]:
+    """POST /grievances as `person`; returns the response (201 expected unless told)."""
+
+    def run(person: Person, *, key: str | None = None, expect: int = 201, **overrides: Any):
+        headers = {**JSON, **bearer(person.access_token)}
+        if key:
+            headers["Idempotency-Key"] = key
+        response = api.post("/grievances", headers=headers, body=json.dumps(grievance_body(**overrides)))
+        assert response.status_code == expect, response.body
+        return response
+
+    return run
+
+
+@pytest.fixture
+def routed_grievance(file_grievance, consume) -> Callable[..., str]:
+    """File a grievance and run routing; returns its tracking id (now `assigned`)."""
+
+    def run(person: Person, **overrides: Any) -> str:
+        tracking_id = file_grievance(person, **overrides).json_body["tracking_id"]
+        consume("route_grievances")
+        return tracking_id
+
+    return run
+
+
+@pytest.fixture
+def admin_token(staff_token) -> str:
+    return staff_token("state_admin")
+
+
+@pytest.fixture
+def assignee_token(api, stack, admin_token) -> Callable[[str], str]:
+    """The access token of whoever currently owns the grievance (seen through state_admin)."""
+
+    def run(tracking_id: str) -> str:
+        seen = api.get(f"/grievances/{tracking_id}", headers=bearer(admin_token)).json_body
+        account = next(a for a in stack.seed.accounts if a.officer_id == seen["assigned_to"])
+        response = post(api, "/auth/login", {"username": account.username, "password": account.password})
+        assert response.status_code == 200, response.body
+        return response.json_body["access_token"]
+
+    return run
