@@ -12,12 +12,17 @@ from dataclasses import dataclass
 from chalicelib.domain.identity import Principal, Role
 
 
-def can_manage_officers_of(principal: Principal, department: str | None) -> bool:
+def can_manage_officers_of(principal: Principal, department: str | None, role: Role = Role.OFFICER) -> bool:
     """Create, activate and deactivate officers: the state cell for anyone, a department
-    head for their own department's staff."""
+    head for their own department's officers and supervisors (not fellow heads)."""
     if principal.role is Role.STATE_ADMIN:
         return True
-    return principal.role is Role.DEPARTMENT_HEAD and department is not None and department == principal.department
+    return (
+        principal.role is Role.DEPARTMENT_HEAD
+        and department is not None
+        and department == principal.department
+        and role in {Role.OFFICER, Role.SUPERVISOR}
+    )
 
 
 def can_see_officer(principal: Principal, department: str | None, district: str | None) -> bool:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from chalicelib.domain import errors
 from chalicelib.domain.identity import Principal, Role
 from chalicelib.security.tokens import verify_access_token
+from chalicelib.services import sessions
 
 logger = Logger(child=True)
 
@@ -140,6 +141,9 @@ def authenticate(blueprint: Blueprint, roles: frozenset[Role]) -> Principal:
     principal = verify_access_token(token.strip())
     if principal.role not in roles:
         raise errors.Forbidden("Your role may not use this route.", code="role_not_allowed")
+    if principal.is_staff:
+        # Staff powers end the moment an account is deactivated, not when its token expires.
+        sessions.require_active_staff(principal)
     return principal
 
 

@@ -94,6 +94,9 @@ def raise_conflict_for(error: TransactWriteError, fields_in_order: Sequence[str 
             if field is None:
                 raise Conflict("The record was changed by someone else; read it again.") from None
             raise Conflict(f"{field}: already registered.", field=field) from None
+    if any(reason is not None and reason.code == "TransactionConflict" for reason in reasons):
+        # Another transaction touched one of the same items at that instant: a retry decides.
+        raise Conflict("Someone else changed this at the same moment; try again.") from None
     raise error
 
 
@@ -212,7 +215,11 @@ def move_claim(
     try:
         with TransactWrite(connection=Connection()) as transaction:
             if old_value:
-                transaction.delete(IdentityClaim(claim_key("citizen", attribute, old_value)))
+                # Only ever release a claim this citizen holds.
+                transaction.delete(
+                    IdentityClaim(claim_key("citizen", attribute, old_value)),
+                    condition=IdentityClaim.owner_id == citizen_id,
+                )
             transaction.save(new_claim, condition=IdentityClaim.claim.does_not_exist())
             transaction.update(
                 CitizenRecord(citizen_id, version=expected_version),
@@ -226,11 +233,15 @@ def erase_citizen(citizen_id: str, expected_version: int, now: datetime) -> list
     """Wipe a citizen's personal data and release their claims; the record (and everything
     filed under its id) stays, anonymised. Returns the kinds of personal data erased."""
     record = CitizenRecord.get(citizen_id, consistent_read=True)
-    keys = [claim_key("citizen", "mobile", v) for v in (record.mobile, record.pending_mobile) if v]
+    # A pending mobile was never claimed (that waits for its OTP), so it is not released;
+    # and a claim is deleted only while this citizen owns it.
+    keys = [claim_key("citizen", "mobile", record.mobile)] if record.mobile else []
     if record.email:
         keys.append(claim_key("citizen", "email", record.email))
     if record.national_id_hash:
         keys.append(claim_key("citizen", "national_id", record.national_id_hash))
+    owners = find_claim_owners(keys) if keys else {}
+    keys = [key for key in keys if owners.get(key) == ("citizen", citizen_id)]
     personal: list[Attribute[Any]] = [
         CitizenRecord.name,
         CitizenRecord.national_id_kind,
@@ -251,7 +262,7 @@ def erase_citizen(citizen_id: str, expected_version: int, now: datetime) -> list
     try:
         with TransactWrite(connection=Connection()) as transaction:
             for key in keys:
-                transaction.delete(IdentityClaim(key))
+                transaction.delete(IdentityClaim(key), condition=IdentityClaim.owner_id == citizen_id)
             transaction.update(CitizenRecord(citizen_id, version=expected_version), actions=actions)
     except TransactWriteError as error:
         raise_conflict_for(error, [None] * (len(keys) + 1))

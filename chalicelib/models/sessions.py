@@ -29,7 +29,8 @@ class OtpChallengeRecord(Model):
     class Meta:
         table_name = TableName("otp-challenges")
 
-    mobile = UnicodeAttribute(hash_key=True)
+    # A keyed hash of the mobile: the table never holds the number itself.
+    holder = UnicodeAttribute(hash_key=True)
     purpose = UnicodeAttribute()  # registration | mobile_change
     subject_id = UnicodeAttribute()
     code_hash = UnicodeAttribute()
@@ -40,7 +41,7 @@ class OtpChallengeRecord(Model):
 
 @dataclass(frozen=True)
 class OtpChallenge:
-    mobile: str
+    holder: str
     purpose: str
     subject_id: str
     code_hash: str
@@ -48,11 +49,11 @@ class OtpChallenge:
 
 
 def replace_otp_challenge(
-    *, mobile: str, purpose: str, subject_id: str, code_hash: str, now: datetime, expires_at: datetime
+    *, holder: str, purpose: str, subject_id: str, code_hash: str, now: datetime, expires_at: datetime
 ) -> None:
-    """Store a new code for `mobile`; any earlier code for it stops working."""
+    """Store a new code for `holder`; any earlier code for it stops working."""
     OtpChallengeRecord(
-        mobile,
+        holder,
         purpose=purpose,
         subject_id=subject_id,
         code_hash=code_hash,
@@ -62,19 +63,19 @@ def replace_otp_challenge(
     ).save()
 
 
-def spend_otp_attempt(mobile: str, *, max_attempts: int, now: datetime) -> OtpChallenge | None:
-    """Count one guess against the code for `mobile` before it is compared.
+def spend_otp_attempt(holder: str, *, max_attempts: int, now: datetime) -> OtpChallenge | None:
+    """Count one guess against the code for `holder` before it is compared.
 
     Returns the challenge when a guess was still allowed, None when there is no live code
     (never sent, expired, used, or out of tries). Counting first, atomically, means parallel
     guesses cannot exceed the limit.
     """
-    record = OtpChallengeRecord(mobile)
+    record = OtpChallengeRecord(holder)
     try:
         record.update(
             actions=[OtpChallengeRecord.attempts.add(1)],
             condition=(
-                OtpChallengeRecord.mobile.exists()
+                OtpChallengeRecord.holder.exists()
                 & (OtpChallengeRecord.attempts < max_attempts)
                 & (OtpChallengeRecord.expires_at > now)
             ),
@@ -83,18 +84,23 @@ def spend_otp_attempt(mobile: str, *, max_attempts: int, now: datetime) -> OtpCh
         if _failed_condition(error):
             return None
         raise
-    return OtpChallenge(record.mobile, record.purpose, record.subject_id, record.code_hash, int(record.attempts))
+    return OtpChallenge(record.holder, record.purpose, record.subject_id, record.code_hash, int(record.attempts))
 
 
-def consume_otp_challenge(mobile: str, code_hash: str) -> bool:
+def consume_otp_challenge(holder: str, code_hash: str) -> bool:
     """Delete the code once it matched; False if it was already used or replaced."""
     try:
-        OtpChallengeRecord(mobile).delete(condition=OtpChallengeRecord.code_hash == code_hash)
+        OtpChallengeRecord(holder).delete(condition=OtpChallengeRecord.code_hash == code_hash)
     except DeleteError as error:
         if _failed_condition(error):
             return False
         raise
     return True
+
+
+def discard_otp_challenge(holder: str) -> None:
+    """Forget any code waiting for `holder` (erasure)."""
+    OtpChallengeRecord(holder).delete()
 
 
 # --- refresh tokens ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from chalicelib.clock import utc_now
 from chalicelib.domain.access import can_manage_officers_of, can_see_officer
 from chalicelib.domain.contact import normalize_email, normalize_mobile
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
-from chalicelib.domain.identity import Officer, Principal, Role, check_password_policy, clean_name
+from chalicelib.domain.identity import STAFF_ROLES, Officer, Principal, Role, check_password_policy, clean_name
 from chalicelib.ids import new_id
 from chalicelib.models import catalogue, officers
 from chalicelib.models import sessions as stored_sessions
@@ -72,7 +72,10 @@ def set_officer_active(principal: Principal, officer_id: str, active: bool) -> O
     officer = officers.get_officer(officer_id)
     if officer is None or not can_see_officer(principal, officer.department, officer.district):
         raise NotFound("Not found.")
-    if not can_manage_officers_of(principal, officer.department) or officer.officer_id == principal.subject_id:
+    if (
+        not can_manage_officers_of(principal, officer.department, officer.role)
+        or officer.officer_id == principal.subject_id
+    ):
         raise Forbidden("You may not change this officer's account.")
     updated = officers.set_officer_active(officer_id, officer.version, active)
     if not active:
@@ -82,6 +85,8 @@ def set_officer_active(principal: Principal, officer_id: str, active: bool) -> O
 
 
 def _check_placement(request: NewOfficerRequest) -> None:
+    if request.role not in STAFF_ROLES:
+        raise InvalidInput("role: officer accounts hold a staff role.", field="role")
     if request.role in _NEEDS_DEPARTMENT:
         if not request.department or catalogue.get_department(request.department) is None:
             raise InvalidInput("department: an existing department is required for this role.", field="department")

@@ -54,25 +54,30 @@ def update_profile(principal: Principal, changes: ProfileChanges, now: datetime 
     now = now or utc_now()
     citizen = _own_citizen(principal)
     updates = _plain_updates(changes)
-    if changes.email is not None:
-        email = normalize_email(changes.email)
-        if email != citizen.email:
-            citizens.move_claim(
-                citizen.citizen_id,
-                citizen.version,
-                attribute="email",
-                old_value=citizen.email,
-                new_value=email,
-                changes={"email": email, **updates},
-                now=now,
-            )
-            updates = {}
-            citizen = _own_citizen(principal)
-    if changes.mobile is not None:
-        mobile = normalize_mobile(changes.mobile)
-        if mobile != citizen.mobile:
-            _start_mobile_change(citizen, mobile, updates, now)
-            updates = {}
+    # Everything is checked before anything is written, so a refused mobile cannot leave
+    # a half-applied change behind.
+    email = normalize_email(changes.email) if changes.email is not None else None
+    mobile = normalize_mobile(changes.mobile) if changes.mobile is not None else None
+    new_mobile = mobile if mobile is not None and mobile != citizen.mobile else None
+    if new_mobile and citizens.find_claim_owners([claim_key("citizen", "mobile", new_mobile)]):
+        raise Conflict("mobile: already registered.", field="mobile")
+    if new_mobile:
+        one_time_codes.count_send(mobile=new_mobile, now=now)
+    if email is not None and email != citizen.email:
+        citizens.move_claim(
+            citizen.citizen_id,
+            citizen.version,
+            attribute="email",
+            old_value=citizen.email,
+            new_value=email,
+            changes={"email": email, **updates},
+            now=now,
+        )
+        updates = {}
+        citizen = _own_citizen(principal)
+    if new_mobile:
+        _start_mobile_change(citizen, new_mobile, updates, now)
+        updates = {}
     if updates:
         citizens.update_citizen(citizen.citizen_id, citizen.version, updates, now)
     return _own_citizen(principal)
@@ -106,6 +111,7 @@ def erase_profile(principal: Principal, now: datetime | None = None) -> ErasureR
     citizen = _own_citizen(principal)
     erased = citizens.erase_citizen(citizen.citizen_id, citizen.version, now)
     stored_sessions.revoke_refresh_sessions(citizen.citizen_id)
+    one_time_codes.forget_codes(citizen.mobile, citizen.pending_mobile)
     logger.info("citizen erased", extra={"citizen_id": citizen.citizen_id})
     return ErasureReceipt(
         receipt_id=new_id("era"),
@@ -149,9 +155,8 @@ def _plain_updates(changes: ProfileChanges) -> dict[str, Any]:
 
 
 def _start_mobile_change(citizen: Citizen, mobile: str, updates: dict[str, Any], now: datetime) -> None:
-    if citizens.find_claim_owners([claim_key("citizen", "mobile", mobile)]):
-        raise Conflict("mobile: already registered.", field="mobile")
+    """Park the new mobile until its code is confirmed; the send was already counted."""
     citizens.update_citizen(citizen.citizen_id, citizen.version, {"pending_mobile": mobile, **updates}, now)
-    one_time_codes.send_code(
+    one_time_codes.deliver_code(
         mobile=mobile, purpose=MOBILE_CHANGE, subject_id=citizen.citizen_id, language=citizen.language, now=now
     )

@@ -34,11 +34,18 @@ def window_of(now: datetime, length: timedelta) -> tuple[str, datetime]:
     return str(start), datetime.fromtimestamp(start + seconds, tz=now.tzinfo)
 
 
+def holder_of(mobile: str) -> str:
+    """What codes and counters are stored under instead of the mobile number itself."""
+    return keyed_hash("otp-holder", mobile)
+
+
 def count_send(*, mobile: str, now: datetime) -> None:
     """Count one send to `mobile` against its limit; RateLimited (429, with Retry-After)
     after MAX_SENDS_PER_WINDOW in one window."""
     window, window_ends = window_of(now, SEND_WINDOW)
-    if not records.add_to_window(f"otp-sends#{mobile}", window, expires_at=window_ends, limit=MAX_SENDS_PER_WINDOW):
+    if not records.add_to_window(
+        f"otp-sends#{holder_of(mobile)}", window, expires_at=window_ends, limit=MAX_SENDS_PER_WINDOW
+    ):
         retry_after = max(int((window_ends - now).total_seconds()), 1)
         raise RateLimited("Too many codes sent to this mobile; try again later.", retry_after_seconds=retry_after)
 
@@ -53,7 +60,7 @@ def deliver_code(*, mobile: str, purpose: str, subject_id: str, language: str, n
     """Send a fresh code to `mobile` whose send the caller has already counted."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     sessions.replace_otp_challenge(
-        mobile=mobile,
+        holder=holder_of(mobile),
         purpose=purpose,
         subject_id=subject_id,
         code_hash=keyed_hash("otp", f"{mobile}:{code}"),
@@ -69,13 +76,21 @@ def check_code(*, mobile: str, code: str, purpose: str, now: datetime) -> str:
 
     Raises InvalidInput naming `otp` for a wrong, expired, used-up or never-sent code.
     """
-    challenge = sessions.spend_otp_attempt(mobile, max_attempts=MAX_ATTEMPTS, now=now)
+    holder = holder_of(mobile)
+    challenge = sessions.spend_otp_attempt(holder, max_attempts=MAX_ATTEMPTS, now=now)
     if challenge is None or challenge.purpose != purpose:
         raise InvalidInput("otp: no valid code for this mobile; request a new one.", field="otp")
     offered = keyed_hash("otp", f"{mobile}:{code}")
     if not same_hash(offered, challenge.code_hash):
         left = MAX_ATTEMPTS - challenge.attempts
         raise InvalidInput(f"otp: wrong code; {left} attempt(s) left.", field="otp")
-    if not sessions.consume_otp_challenge(mobile, challenge.code_hash):
+    if not sessions.consume_otp_challenge(holder, challenge.code_hash):
         raise InvalidInput("otp: this code was already used; request a new one.", field="otp")
     return challenge.subject_id
+
+
+def forget_codes(*mobiles: str | None) -> None:
+    """Drop any code still waiting for these mobiles (erasure)."""
+    for mobile in mobiles:
+        if mobile:
+            sessions.discard_otp_challenge(holder_of(mobile))

@@ -2,11 +2,14 @@
 
 Citizens and officers log in the same way, with a mobile or an email and a password.
 Failures are counted per username (5 in a 15-minute window, then 429); an unknown
-username costs the same argon2 work as a wrong password and gets the same answer.
+username costs the same argon2 work as a wrong password and gets the same answer. Each
+attempt takes its slot in the count before the password is checked, so a burst of parallel
+guesses cannot slip past the limit; a success gives the slots back.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -16,7 +19,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
 from chalicelib.domain.contact import looks_like_email, normalize_email, normalize_mobile
-from chalicelib.domain.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, RateLimited, Unauthenticated
 from chalicelib.domain.identity import (
     Citizen,
     CitizenStatus,
@@ -61,19 +64,18 @@ def log_in(username: str, password: str, now: datetime | None = None) -> Tokens:
     now = now or utc_now()
     kind_and_value = _username_key(username)
     shown = _masked(kind_and_value)
-    failures_key = f"login-failures#{kind_and_value[0]}#{kind_and_value[1]}"
-    window, window_ends = window_of(now, FAILURE_WINDOW)
-    if records.count_in_window(failures_key, window, now) >= MAX_FAILURES:
-        logger.info("login refused", extra={"username": shown, "outcome": "locked"})
-        retry_after = max(int((window_ends - now).total_seconds()), 1)
-        raise RateLimited("Too many failed logins; try again later.", retry_after_seconds=retry_after)
+    failures_key = "login-failures#" + keyed_hash("login-username", ":".join(kind_and_value))
+    window = _take_attempt(failures_key, now, shown)
 
     account = _account_matching(kind_and_value, password)
     if account is None:
-        records.add_to_window(failures_key, window, expires_at=window_ends)
         logger.info("login refused", extra={"username": shown, "outcome": "bad_credentials"})
         raise Unauthenticated(BAD_CREDENTIALS)
-    _require_usable(account)
+    try:
+        _require_usable(account)
+    except (Forbidden, Unauthenticated) as refusal:
+        logger.info("login refused", extra={"username": shown, "outcome": refusal.code})
+        raise
     records.clear_window(failures_key, window)
     _rehash_if_needed(account, password)
     logger.info("login succeeded", extra={"username": shown, "subject_id": _subject_of(account)})
@@ -107,16 +109,42 @@ def log_out(refresh_token: str) -> None:
         stored_sessions.revoke_refresh_sessions(session.subject_id, session.family_id)
 
 
-def change_password(principal: Principal, current_password: str, new_password: str) -> None:
-    """Change the caller's password and end every other login of theirs."""
+def change_password(
+    principal: Principal, current_password: str, new_password: str, now: datetime | None = None
+) -> None:
+    """Change the caller's password and end every other login of theirs. Wrong current
+    passwords are limited like failed logins: a stolen access token must not become a way
+    to guess the password."""
+    now = now or utc_now()
+    failures_key = f"password-change-failures#{principal.subject_id}"
+    window = _take_attempt(failures_key, now, principal.subject_id)
     account = _load_account("citizen" if principal.is_citizen else "officer", principal.subject_id)
     if account is None or not account.password_hash or not verify_password(account.password_hash, current_password):
         raise InvalidInput("current_password: does not match.", field="current_password")
+    records.clear_window(failures_key, window)
     check_password_policy(new_password, field="new_password")
     if new_password == current_password:
         raise InvalidInput("new_password: must differ from the current password.", field="new_password")
     _store_password(account, hash_password(new_password))
     stored_sessions.revoke_refresh_sessions(principal.subject_id, keep_family=principal.session_id)
+
+
+def require_active_staff(principal: Principal) -> None:
+    """Unauthenticated unless the staff account behind `principal` still exists and is active."""
+    officer = officers.get_officer(principal.subject_id)
+    if officer is None or not officer.active or officer.role is not principal.role:
+        raise Unauthenticated("This account is no longer active.")
+
+
+def _take_attempt(failures_key: str, now: datetime, shown: str) -> str:
+    """Reserve one attempt in the current window (RateLimited once MAX_FAILURES are taken);
+    returns the window, for a success to clear."""
+    window, window_ends = window_of(now, FAILURE_WINDOW)
+    if not records.add_to_window(failures_key, window, expires_at=window_ends, limit=MAX_FAILURES):
+        logger.info("attempt refused", extra={"who": shown, "outcome": "locked"})
+        retry_after = max(int((window_ends - now).total_seconds()), 1)
+        raise RateLimited("Too many failed attempts; try again later.", retry_after_seconds=retry_after)
+    return window
 
 
 def _username_key(username: str) -> tuple[str, str]:
@@ -178,7 +206,9 @@ def _require_usable(account: Account) -> None:
 
 def _rehash_if_needed(account: Account, password: str) -> None:
     if account.password_hash and needs_rehash(account.password_hash):
-        _store_password(account, hash_password(password))
+        # A concurrent change wins; the upgrade happens at the next login instead.
+        with contextlib.suppress(Conflict):
+            _store_password(account, hash_password(password))
 
 
 def _store_password(account: Account, password_hash: str) -> None:

@@ -449,6 +449,124 @@ def test_a_deactivated_officer_cannot_log_in_or_refresh(api, staff_token):
     assert post(api, "/auth/refresh", {"refresh_token": session["refresh_token"]}).status_code == 401
 
 
+def test_a_deactivated_officers_live_access_token_stops_working_at_once(api, staff_token):
+    body = new_officer_body()
+    officer_id = post(api, "/officers", body, staff_token("state_admin")).json_body["officer_id"]
+    token = post(api, "/auth/login", {"username": body["email"], "password": body["password"]}).json_body[
+        "access_token"
+    ]
+    assert api.get("/officer/grievances", headers=bearer(token)).status_code == 200
+
+    set_active(api, staff_token("state_admin"), officer_id, False)
+
+    refused = api.get("/officer/grievances", headers=bearer(token))
+    assert refused.status_code == 401
+
+
+def set_active(api, token: str, officer_id: str, active: bool):
+    return api.request(
+        method="PATCH",
+        path=f"/officers/{officer_id}",
+        headers={**bearer(token), "Content-Type": "application/json"},
+        body=json.dumps({"active": active}),
+    )
+
+
+def test_a_department_head_manages_officers_but_not_a_fellow_head(api, staff_token):
+    admin = staff_token("state_admin")
+    water_head = staff_token("department_head", department="WATER")
+    officer_id = post(api, "/officers", new_officer_body(), admin).json_body["officer_id"]
+    head_id = post(api, "/officers", new_officer_body(role="department_head", district=None), admin).json_body[
+        "officer_id"
+    ]
+
+    assert set_active(api, water_head, officer_id, False).status_code == 200
+    refused = set_active(api, water_head, head_id, False)
+    assert refused.status_code == 403
+    assert set_active(api, admin, head_id, False).status_code == 200
+
+
+def test_parallel_wrong_passwords_cannot_exceed_the_lockout(citizen):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.domain.errors import RateLimited, Unauthenticated
+    from chalicelib.services import sessions
+
+    person = citizen()
+
+    def attempt(_: int) -> str:
+        try:
+            sessions.log_in(person.email, "not the password at all")
+        except Unauthenticated:
+            return "401"
+        except RateLimited:
+            return "429"
+        return "200"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(attempt, range(12)))
+
+    assert outcomes.count("401") == 5 and outcomes.count("429") == 7
+
+
+def test_wrong_current_passwords_are_limited_like_failed_logins(api, citizen):
+    person = citizen()
+    wrong = {"current_password": "nope-nope-nope", "new_password": "new passphrase!"}
+
+    answers = [post(api, "/me/password", wrong, person.access_token).status_code for _ in range(6)]
+    right = post(api, "/me/password", {**wrong, "current_password": PASSWORD}, person.access_token)
+
+    assert answers == [422] * 5 + [429]
+    assert right.status_code == 429
+
+
+def test_a_refused_new_mobile_changes_nothing_else(api, citizen):
+    asha, ravi = citizen(), citizen()
+    new_email = f"ravi.{unique_mobile()[-6:]}@example.in"
+
+    response = patch_me(api, ravi.access_token, {"email": new_email, "mobile": asha.mobile})
+
+    assert response.status_code == 409 and error(response)["field"] == "mobile"
+    assert api.get("/me", headers=bearer(ravi.access_token)).json_body["email"] == ravi.email
+
+
+def test_erasure_leaves_someone_elses_claim_on_a_pending_mobile_alone(api, citizen, register, latest_otp):
+    asha = citizen()
+    wanted = unique_mobile()
+    assert patch_me(api, asha.access_token, {"mobile": wanted}).status_code == 200
+    ravi = register(mobile=wanted)  # registers the number Asha never confirmed
+    assert post(api, "/citizens/verify", {"mobile": ravi.mobile, "otp": latest_otp(ravi.mobile)}).status_code == 200
+
+    assert api.delete("/me", headers=bearer(asha.access_token)).status_code == 200
+
+    assert post(api, "/auth/login", {"username": ravi.mobile, "password": PASSWORD}).status_code == 200
+    taken = post(api, "/citizens", registration_body_for_mobile(ravi.mobile))
+    assert taken.status_code == 409 and error(taken)["field"] == "mobile"
+
+
+def registration_body_for_mobile(mobile: str) -> dict:
+    return {
+        "name": "Someone Else",
+        "national_id": unique_aadhaar(),
+        "mobile": mobile,
+        "password": PASSWORD,
+        "address": {"line": "1 Station Road", "district": "KHORDHA", "pincode": "751001"},
+    }
+
+
+def test_codes_and_counters_are_stored_without_the_mobile_number(register, stack):
+    from chalicelib.models.records import Counter
+    from chalicelib.models.sessions import OtpChallengeRecord
+
+    person = register()
+    digits = person.mobile.lstrip("+")
+
+    stored = [str(item.attribute_values) for item in OtpChallengeRecord.scan()]
+    stored += [str(item.attribute_values) for item in Counter.scan()]
+
+    assert stored and not [line for line in stored if digits in line or digits[-10:] in line]
+
+
 def test_a_body_that_is_not_json_by_its_content_type_gets_the_same_error_shape(api, stack):
     response = api.post("/auth/login", headers={"Content-Type": "text/plain"}, body="username=a&password=b")
 

@@ -137,6 +137,20 @@ def test_who_manages_officers_of_a_department(principal, department, may_manage)
     assert can_manage_officers_of(principal, department) is may_manage
 
 
+@pytest.mark.parametrize(
+    "principal, role, may_manage",
+    [
+        pytest.param(WATER_HEAD, Role.OFFICER, True, id="head-manages-officer"),
+        pytest.param(WATER_HEAD, Role.SUPERVISOR, True, id="head-manages-supervisor"),
+        pytest.param(WATER_HEAD, Role.DEPARTMENT_HEAD, False, id="head-not-another-head"),
+        pytest.param(WATER_HEAD, Role.STATE_ADMIN, False, id="head-not-state-admin"),
+        pytest.param(STATE_CELL, Role.DEPARTMENT_HEAD, True, id="state-admin-manages-heads"),
+    ],
+)
+def test_a_department_head_manages_only_the_ranks_below(principal, role, may_manage):
+    assert can_manage_officers_of(principal, "WATER", role) is may_manage
+
+
 def test_every_role_appears_in_the_officer_management_table():
     assert {param.values[0].role for param in OFFICER_MANAGEMENT} == set(Role)
 
