@@ -116,6 +116,7 @@ class LocalStack:
     api_port: int
 
     def start(self) -> None:
+        from infra.schedules import ScheduleRunner, schedules_of
         from infra.sqs_poller import SqsPoller, subscriptions_of
 
         prepare_environment(self.moto_port)
@@ -126,8 +127,11 @@ class LocalStack:
         self.api = serve_api(app_module, self.api_port)
         self.poller = SqsPoller(subscriptions_of(app_module), region=os.environ["AWS_DEFAULT_REGION"])
         self.poller.start()
+        self.schedules = ScheduleRunner(schedules_of(app_module), region=os.environ["AWS_DEFAULT_REGION"])
+        self.schedules.start()
 
     def stop(self) -> None:
+        self.schedules.stop()
         self.poller.stop()
         self.api.shutdown()
         self.moto.stop()

@@ -72,7 +72,7 @@ ALLOWED: dict[Status, frozenset[Action]] = {
     Status.INFO_REQUESTED: frozenset({Action.COMMENT, Action.REASSIGN, Action.REJECT, Action.REPLY}),
     Status.RESOLVED: frozenset({Action.COMMENT, Action.FEEDBACK, Action.REOPEN}),
     Status.CLOSED: frozenset({Action.COMMENT, Action.APPEAL}),
-    Status.REJECTED: frozenset({Action.COMMENT, Action.APPEAL}),
+    Status.REJECTED: frozenset({Action.COMMENT, Action.REOPEN, Action.APPEAL}),
 }
 
 MAX_TRANSFERS = 3
@@ -80,6 +80,8 @@ REOPEN_WINDOW = timedelta(days=7)
 APPEAL_WINDOW = timedelta(days=30)
 AUTO_CLOSE_AFTER_HOURS = 7 * 24
 APPELLATE_LEVEL = 2  # department_head
+UNCATEGORISED_SLA_HOURS = 72  # a grievance nobody could categorise, handled by the state cell
+MANAGER_ROLES = frozenset({Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STATE_ADMIN})
 TOP_LEVEL = len(ESCALATION_ROLES) - 1
 STATE_CELL = "STATE_CELL"  # the department of grievances nobody else owns
 
@@ -89,9 +91,11 @@ class ActionNotAllowed(Conflict):
 
     code = "action_not_allowed"
 
-    def __init__(self, action: str, status: Status) -> None:
-        allowed = sorted(a.value for a in ALLOWED[status])
-        super().__init__(f"{action} is not allowed while the grievance is {status.value}.", field="action")
+    def __init__(self, action: str, status: Status, why: str | None = None) -> None:
+        # With `why`, the state would allow the action but a rule (a window, once only) does not.
+        allowed = sorted(a.value for a in ALLOWED[status] if why is None or a.value != action)
+        message = why or f"{action} is not allowed while the grievance is {status.value}."
+        super().__init__(message, field="action")
         self.allowed = allowed
 
 
@@ -202,10 +206,16 @@ def require_allowed(grievance: Grievance, action: Action) -> None:
         raise ActionNotAllowed(action.value, grievance.status)
 
 
-def _required_note(note: str | None, what: str) -> str:
+def _required_note(note: str | None, what: str, field: str = "note") -> str:
     if not note or not note.strip():
-        raise InvalidInput(f"note: {what} is required.", field="note")
+        raise InvalidInput(f"{field}: {what} is required.", field=field)
     return note.strip()
+
+
+def require_manager(actor: Principal) -> None:
+    """Forbidden unless the actor may hand grievances to other officers."""
+    if actor.role not in MANAGER_ROLES:
+        raise Forbidden("Only a supervisor or above may reassign.")
 
 
 def file(grievance: Grievance, citizen: Principal) -> Change:
@@ -281,7 +291,7 @@ def request_info(grievance: Grievance, actor: Principal, note: str | None, clock
 def reply(grievance: Grievance, citizen: Principal, message: str | None, clock: SlaClock, now: datetime) -> Change:
     """The citizen answers; the clock resumes with the time that was left."""
     require_allowed(grievance, Action.REPLY)
-    answer = _required_note(message, "the reply")
+    answer = _required_note(message, "the reply", field="message")
     resumed = _rearm(grievance, clock, now, remaining=grievance.sla_remaining_seconds or 0.0)
     after = replace(resumed, status=Status.IN_PROGRESS)
     return Change(after, [_event("info_provided", citizen, now, grievance, after, note=answer)])
@@ -292,6 +302,13 @@ def transfer(grievance: Grievance, actor: Principal, department: str | None, not
     MAX_TRANSFERS it goes to the state cell instead of bouncing on."""
     require_allowed(grievance, Action.TRANSFER)
     reason = _required_note(note, "the reason for the transfer")
+    if grievance.department == STATE_CELL and grievance.transfers > MAX_TRANSFERS:
+        # It came here because it bounced too often; the state cell settles it itself.
+        raise ActionNotAllowed(
+            Action.TRANSFER.value,
+            grievance.status,
+            "transfer: this grievance was transferred too often; the state cell resolves or rejects it.",
+        )
     if not department:
         raise InvalidInput("department: the department to transfer to is required.", field="department")
     if department == grievance.department:
@@ -314,8 +331,7 @@ def transfer(grievance: Grievance, actor: Principal, department: str | None, not
 def reassign(grievance: Grievance, actor: Principal, officer_id: str | None, clock: SlaClock, now: datetime) -> Change:
     """A manager gives the grievance to another officer; the SLA restarts for them."""
     require_allowed(grievance, Action.REASSIGN)
-    if actor.role not in {Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STATE_ADMIN}:
-        raise Forbidden("Only a supervisor or above may reassign.")
+    require_manager(actor)
     if not officer_id:
         raise InvalidInput("officer_id: the officer to reassign to is required.", field="officer_id")
     if officer_id == grievance.assignee_id:
@@ -360,30 +376,56 @@ def auto_close(grievance: Grievance, now: datetime) -> Change:
 
 
 def reopen(grievance: Grievance, citizen: Principal, note: str | None, clock: SlaClock, now: datetime) -> Change:
-    """Not actually fixed: back to the officer who resolved it, with a fresh SLA."""
+    """Not actually fixed, or wrongly rejected: within 7 days it goes back to the officer
+    who decided it, with a fresh SLA. A grievance rejected before anyone owned it is
+    registered again, for routing."""
     require_allowed(grievance, Action.REOPEN)
-    reason = _required_note(note, "the reason for reopening")
-    if grievance.resolved_at is None or now - grievance.resolved_at > REOPEN_WINDOW:
-        raise InvalidInput("action: a grievance can be reopened within 7 days of its resolution.", field="action")
-    after = _rearm(replace(grievance, status=Status.ASSIGNED, reopened=grievance.reopened + 1), clock, now)
+    reason = _required_note(note, "the reason for reopening", field="reason")
+    decided_at = grievance.resolved_at if grievance.status is Status.RESOLVED else grievance.rejected_at
+    if decided_at is None or now - decided_at > REOPEN_WINDOW:
+        raise ActionNotAllowed(
+            Action.REOPEN.value, grievance.status, "reopen: only within 7 days of the resolution or rejection."
+        )
+    reopened = replace(grievance, reopened=grievance.reopened + 1, rejected_at=None)
+    if grievance.assignee_id is None:
+        after = replace(reopened, status=Status.REGISTERED, due_at=None, warn_at=None)
+        after = replace(after, timer_seq=grievance.timer_seq + 1)
+    else:
+        after = _rearm(replace(reopened, status=Status.ASSIGNED), clock, now)
     return Change(after, [_event("reopened", citizen, now, grievance, after, note=reason)])
 
 
 def appeal(
-    grievance: Grievance, citizen: Principal, note: str | None, appellate_id: str, clock: SlaClock, now: datetime
+    grievance: Grievance,
+    citizen: Principal,
+    note: str | None,
+    appellate_id: str,
+    clock: SlaClock,
+    now: datetime,
+    sla_hours: float = UNCATEGORISED_SLA_HOURS,
 ) -> Change:
     """Against a rejection or a poorly rated closure, within 30 days, once: it goes to the
-    department head (the appellate level) with its own SLA."""
+    department head (the appellate level) with its own SLA — the category's, or `sla_hours`
+    for a grievance rejected before it ever had one."""
     require_allowed(grievance, Action.APPEAL)
-    reason = _required_note(note, "the grounds of appeal")
+    reason = _required_note(note, "the grounds of appeal", field="reason")
     if grievance.appealed:
-        raise InvalidInput("action: this grievance was already appealed.", field="action")
+        raise ActionNotAllowed(Action.APPEAL.value, grievance.status, "appeal: this grievance was already appealed.")
     if grievance.status is Status.CLOSED and (grievance.rating is None or grievance.rating > 2):
-        raise InvalidInput("action: only a closure rated 1 or 2 can be appealed.", field="action")
+        raise ActionNotAllowed(
+            Action.APPEAL.value, grievance.status, "appeal: only a closure rated 1 or 2 can be appealed."
+        )
     decided_at = grievance.rejected_at if grievance.status is Status.REJECTED else grievance.closed_at
     if decided_at is None or now - decided_at > APPEAL_WINDOW:
-        raise InvalidInput("action: an appeal must be made within 30 days.", field="action")
-    after = replace(grievance, status=Status.ASSIGNED, appealed=True, level=APPELLATE_LEVEL, assignee_id=appellate_id)
+        raise ActionNotAllowed(Action.APPEAL.value, grievance.status, "appeal: only within 30 days of the decision.")
+    after = replace(
+        grievance,
+        status=Status.ASSIGNED,
+        appealed=True,
+        level=APPELLATE_LEVEL,
+        assignee_id=appellate_id,
+        sla_hours=grievance.sla_hours or sla_hours,
+    )
     after = _rearm(after, clock, now)
     return Change(after, [_event("appealed", citizen, now, grievance, after, note=reason, level=APPELLATE_LEVEL)])
 
@@ -394,6 +436,21 @@ def escalate(grievance: Grievance, new_owner_id: str, clock: SlaClock, now: date
     after = _rearm(replace(grievance, level=level, assignee_id=new_owner_id), clock, now)
     event = _event("escalated", SYSTEM, now, grievance, after, level=level, owner_role=ESCALATION_ROLES[level].value)
     return Change(after, [event])
+
+
+# A timer sends its warning before its breach; having acted on a later kind covers the earlier.
+_TIMER_KINDS = ("sla_warning", "sla_breached")
+
+
+def timer_event_seen(grievance: Grievance, timer_seq: int, kind: str) -> bool:
+    """Whether this timer's `kind` message (or a later one of the same timer) was acted on
+    already without re-arming: a redelivered or late message is then a duplicate."""
+    if grievance.last_timer_event is None:
+        return False
+    seq, _, done = grievance.last_timer_event.partition(":")
+    if seq != str(timer_seq) or done not in _TIMER_KINDS or kind not in _TIMER_KINDS:
+        return False
+    return _TIMER_KINDS.index(done) >= _TIMER_KINDS.index(kind)
 
 
 def warn(grievance: Grievance, now: datetime) -> Change:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.clock import utc_now
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.grievance import Action, Grievance, Status
+from chalicelib.domain.grievance import CLOCK_RUNNING, Action, Grievance, Status
 from chalicelib.domain.identity import Principal
 from chalicelib.handlers.http import CITIZENS, EVERYONE, STAFF, StrictBody, parse_body, parse_query, route
 from chalicelib.services import act_on_grievance, file_grievance, view_grievances
@@ -173,7 +173,7 @@ def track_grievance(tracking_id: str) -> dict[str, Any]:
         "tracking_id": grievance.tracking_id,
         "status": grievance.status.value,
         "filed_at": _iso(grievance.filed_at),
-        "due_at": _iso(grievance.due_at) if grievance.is_open else None,
+        "due_at": _due(grievance),
         "resolved_at": _iso(grievance.resolved_at),
         "closed_at": _iso(grievance.closed_at),
     }
@@ -181,6 +181,13 @@ def track_grievance(tracking_id: str) -> dict[str, Any]:
 
 def _iso(moment: Any) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def _due(grievance: Grievance) -> str | None:
+    """The deadline while the SLA clock runs. Paused (waiting on the citizen) there is no
+    deadline until they reply; after resolution the timer counts toward auto-close, which
+    is no "due date" either."""
+    return _iso(grievance.due_at) if grievance.status in CLOCK_RUNNING else None
 
 
 def summary(grievance: Grievance) -> dict[str, Any]:
@@ -191,8 +198,7 @@ def summary(grievance: Grievance) -> dict[str, Any]:
         "department": grievance.department,
         "district": grievance.district,
         "filed_at": _iso(grievance.filed_at),
-        # After resolution the timer counts toward auto-close, which is no "due date".
-        "due_at": _iso(grievance.due_at) if grievance.is_open else None,
+        "due_at": _due(grievance),
         "escalation_level": grievance.level,
     }
 

@@ -19,7 +19,6 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
@@ -27,7 +26,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.identity import Address, Citizen, CitizenStatus, claim_key
-from chalicelib.models.base import TableName
+from chalicelib.models.base import TableName, shared_connection
 
 
 class CitizenRecord(Model):
@@ -139,7 +138,7 @@ def register_citizen(
     if email:
         claims["email"] = claim_key("citizen", "email", email)
     try:
-        with TransactWrite(connection=Connection()) as transaction:
+        with TransactWrite(connection=shared_connection()) as transaction:
             transaction.save(record, condition=CitizenRecord.citizen_id.does_not_exist())
             for claim in _claims_of(citizen_id, claims):
                 transaction.save(claim, condition=IdentityClaim.claim.does_not_exist())
@@ -213,7 +212,7 @@ def move_claim(
     fields: list[str | None] = [None] if old_value else []
     fields += [attribute, None]
     try:
-        with TransactWrite(connection=Connection()) as transaction:
+        with TransactWrite(connection=shared_connection()) as transaction:
             if old_value:
                 # Only ever release a claim this citizen holds.
                 transaction.delete(
@@ -260,7 +259,7 @@ def erase_citizen(citizen_id: str, expected_version: int, now: datetime) -> list
         CitizenRecord.updated_at.set(now),
     ]
     try:
-        with TransactWrite(connection=Connection()) as transaction:
+        with TransactWrite(connection=shared_connection()) as transaction:
             for key in keys:
                 transaction.delete(IdentityClaim(key), condition=IdentityClaim.owner_id == citizen_id)
             transaction.update(CitizenRecord(citizen_id, version=expected_version), actions=actions)

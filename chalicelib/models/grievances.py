@@ -23,7 +23,6 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -33,7 +32,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.audit import GENESIS, entry_hash
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.grievance import OPEN, Change, Event, Grievance, Status
-from chalicelib.models.base import TableName
+from chalicelib.models.base import TableName, shared_connection
 from chalicelib.models.records import AuditEntryRecord, Counter
 
 PAUSED = "~paused"  # sorts after every ISO date: paused grievances end an officer's queue
@@ -274,7 +273,7 @@ def save_change(before: Grievance | None, change: Change, now: datetime) -> Grie
     after = replace(change.grievance, audit_seq=seq, audit_hash=head, version=base.version)
     record = _to_record(after)
     try:
-        with TransactWrite(connection=Connection()) as transaction:
+        with TransactWrite(connection=shared_connection()) as transaction:
             if before is None:
                 transaction.save(record, condition=GrievanceRecord.tracking_id.does_not_exist())
             else:

@@ -17,7 +17,6 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -25,7 +24,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.identity import Officer, Role, claim_key
-from chalicelib.models.base import TableName
+from chalicelib.models.base import TableName, shared_connection
 from chalicelib.models.citizens import IdentityClaim, raise_conflict_for
 
 
@@ -133,7 +132,7 @@ def create_officer(officer: NewOfficer, *, now_utc: datetime) -> Officer:
     (`mobile` or `email`) another officer already uses."""
     record = _record_of(officer, now_utc)
     try:
-        with TransactWrite(connection=Connection()) as transaction:
+        with TransactWrite(connection=shared_connection()) as transaction:
             transaction.save(record, condition=OfficerRecord.officer_id.does_not_exist())
             for claim in _claims_of(officer):
                 transaction.save(claim, condition=IdentityClaim.claim.does_not_exist())

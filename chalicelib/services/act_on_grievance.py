@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from chalicelib.clock import utc_now
 from chalicelib.domain import grievance as lifecycle
 from chalicelib.domain.access import CaseScope, can_see_case, can_see_officer
-from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.domain.grievance import APPELLATE_LEVEL, Action, Change, Grievance
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.grievance import APPELLATE_LEVEL, UNCATEGORISED_SLA_HOURS, Action, Change, Grievance
 from chalicelib.domain.identity import STAFF_ROLES, Principal
 from chalicelib.models import catalogue, grievances, officers, records
 from chalicelib.services.grievance_effects import apply_effects
@@ -53,6 +53,10 @@ def act_as_officer(
             f"action: one of {', '.join(sorted(a.value for a in lifecycle.OFFICER_ACTIONS))}.", field="action"
         )
     before = visible_grievance(principal, tracking_id)
+    # State and role first: a move the grievance cannot make is a 409 whatever its details.
+    lifecycle.require_allowed(before, request.action)
+    if request.action is Action.REASSIGN:
+        lifecycle.require_manager(principal)
     change = _officer_change(principal, before, request, now)
     return _commit(before, change, now)
 
@@ -119,8 +123,11 @@ def appeal(principal: Principal, tracking_id: str, reason: str | None, now: date
     lifecycle.require_allowed(before, Action.APPEAL)
     appellate = find_owner(APPELLATE_LEVEL, before.department, before.district)
     if appellate is None:
-        raise InvalidInput("action: this grievance has no appellate authority.", field="action")
-    return _commit(before, lifecycle.appeal(before, principal, reason, appellate, current_clock(), now), now)
+        raise RuntimeError(f"nobody hears appeals of {before.department} in {before.district}, not even the state cell")
+    category = catalogue.get_category(before.category) if before.category else None
+    sla_hours = category.sla_hours if category else UNCATEGORISED_SLA_HOURS
+    change = lifecycle.appeal(before, principal, reason, appellate, current_clock(), now, sla_hours=sla_hours)
+    return _commit(before, change, now)
 
 
 def support(principal: Principal, tracking_id: str, now: datetime | None = None) -> Grievance:
@@ -130,12 +137,16 @@ def support(principal: Principal, tracking_id: str, now: datetime | None = None)
     before = grievances.get_grievance(tracking_id)
     if before is None or not before.is_open or before.citizen_id == principal.subject_id:
         raise NotFound("No such open grievance to support.", field="tracking_id")
-    once = records.add_to_window(
-        f"support#{tracking_id}", principal.subject_id, expires_at=now + SUPPORT_MEMORY, limit=1
-    )
+    supporters = f"support#{tracking_id}"
+    once = records.add_to_window(supporters, principal.subject_id, expires_at=now + SUPPORT_MEMORY, limit=1)
     if not once:
         return before  # supported before: nothing more to count
-    return _commit(before, lifecycle.support(before, principal, now), now)
+    try:
+        return _commit(before, lifecycle.support(before, principal, now), now)
+    except Conflict:
+        # Not counted after all: forget the mark so the citizen's retry counts.
+        records.clear_window(supporters, principal.subject_id)
+        raise
 
 
 def _commit(before: Grievance, change: Change, now: datetime) -> Grievance:

@@ -33,7 +33,8 @@ def apply_effects(before: Grievance | None, after: Grievance, change: Change, *,
     effects: list[Callable[[], None]] = []
     if after.timer_seq != (before.timer_seq if before else 0):
         effects.append(lambda: ensure_timer(after))
-    if any(event.name in {"filed", "transferred"} for event in change.events):
+    # Filed, transferred, or reopened before it ever had an owner: it needs routing.
+    if after.status is Status.REGISTERED and (before is None or before.status is not Status.REGISTERED):
         effects.append(lambda: request_routing(after.tracking_id))
     first_seq = after.audit_seq - len(change.events) + 1
     effects.append(lambda: announce(after, change.events, first_seq))

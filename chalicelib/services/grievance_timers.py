@@ -23,6 +23,7 @@ from chalicelib.domain.grievance import (
     auto_close,
     breached_at_top,
     escalate,
+    timer_event_seen,
     warn,
 )
 from chalicelib.models import grievances
@@ -43,7 +44,7 @@ def handle_timer_event(kind: str, tracking_id: str, level: int, timer_seq: int, 
         return _save(grievance, auto_close(grievance, now), now, "closed") if kind == "sla_breached" else "stale"
     if grievance.status not in CLOCK_RUNNING or grievance.level != level:
         return "stale"
-    if grievance.last_timer_event == f"{timer_seq}:{kind}":
+    if timer_event_seen(grievance, timer_seq, kind):
         return "duplicate"
     if kind == "sla_warning":
         return _save(grievance, warn(grievance, now), now, "warned")

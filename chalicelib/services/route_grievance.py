@@ -15,7 +15,7 @@ from chalicelib.clock import utc_now
 from chalicelib.domain.catalogue import Category
 from chalicelib.domain.categorize import categorize
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.grievance import STATE_CELL, Grievance, Status, assign
+from chalicelib.domain.grievance import STATE_CELL, UNCATEGORISED_SLA_HOURS, Grievance, Status, assign
 from chalicelib.models import catalogue, grievances
 from chalicelib.services.grievance_effects import apply_effects, ensure_timer, request_routing
 from chalicelib.services.grievance_owners import find_owner
@@ -23,8 +23,6 @@ from chalicelib.services.sla_clock import current_clock
 
 logger = Logger(child=True)
 
-# SLA of a grievance nobody could categorise, handled by the state cell.
-UNCATEGORISED_SLA_HOURS = 72
 STUCK_AFTER = timedelta(minutes=5)
 
 

@@ -48,8 +48,18 @@ def _visible_entries(principal: Principal, entries: list[dict[str, Any]]) -> lis
     if principal.is_staff:
         return entries
     # Citizens see what happened and by which role, never internal notes or officers' ids.
-    hidden = {"actor_id", "prev_hash", "entry_hash"}
-    return [{k: v for k, v in entry.items() if k not in hidden} for entry in entries if not entry["internal"]]
+    return [_for_citizens(entry) for entry in entries if not entry["internal"]]
+
+
+_HIDDEN_FROM_CITIZENS = {"actor_id", "prev_hash", "entry_hash"}
+_DETAILS_HIDDEN_FROM_CITIZENS = {"officer_id"}
+
+
+def _for_citizens(entry: dict[str, Any]) -> dict[str, Any]:
+    shown = {k: v for k, v in entry.items() if k not in _HIDDEN_FROM_CITIZENS}
+    if isinstance(shown.get("details"), dict):
+        shown["details"] = {k: v for k, v in shown["details"].items() if k not in _DETAILS_HIDDEN_FROM_CITIZENS}
+    return shown
 
 
 def officer_queue(

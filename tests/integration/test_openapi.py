@@ -3,12 +3,18 @@ they answer matches the schemas it promises."""
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
+
+from tests.integration.conftest import Person, bearer, post
 
 SPEC = json.loads((Path(__file__).resolve().parents[2] / "chalicelib/openapi.json").read_text("utf-8"))
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
@@ -33,8 +39,8 @@ def test_the_served_document_is_the_one_in_the_repo(api, stack):
     assert response.json_body == SPEC
 
 
-def response_schema(path: str, status: str) -> dict:
-    schema = SPEC["paths"][path]["get"]["responses"][status]
+def response_schema(path: str, status: str, method: str = "get") -> dict:
+    schema = SPEC["paths"][path][method]["responses"][status]
     while "$ref" in schema:
         schema = resolve(schema["$ref"])
     return schema["content"]["application/json"]["schema"]
@@ -74,3 +80,152 @@ def test_answers_match_their_documented_schema(api, stack, path, url, status):
 
     assert str(response.status_code) == status
     assert_matches(response.json_body, response_schema(path, status))
+
+
+def documented_examples() -> list[tuple[str, Any, dict]]:
+    """(where, example, schema) for every example of a request body or response."""
+    found = []
+    for path, item in SPEC["paths"].items():
+        for method, operation in item.items():
+            media = []
+            if "requestBody" in operation:
+                media.append(("request", operation["requestBody"]["content"]["application/json"]))
+            for status, response in operation["responses"].items():
+                while "$ref" in response:
+                    response = resolve(response["$ref"])
+                if "content" in response:
+                    media.append((status, response["content"]["application/json"]))
+            for where, content in media:
+                for name, example in content.get("examples", {}).items():
+                    found.append((f"{method.upper()} {path} {where} {name}", example["value"], content["schema"]))
+    return found
+
+
+def test_every_documented_example_matches_its_schema():
+    examples = documented_examples()
+
+    assert examples
+    for where, example, schema in examples:
+        validator = Draft202012Validator({**schema, "components": SPEC["components"]})
+        assert [e.message for e in validator.iter_errors(example)] == [], where
+
+
+# --- grievances: real answers, as citizens and as staff ------------------------------------
+
+_wards = itertools.count(1)
+Answer = tuple[str, str, str, Any]  # method, documented path, expected status, response
+
+
+@dataclass
+class Grievances:
+    """The grievance journeys' fixtures in one place."""
+
+    api: Any
+    citizen: Callable[..., Person]
+    file: Callable[..., Any]
+    consume: Callable[[str], int]
+    assignee_token: Callable[[str], str]
+    admin_token: str
+
+    def get(self, url: str, token: str | None = None) -> Any:
+        return self.api.get(url, headers=bearer(token) if token else {})
+
+    def post(self, url: str, body: Any, token: str) -> Any:
+        return post(self.api, url, body, token)
+
+
+@pytest.fixture
+def grievances(api, stack, citizen, file_grievance, consume, assignee_token, admin_token) -> Grievances:
+    return Grievances(api, citizen, file_grievance, consume, assignee_token, admin_token)
+
+
+def filing_journey(g: Grievances) -> Iterator[Answer]:
+    """Filing next to another citizen's grievance, a duplicate, "me too", and what an
+    unrouted grievance looks like."""
+    asha, ravi = g.citizen(), g.citizen()
+    here = {"district": "KHORDHA", "ward": f"W-OAS-{next(_wards)}", "lat": 20.2961, "lon": 85.8245}
+    first = g.file(asha, location=here).json_body["tracking_id"]
+    g.consume("route_grievances")
+
+    filed = g.file(ravi, location={**here, "lat": 20.2962})
+    assert first in [s["tracking_id"] for s in filed.json_body["similar"]]
+    yield "post", "/grievances", "201", filed
+    mine = filed.json_body["tracking_id"]
+    yield "get", "/grievances/{tracking_id}", "200", g.get(f"/grievances/{mine}", g.admin_token)
+    yield "post", "/grievances", "200", g.file(ravi, expect=200, location={"district": "KHORDHA"})
+    yield "get", "/grievances", "200", g.get("/grievances?limit=1", ravi.access_token)
+    supported = g.post(f"/grievances/{first}/metoo", None, ravi.access_token)
+    yield "post", "/grievances/{tracking_id}/metoo", "200", supported
+    yield "get", "/grievances/{tracking_id}", "404", g.get(f"/grievances/{first}", ravi.access_token)
+    yield "get", "/grievances/{tracking_id}/history", "401", g.get(f"/grievances/{first}/history")
+
+
+def lifecycle_journey(g: Grievances) -> Iterator[Answer]:
+    """One grievance through every move, read by its citizen and its officer on the way."""
+    asha = g.citizen()
+    tracking_id = g.file(asha).json_body["tracking_id"]
+    g.consume("route_grievances")
+    officer = g.assignee_token(tracking_id)
+    one, history = f"/grievances/{tracking_id}", f"/grievances/{tracking_id}/history"
+
+    def act(status: str, **body: Any) -> Answer:
+        return "post", "/grievances/{tracking_id}/actions", status, g.post(f"{one}/actions", body, officer)
+
+    def citizen_move(move: str, status: str, body: Any) -> Answer:
+        return "post", f"/grievances/{{tracking_id}}/{move}", status, g.post(f"{one}/{move}", body, asha.access_token)
+
+    yield act("200", action="accept")
+    yield act("200", action="comment", note="Valve at the junction is shut; crew informed.")
+    yield act("409", action="accept")
+    yield act("422", action="reply")
+    yield citizen_move("feedback", "409", {"rating": 5})
+    yield "get", "/officer/grievances", "200", g.get("/officer/grievances?status=in_progress&limit=5", officer)
+    yield "get", "/officer/grievances", "403", g.get("/officer/grievances", asha.access_token)
+    yield act("200", action="request_info", note="Which lane exactly?")
+    yield citizen_move("reply", "200", {"message": "Lane 4, behind the temple."})
+    yield act("200", action="resolve", note="Valve reopened.")
+    yield citizen_move("reopen", "200", {"reason": "Dry again the next day."})
+    yield act("200", action="resolve", note="Valve replaced.")
+    yield citizen_move("feedback", "200", {"rating": 1})
+    for reader in (asha.access_token, officer):  # closed, rated 1; the officer still owns it
+        yield "get", "/grievances/{tracking_id}", "200", g.get(one, reader)
+        yield "get", "/grievances/{tracking_id}/history", "200", g.get(history, reader)
+    yield citizen_move("appeal", "200", {"reason": "It took two visits and a week."})
+    for reader in (asha.access_token, g.admin_token):  # now with the department head
+        yield "get", "/grievances/{tracking_id}", "200", g.get(one, reader)
+        yield "get", "/grievances/{tracking_id}/history", "200", g.get(history, reader)
+    digits = asha.mobile[-4:]
+    wrong = f"{(int(digits) + 1) % 10000:04d}"
+    yield "get", "/track/{tracking_id}", "200", g.get(f"/track/{tracking_id}?mobile_last4={digits}")
+    yield "get", "/track/{tracking_id}", "404", g.get(f"/track/{tracking_id}?mobile_last4={wrong}")
+    yield "get", "/track/{tracking_id}", "422", g.get(f"/track/{tracking_id}")
+
+
+@pytest.mark.parametrize("journey", [filing_journey, lifecycle_journey], ids=["filing", "lifecycle"])
+def test_grievance_answers_match_their_documented_schema(grievances, journey):
+    for method, path, status, response in journey(grievances):
+        step = f"{method.upper()} {path} {status}"
+        assert str(response.status_code) == status, (step, response.body)
+        try:
+            assert_matches(response.json_body, response_schema(path, status, method))
+        except AssertionError as error:
+            raise AssertionError(f"{step}: {error}") from None
+
+
+def test_the_grievance_schemas_catch_a_drift():
+    content = SPEC["paths"]["/grievances/{tracking_id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    citizen, staff = content["examples"]["citizen"]["value"], content["examples"]["staff"]["value"]
+    schema = response_schema("/grievances/{tracking_id}", "200")
+    assert_matches(citizen, schema)
+    assert_matches(staff, schema)
+
+    drifts = [
+        {**citizen, "citizen_id": "cit-x"},  # an undocumented field
+        {name: value for name, value in citizen.items() if name != "overdue"},  # a missing one
+        {name: value for name, value in citizen.items() if name != "timeline"},  # no timeline on this route
+        {**staff, "status": "open"},  # not a status
+        {**citizen, "timeline": [{**citizen["timeline"][0], "actor_id": "off-x"}]},  # part of the staff-only fields
+    ]
+    for drifted in drifts:
+        with pytest.raises(AssertionError):
+            assert_matches(drifted, schema)
