@@ -22,7 +22,7 @@ dev: install
 	MOTO_PORT=$(MOTO_PORT) API_PORT=$(API_PORT) $(BIN)/python -m infra.devstack
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,12 +10,16 @@ Run it with `make bench` or `.venv/bin/python bench/aws_calls.py`.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import socket
 import sys
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +58,122 @@ def count_aws_calls() -> Iterator[Counter[str]]:
         Endpoint.make_request = original  # type: ignore[method-assign]
 
 
+@dataclass
+class GrievanceCallers:
+    """Who makes the grievance calls: a citizen (token and mobile's last 4 digits), the
+    officer the grievance will be routed to is found through the state admin."""
+
+    citizen_token: str
+    mobile_last4: str
+    admin_token: str
+    officer_tokens: dict[str, str]  # officer_id -> access token
+
+
+def grievance_operations(http: Any, callers: GrievanceCallers, route: Any) -> list[tuple[str, int, Counter[str]]]:
+    """File, route, read, track, act and list one fresh grievance, each step once warm;
+    returns (operation, HTTP status, AWS calls). `route` runs the routing consumer."""
+    citizen = {"Authorization": f"Bearer {callers.citizen_token}", "Content-Type": "application/json"}
+    admin = {"Authorization": f"Bearer {callers.admin_token}"}
+    measured: list[tuple[str, int, Counter[str]]] = []
+
+    def measure(name: str, call: Any) -> Any:
+        with count_aws_calls() as calls:
+            response = call()
+        measured.append((name, getattr(response, "status_code", 200), calls))
+        return response
+
+    def body(n: int) -> str:
+        categories = ["ROADS_POTHOLE", "ROADS_STREETLIGHT", "SANITATION_GARBAGE"]
+        return json.dumps(
+            {
+                "category": categories[n],
+                "description": f"Measured grievance number {n}.",
+                "location": {"district": "PURI", "ward": f"W-{uuid.uuid4().hex[:6]}"},
+            }
+        )
+
+    # Warm every client and connection on a first grievance, then measure a second.
+    for n, name in ((0, None), (1, "POST /grievances")):
+        headers = {**citizen, "Idempotency-Key": uuid.uuid4().hex}
+        call = lambda n=n, headers=headers: http.post("/grievances", headers=headers, body=body(n))  # noqa: E731
+        filed = measure(name, call) if name else call()
+        tracking_id = filed.json_body["tracking_id"]
+        if name:
+            measure("route (SQS consumer, one record)", route)
+        else:
+            route()
+            warm_id = tracking_id
+    for path, name in (
+        (f"/grievances/{warm_id}", None),
+        (f"/grievances/{tracking_id}", "GET /grievances/{id} (citizen)"),
+        ("/grievances", "GET /grievances (citizen's list)"),
+        (f"/track/{tracking_id}?mobile_last4={callers.mobile_last4}", "GET /track/{id}"),
+        (f"/grievances/{tracking_id}/history", "GET /grievances/{id}/history (citizen)"),
+    ):
+        call = lambda path=path: http.get(path, headers=citizen)  # noqa: E731
+        measure(name, call) if name else call()
+    owner = http.get(f"/grievances/{tracking_id}", headers=admin).json_body["assigned_to"]
+    officer = {"Authorization": f"Bearer {callers.officer_tokens[owner]}", "Content-Type": "application/json"}
+    accept = json.dumps({"action": "accept"})
+    http.post(f"/grievances/{warm_id}/actions", headers=officer, body=accept)
+    measure(
+        "POST /grievances/{id}/actions (accept)",
+        lambda: http.post(f"/grievances/{tracking_id}/actions", headers=officer, body=accept),
+    )
+    http.get("/officer/grievances", headers=officer)
+    measure("GET /officer/grievances", lambda: http.get("/officer/grievances?overdue=true", headers=officer))
+    return measured
+
+
+def callers_for_bench() -> GrievanceCallers:
+    """A citizen created straight in the tables (tokens issued directly) and the seeded
+    Puri roads officers, for the bench."""
+    from chalicelib.clock import utc_now
+    from chalicelib.domain.identity import Address, Principal, Role
+    from chalicelib.models import citizens
+    from chalicelib.security.keyed_hash import keyed_hash
+    from chalicelib.security.tokens import issue_access_token
+    from chalicelib.services.demo_state import list_demo_accounts
+
+    now = utc_now()
+    citizen = citizens.register_citizen(
+        citizen_id="cit-bench-calls",
+        name="Bench Citizen",
+        national_id_kind="aadhaar",
+        national_id_last4="0000",
+        national_id_hash=keyed_hash("national_id", "bench-calls"),
+        mobile="+919000012345",
+        email="bench.calls@example.in",
+        password_hash="",  # never logs in: its tokens are issued directly
+        address=Address(line="1 Bench Road", district="PURI", pincode="752001"),
+        language="en",
+        consent={"purpose": "grievance redressal", "at": now.isoformat()},
+        now=now,
+    )
+    citizens.activate_citizen(citizen.citizen_id, citizen.version, now)
+    accounts = list_demo_accounts()
+
+    def token(account: Any) -> str:
+        principal = Principal(account.officer_id, Role(account.role), account.department, account.district)
+        return issue_access_token(principal, now)[0]
+
+    return GrievanceCallers(
+        citizen_token=issue_access_token(Principal(citizen.citizen_id, Role.CITIZEN), now)[0],
+        mobile_last4="2345",
+        admin_token=token(next(a for a in accounts if a.role == "state_admin")),
+        officer_tokens={
+            a.officer_id: token(a)
+            for a in accounts
+            if a.role == "officer" and a.department == "ROADS" and a.district == "PURI"
+        },
+    )
+
+
+def print_calls(name: str, status: int, calls: Counter[str]) -> None:
+    detail = ", ".join(f"{op}×{n}" for op, n in sorted(calls.items()))
+    print(f"{name:44} {sum(calls.values()):>5}  {detail} [{status}]")
+
+
 def main() -> None:
     sys.path.insert(0, str(REPO_ROOT))
     from chalice.test import Client
@@ -65,20 +185,29 @@ def main() -> None:
         moto_port = probe.getsockname()[1]
     devstack.prepare_environment(moto_port)
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     server = devstack.start_moto(moto_port)
     try:
         devstack.build_stack()
         devstack.seed_demo_state()
         import app
+        from infra.sqs_poller import SqsPoller, subscriptions_of
 
         with Client(app.app, stage_name="local") as client:
-            print(f"{'operation':40} {'calls':>5}  detail")
+            print(f"{'operation':44} {'calls':>5}  detail")
             for path in OPERATIONS:
                 client.http.get(path)  # warm: clients and connections exist
                 with count_aws_calls() as calls:
                     status = client.http.get(path).status_code
-                detail = ", ".join(f"{name}×{n}" for name, n in sorted(calls.items()))
-                print(f"GET {path:36} {sum(calls.values()):>5}  {detail} [{status}]")
+                print_calls(f"GET {path}", status, calls)
+            routing = next(s for s in subscriptions_of(app) if s.name == "route_grievances")
+            poller = SqsPoller([routing], region=os.environ["AWS_DEFAULT_REGION"], wait_seconds=0)
+            url = poller.sqs.get_queue_url(QueueName=routing.queue_name)["QueueUrl"]
+            arn = poller.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            for name, status, calls in grievance_operations(
+                client.http, callers_for_bench(), lambda: poller.poll_once(routing, url, arn)
+            ):
+                print_calls(name, status, calls)
     finally:
         server.stop()
 

@@ -54,10 +54,55 @@ def prepare_environment(moto_port: int) -> None:
     time.tzset()
 
 
-def start_moto(port: int) -> Any:
-    from moto.server import ThreadedMotoServer
+class OneDynamoDBRequestAtATime:
+    """WSGI wrapper around moto: DynamoDB requests are handled one at a time.
 
-    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    moto's DynamoDB is not thread-safe. A transaction deep-copies every table it touches
+    so it can roll back; a concurrent write makes that copy fail (a 500), or the rollback
+    restores a copy taken before another request's committed write and erases it. Real
+    DynamoDB never loses a committed write, so the local stack must not either: DynamoDB
+    calls are short, and serialising them costs little. Every other service keeps its
+    concurrency (an SQS long poll must not hold up the rest)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with self.lock:
+                return list(self.app(environ, start_response))
+        return self.app(environ, start_response)
+
+
+class LocalMoto:
+    """moto's server on HOST:port in a thread, like `ThreadedMotoServer`, with DynamoDB
+    serialised (see OneDynamoDBRequestAtATime)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(HOST, self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+def start_moto(port: int) -> LocalMoto:
+    server = LocalMoto(port)
     server.start()
     request = urllib.request.Request(
         f"http://{HOST}:{port}/moto-api/config",

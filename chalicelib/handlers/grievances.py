@@ -96,6 +96,7 @@ def file_a_grievance(caller: Principal) -> Response:
             channel=body.channel or "web",
         ),
         idempotency_key=key[:200] if key else None,
+        lambda_context=grievances_api.lambda_context,
     )
     return Response(status_code=200 if filed.duplicate else 201, body=filed.as_dict())
 

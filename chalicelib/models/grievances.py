@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -30,7 +30,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.audit import GENESIS, entry_hash
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.grievance import OPEN, Change, Event, Grievance, Status
 from chalicelib.models.base import TableName, shared_connection
 from chalicelib.models.records import AuditEntryRecord, Counter
@@ -311,14 +311,25 @@ def _encode(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
 
 
-def _decode(cursor: str | None) -> dict[str, Any] | None:
+def _decode(cursor: str | None, keys: set[str], fixed: dict[str, str]) -> dict[str, Any] | None:
+    """The start key a cursor stands for. A cursor that is unreadable, names other
+    attributes, or belongs to another partition (another citizen's list, another officer's
+    queue) is refused as a 422, never handed to DynamoDB."""
     if not cursor:
         return None
     try:
         decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, UnicodeDecodeError):
-        return None
-    return decoded if isinstance(decoded, dict) else None
+        decoded = None
+    valid = (
+        isinstance(decoded, dict)
+        and set(decoded) == keys
+        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in decoded.values())
+        and all(decoded[name]["S"] == value for name, value in fixed.items())
+    )
+    if not valid:
+        raise InvalidInput("cursor: not a cursor this list gave out.", field="cursor")
+    return cast(dict[str, Any], decoded)
 
 
 def _page(results: Any, limit: int) -> Page:
@@ -329,7 +340,10 @@ def _page(results: Any, limit: int) -> Page:
 def citizen_grievances(citizen_id: str, *, limit: int, cursor: str | None) -> Page:
     """A citizen's grievances, newest first. One Query."""
     results = GrievanceRecord.by_citizen.query(
-        citizen_id, scan_index_forward=False, limit=limit, last_evaluated_key=_decode(cursor)
+        citizen_id,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=_decode(cursor, {"tracking_id", "citizen_id", "filed_at"}, {"citizen_id": citizen_id}),
     )
     return _page(results, limit)
 
@@ -346,7 +360,7 @@ def officer_queue(
         range_key_condition=range_condition,
         filter_condition=filter_condition,
         limit=limit,
-        last_evaluated_key=_decode(cursor),
+        last_evaluated_key=_decode(cursor, {"tracking_id", "queue_owner", "queue_due"}, {"queue_owner": officer_id}),
     )
     return _page(results, limit)
 

@@ -66,8 +66,12 @@ class IdempotencyKeyReused(InvalidInput):
         super().__init__("Idempotency-Key: already used with a different request.", field="Idempotency-Key")
 
 
-def file_grievance(citizen: Principal, request: NewGrievance, idempotency_key: str | None = None) -> Filed:
-    """File once per idempotency key; see the module docstring."""
+def file_grievance(
+    citizen: Principal, request: NewGrievance, idempotency_key: str | None = None, lambda_context: Any = None
+) -> Filed:
+    """File once per idempotency key; see the module docstring. With the Lambda's context,
+    a filing cut off mid-way (timeout, crash) frees its key when the invocation's time is
+    up, instead of answering "still in progress" to every retry for a day."""
     if not idempotency_key:
         return _file(citizen, request)
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -81,6 +85,8 @@ def file_grievance(citizen: Principal, request: NewGrievance, idempotency_key: s
         payload_validation_jmespath="request",
         expires_after_seconds=24 * 3600,
     )
+    if lambda_context is not None:
+        config.register_lambda_context(lambda_context)
 
     def run(call: dict[str, Any]) -> dict[str, Any]:
         return _file(citizen, request).as_dict()

@@ -24,7 +24,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def local_stack():
     moto_port, api_port = free_port(), free_port()
-    env = {**os.environ, "MOTO_PORT": str(moto_port), "API_PORT": str(api_port), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "MOTO_PORT": str(moto_port),
+        "API_PORT": str(api_port),
+        "PYTHONUNBUFFERED": "1",
+        # A compressed SLA clock: an SLA hour lasts 0.1 s, so a 4-hour grievance escalates
+        # every 0.4 s and a 168-hour one waits 17 s — time enough for an officer to act.
+        "SLA_SECONDS_PER_HOUR": "0.1",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.devstack"],
         cwd=REPO_ROOT,
@@ -124,6 +132,131 @@ def test_a_citizen_registers_reads_the_otp_from_the_outbox_verifies_and_logs_in(
     assert registered[0] == 201
     assert verified == (200, {"citizen_id": registered[1]["citizen_id"], "status": "active"})
     assert me[0] == 200 and me[1]["national_id"] == f"XXXX-XXXX-{aadhaar[-4:]}"
+    connection.close()
+
+
+def eventually(read, until, *, seconds: float = 60):
+    """Poll `read()` until `until(value)` holds; a bound on a hung stack, not a speed claim."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = read()
+        if until(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
+
+
+def citizen_on_runner(connection, digits: str, mobile: str) -> str:
+    """Register, verify with the OTP from the outbox, log in; returns an access token."""
+    aadhaar = digits + verhoeff_check_digit(digits)
+    body = {
+        "name": "Sunita Behera",
+        "national_id": aadhaar,
+        "mobile": mobile,
+        "password": "a long enough passphrase",
+        "address": {"line": "3 Temple Rd", "district": "KHORDHA", "pincode": "751002"},
+    }
+    assert request(connection, "POST", "/citizens", body)[0] == 201
+    encoded = mobile.replace("+", "%2B")
+    outbox = eventually(lambda: request(connection, "GET", f"/dev/outbox?to={encoded}")[1], lambda o: o["messages"])
+    otp = re.search(r"\b(\d{6})\b", outbox["messages"][-1]["text"]).group(1)
+    assert request(connection, "POST", "/citizens/verify", {"mobile": mobile, "otp": otp})[0] == 200
+    login = {"username": mobile, "password": "a long enough passphrase"}
+    return request(connection, "POST", "/auth/login", login)[1]["access_token"]
+
+
+def staff_on_runner(connection, **match) -> tuple[str, dict]:
+    accounts = request(connection, "GET", "/dev/accounts")[1]["accounts"]
+    account = next(a for a in accounts if all(a[k] == v for k, v in match.items()))
+    login = {"username": account["username"], "password": account["password"]}
+    return request(connection, "POST", "/auth/login", login)[1]["access_token"], account
+
+
+def test_a_grievance_is_assigned_within_seconds_worked_and_closed_with_an_intact_history(local_stack):
+    _, api_port, _ = local_stack
+    connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
+    citizen = citizen_on_runner(connection, "98765432102", "+919812300002")
+    admin, _ = staff_on_runner(connection, role="state_admin")
+    body = {
+        "category": "ROADS_POTHOLE",
+        "description": "Deep pothole outside the school gate.",
+        "location": {"district": "KHORDHA", "ward": "W-7"},
+    }
+
+    status, filed = request(connection, "POST", "/grievances", body, token=citizen)
+    tracking_id = filed["tracking_id"]
+    seen = eventually(
+        lambda: request(connection, "GET", f"/grievances/{tracking_id}", token=admin)[1],
+        lambda g: g["status"] == "assigned",
+    )
+    officer, _ = staff_on_runner(connection, officer_id=seen["assigned_to"])
+    steps = [
+        {"action": "accept"},
+        {"action": "comment", "note": "Crew booked for tomorrow."},
+        {"action": "resolve", "note": "Pothole filled and levelled."},
+    ]
+    answers = [request(connection, "POST", f"/grievances/{tracking_id}/actions", s, token=officer)[0] for s in steps]
+    closed = request(connection, "POST", f"/grievances/{tracking_id}/feedback", {"rating": 5}, token=citizen)
+    history = request(connection, "GET", f"/grievances/{tracking_id}/history", token=officer)[1]
+
+    assert status == 201 and seen["department"] == "ROADS" and seen["escalation_level"] == 0
+    assert answers == [200, 200, 200]
+    assert closed[0] == 200 and closed[1]["status"] == "closed"
+    assert [e["event"] for e in history["events"]] == [
+        "filed",
+        "assigned",
+        "accepted",
+        "commented",
+        "resolved",
+        "closed",
+    ]
+    assert history["chain_intact"] is True
+    sms = eventually(
+        lambda: request(connection, "GET", "/dev/outbox?to=%2B919812300002")[1]["messages"],
+        lambda messages: sum(tracking_id in m["text"] for m in messages) >= 4,
+    )
+    assert sum(tracking_id in m["text"] for m in sms) >= 4  # filed, assigned, resolved, closed
+    connection.close()
+
+
+def test_an_untouched_grievance_climbs_every_level_once_on_step_functions(local_stack):
+    _, api_port, _ = local_stack
+    connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
+    citizen = citizen_on_runner(connection, "98765432103", "+919812300003")
+    admin, _ = staff_on_runner(connection, role="state_admin")
+    body = {
+        "category": "ELECTRICITY_LIVE_WIRE",
+        "description": "A live wire is hanging over the footpath.",
+        "location": {"district": "KHORDHA"},
+    }
+
+    tracking_id = request(connection, "POST", "/grievances", body, token=citizen)[1]["tracking_id"]
+
+    def escalations() -> list[int]:
+        events = request(connection, "GET", f"/grievances/{tracking_id}/history", token=admin)[1]["events"]
+        return [e["details"]["level"] for e in events if e["event"] == "escalated"]
+
+    def top_breach_recorded() -> bool:
+        events = request(connection, "GET", f"/grievances/{tracking_id}/history", token=admin)[1]["events"]
+        return any(e["event"] == "sla_breached" for e in events)
+
+    assert eventually(escalations, lambda levels: len(levels) >= 3, seconds=90) == [1, 2, 3]
+    assert eventually(top_breach_recorded, bool, seconds=30)
+    # Timers keep firing at the top; the ladder stays climbed once.
+    time.sleep(1)
+    assert escalations() == [1, 2, 3]
+    owner = request(connection, "GET", f"/grievances/{tracking_id}", token=admin)[1]
+    assert owner["escalation_level"] == 3 and owner["status"] == "assigned"
+    _, head = staff_on_runner(connection, role="department_head", department="ELECTRICITY")
+    _, supervisor = staff_on_runner(connection, role="supervisor", department="ELECTRICITY", district="KHORDHA")
+    for account in (supervisor, head):
+        encoded = account["mobile"].replace("+", "%2B")
+        messages = eventually(
+            lambda e=encoded: request(connection, "GET", f"/dev/outbox?to={e}")[1]["messages"],
+            lambda m: any(tracking_id in x["text"] for x in m),
+        )
+        assert any(tracking_id in m["text"] for m in messages), account["role"]
+    citizen_sms = request(connection, "GET", "/dev/outbox?to=%2B919812300003")[1]["messages"]
+    assert sum(tracking_id in m["text"] for m in citizen_sms) >= 5  # filed, assigned, 3 escalations
     connection.close()
 
 

@@ -29,3 +29,76 @@ def test_an_unknown_department_filter_costs_one_more_lookup_to_tell_a_typo_from_
 
     assert response.status_code == 422
     assert dict(calls) == {"dynamodb:Query": 1, "dynamodb:GetItem": 1}
+
+
+# The grievance path, step by step, with what each step may cost once warm. An extra call
+# here is a regression to explain (README: access patterns); a Scan is never acceptable.
+GRIEVANCE_BUDGET = {
+    "POST /grievances": {
+        # district + category lookups, idempotency record (get, put in-progress, complete),
+        # duplicate check and nearby "me too" (two GSI queries), the transaction, then the
+        # hand-offs: routing, the citizen's SMS and email, the department topic.
+        "dynamodb:GetItem": 3,
+        "dynamodb:PutItem": 1,
+        "dynamodb:UpdateItem": 1,
+        "dynamodb:Query": 2,
+        "dynamodb:TransactWriteItems": 1,
+        "sqs:SendMessage": 3,
+        "sns:Publish": 1,
+    },
+    "route (SQS consumer, one record)": {
+        "sqs:ReceiveMessage": 1,
+        "dynamodb:GetItem": 4,
+        "dynamodb:Query": 1,
+        "dynamodb:BatchGetItem": 1,
+        "dynamodb:TransactWriteItems": 1,
+        "states:StartExecution": 1,
+        "sqs:SendMessage": 4,  # citizen SMS + email, officer SMS + email
+        "sns:Publish": 1,
+        "sqs:DeleteMessageBatch": 1,
+    },
+    "GET /grievances/{id} (citizen)": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
+    "GET /grievances (citizen's list)": {"dynamodb:Query": 1},
+    "GET /track/{id}": {"dynamodb:GetItem": 3},
+    "GET /grievances/{id}/history (citizen)": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
+    "POST /grievances/{id}/actions (accept)": {
+        "dynamodb:GetItem": 3,
+        "dynamodb:TransactWriteItems": 1,
+        "sqs:SendMessage": 2,
+        "sns:Publish": 1,
+    },
+    "GET /officer/grievances": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
+}
+
+
+def test_each_grievance_step_costs_what_it_is_budgeted_and_never_a_scan(api, stack, citizen, admin_token, consume):
+    from bench.aws_calls import GrievanceCallers, grievance_operations
+    from infra.sqs_poller import SqsPoller, subscriptions_of
+    from tests.integration.conftest import post
+
+    person = citizen()
+    officers = [
+        a for a in stack.seed.accounts if a.role == "officer" and a.department == "ROADS" and a.district == "PURI"
+    ]
+    officer_tokens = {
+        a.officer_id: post(api, "/auth/login", {"username": a.username, "password": a.password}).json_body[
+            "access_token"
+        ]
+        for a in officers
+    }
+    callers = GrievanceCallers(person.access_token, person.mobile[-4:], admin_token, officer_tokens)
+    import app
+
+    routing = next(s for s in subscriptions_of(app) if s.name == "route_grievances")
+    poller = SqsPoller([routing], region="ap-south-1", wait_seconds=0)
+    url = poller.sqs.get_queue_url(QueueName=routing.queue_name)["QueueUrl"]
+    arn = poller.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    consume("route_grievances")  # what earlier tests left is not this test's to count
+
+    measured = grievance_operations(api, callers, lambda: poller.poll_once(routing, url, arn))
+
+    for name, _, calls in measured:
+        assert dict(calls) == GRIEVANCE_BUDGET[name], name
+    assert [name for name, _, _ in measured] == list(GRIEVANCE_BUDGET)
+    assert all(status in {200, 201} for _, status, _ in measured)
+    assert not any(op.endswith(":Scan") for _, _, calls in measured for op in calls)

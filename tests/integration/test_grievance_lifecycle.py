@@ -48,3 +48,51 @@ def test_a_grievance_goes_from_filing_to_closure(api, citizen, file_grievance, c
 
     texts = " ".join(m["text"] for m in outbox(asha.mobile))
     assert tracking_id in texts
+
+
+def test_a_cursor_the_list_did_not_give_out_is_422_not_someone_elses_page(api, citizen, file_grievance):
+    import base64
+    import json
+
+    asha, ravi = citizen(), citizen()
+    for category in ("WATER_NO_SUPPLY", "ROADS_POTHOLE"):
+        file_grievance(asha, category=category)
+    page = api.get("/grievances?limit=1", headers=bearer(asha.access_token)).json_body
+    assert page["next_cursor"]
+
+    forged = [
+        "not base64 at all!",
+        base64.urlsafe_b64encode(b'{"a": 1}').decode(),
+        page["next_cursor"],  # Asha's cursor, presented by Ravi
+    ]
+    for cursor in forged:
+        response = api.get(f"/grievances?limit=1&cursor={cursor}", headers=bearer(ravi.access_token))
+        assert response.status_code == 422, (cursor, response.body)
+        assert response.json_body["error"]["field"] == "cursor"
+    second = api.get(f"/grievances?limit=1&cursor={page['next_cursor']}", headers=bearer(asha.access_token))
+    assert second.status_code == 200 and len(second.json_body["grievances"]) == 1
+    assert json.dumps(second.json_body) != json.dumps(page)
+
+
+def test_a_reassignment_shows_citizens_what_happened_but_no_officer_id(
+    api, stack, citizen, routed_grievance, staff_token, admin_token
+):
+    asha = citizen()
+    tracking_id = routed_grievance(asha)
+    owner = api.get(f"/grievances/{tracking_id}", headers=bearer(admin_token)).json_body["assigned_to"]
+    other = next(
+        a.officer_id
+        for a in stack.seed.accounts
+        if a.role == "officer" and (a.department, a.district) == ("WATER", "KHORDHA") and a.officer_id != owner
+    )
+    supervisor = staff_token("supervisor", department="WATER", district="KHORDHA")
+
+    moved = post(api, f"/grievances/{tracking_id}/actions", {"action": "reassign", "officer_id": other}, supervisor)
+
+    assert moved.status_code == 200 and moved.json_body["assigned_to"] == other
+    for path in (f"/grievances/{tracking_id}", f"/grievances/{tracking_id}/history"):
+        seen = api.get(path, headers=bearer(asha.access_token))
+        assert "reassigned" in seen.body.decode()
+        assert other not in seen.body.decode() and owner not in seen.body.decode()
+    staff_view = api.get(f"/grievances/{tracking_id}/history", headers=bearer(supervisor)).body.decode()
+    assert other in staff_view

@@ -1,0 +1,274 @@
+"""Burst: N grievances filed at once against the local stack, every one routed exactly once
+and, with the SLA clock compressed, escalated once per level up to the state cell.
+
+Starts an in-process moto server, builds and seeds the stack as `make dev` does, creates a
+few citizens, files N grievances through the intake use case from a thread pool (every
+filing with an Idempotency-Key, and a share of them retried with the same key, as a
+flaky mobile network would), then runs the app's real SQS consumers (several pollers per
+queue, standing in for Lambda's concurrency) while moto's Step Functions executes the SLA
+timers. Prints throughput and the audit of the outcome: lost = 0, duplicates = 0, routed
+once, escalated once per level.
+
+    .venv/bin/python bench/burst.py                 # 2,000 grievances
+    .venv/bin/python bench/burst.py --grievances 10000 --pollers 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import multiprocessing
+import os
+import socket
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--grievances", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=16, help="threads filing grievances")
+    parser.add_argument("--pollers", type=int, default=4, help="consumer threads per queue")
+    parser.add_argument("--retry-share", type=float, default=0.05, help="share of filings sent twice")
+    parser.add_argument(
+        "--sla-seconds-per-hour",
+        type=float,
+        default=0.02,
+        help="compressed SLA clock: wall seconds per SLA hour (72 h → 1.4 s at 0.02)",
+    )
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the ladder")
+    return parser.parse_args()
+
+
+def _serve_moto(port: int, ready: Any) -> None:
+    from infra import devstack
+
+    devstack.prepare_environment(port)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+    devstack.start_moto(port)
+    ready.set()
+    while True:
+        time.sleep(3600)
+
+
+def start_stack(sla_seconds_per_hour: float) -> Any:
+    """moto in its own process (as the real AWS is not in the Lambda's), so the app's
+    threads and moto's do not share one interpreter lock; then provision and seed."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from infra import devstack
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        moto_port = probe.getsockname()[1]
+    os.environ["SLA_SECONDS_PER_HOUR"] = str(sla_seconds_per_hour)
+    devstack.prepare_environment(moto_port)
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    server = context.Process(target=_serve_moto, args=(moto_port, ready), daemon=True)
+    server.start()
+    if not ready.wait(60):
+        raise SystemExit("moto did not start")
+    devstack.build_stack()
+    devstack.seed_demo_state()
+    return server
+
+
+def make_citizens(count: int) -> list[str]:
+    """Active citizens created straight in their table: the burst is about grievances, and
+    argon2 per citizen would only measure password hashing."""
+    from chalicelib.clock import utc_now
+    from chalicelib.domain.identity import Address
+    from chalicelib.models import citizens
+    from chalicelib.security.keyed_hash import keyed_hash
+    from chalicelib.security.passwords import hash_password
+
+    password_hash = hash_password("burst passphrase")
+    ids = []
+    for n in range(count):
+        now = utc_now()
+        citizen = citizens.register_citizen(
+            citizen_id=f"cit-burst-{n:05d}",
+            name=f"Burst Citizen {n}",
+            national_id_kind="aadhaar",
+            national_id_last4=f"{n % 10000:04d}",
+            national_id_hash=keyed_hash("national_id", f"burst-{n}"),
+            mobile=f"+9190{n:08d}",
+            email=None,
+            password_hash=password_hash,
+            address=Address(line="1 Burst Lane", district="KHORDHA", pincode="751001"),
+            language="en",
+            consent={"purpose": "grievance redressal", "at": now.isoformat()},
+            now=now,
+        )
+        citizens.activate_citizen(citizen.citizen_id, citizen.version, now)
+        ids.append(citizen.citizen_id)
+    return ids
+
+
+PER_CITIZEN = 4  # a citizen with a few grievances in a week, not hundreds
+
+
+def plan(total: int, citizen_ids: list[str], categories: list[Any], districts: list[str]) -> list[tuple]:
+    """One (citizen, category, district) per grievance, never the same twice: the same
+    citizen, category and district within 7 days would be linked as a duplicate."""
+    filings = []
+    for index in range(total):
+        citizen = index // PER_CITIZEN
+        category = categories[(citizen * PER_CITIZEN + index % PER_CITIZEN) % len(categories)]
+        filings.append((citizen_ids[citizen], category, districts[citizen % len(districts)]))
+    return filings
+
+
+def file_all(filings: list[tuple], workers: int, retry_share: float) -> tuple[dict[str, str], float, int]:
+    """Returns {idempotency key: tracking id}, seconds taken, and retries sent."""
+    from chalicelib.domain.identity import Principal, Role
+    from chalicelib.services.file_grievance import NewGrievance, file_grievance
+
+    retry_every = max(int(1 / retry_share), 1) if retry_share > 0 else 0
+
+    def one(index: int) -> tuple[str, str, bool]:
+        citizen_id, category, district = filings[index]
+        key = f"burst-{index}"
+        request = NewGrievance(
+            description=f"Burst grievance {index}: {category.names['en']} in ward {index % 40}.",
+            district=district,
+            category=category.code,
+            ward=f"W-{index % 40}",
+        )
+        principal = Principal(citizen_id, Role.CITIZEN)
+        first = file_grievance(principal, request, idempotency_key=key)
+        retried = bool(retry_every) and index % retry_every == 0
+        if retried:
+            again = file_grievance(principal, request, idempotency_key=key)
+            assert again.tracking_id == first.tracking_id, "a retry created a second grievance"
+        return key, first.tracking_id, retried
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(one, range(len(filings))))
+    elapsed = time.perf_counter() - started
+    return {key: tid for key, tid, _ in results}, elapsed, sum(1 for *_, retried in results if retried)
+
+
+def start_consumers(pollers: int) -> Any:
+    import app as app_module
+    from infra.sqs_poller import SqsPoller, subscriptions_of
+
+    subscriptions = subscriptions_of(app_module) * pollers
+    poller = SqsPoller(subscriptions, region=os.environ["AWS_DEFAULT_REGION"], wait_seconds=1)
+    poller.start()
+    return poller
+
+
+def progress(tracking_ids: list[str]) -> Counter[str]:
+    from chalicelib.models import grievances
+
+    states: Counter[str] = Counter()
+    for tracking_id in tracking_ids:
+        grievance = grievances.get_grievance(tracking_id)
+        if grievance is None:
+            states["missing"] += 1
+        elif grievance.status.value == "registered":
+            states["registered"] += 1
+        elif grievance.level >= 3 and (grievance.last_timer_event or "").endswith("sla_breached"):
+            states["top_breached"] += 1
+        else:
+            states[f"level_{grievance.level}"] += 1
+    return states
+
+
+def audit(tracking_ids: list[str], citizen_ids: list[str]) -> dict[str, Any]:
+    from chalicelib.domain.audit import first_broken_entry
+    from chalicelib.models import grievances
+
+    stored: set[str] = set()
+    for citizen_id in citizen_ids:
+        cursor = None
+        while True:
+            page = grievances.citizen_grievances(citizen_id, limit=100, cursor=cursor)
+            stored.update(g.tracking_id for g in page.grievances)
+            cursor = page.cursor
+            if not cursor:
+                break
+    routed_once = escalated_once_per_level = chains_intact = 0
+    for tracking_id in tracking_ids:
+        entries = grievances.history(tracking_id)
+        names = [e["event"] for e in entries]
+        routed_once += names.count("assigned") == 1
+        levels = [e["details"].get("level") for e in entries if e["event"] == "escalated"]
+        escalated_once_per_level += sorted(levels) == [1, 2, 3]
+        chains_intact += first_broken_entry(entries) is None
+    return {
+        "lost": len(set(tracking_ids) - stored),
+        "duplicates": len(stored) - len(set(tracking_ids)),
+        "routed_once": routed_once,
+        "escalated_once_per_level": escalated_once_per_level,
+        "chains_intact": chains_intact,
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    server = start_stack(args.sla_seconds_per_hour)
+    try:
+        from chalicelib.models import catalogue
+
+        categories = catalogue.list_categories()
+        districts = [d.code for d in catalogue.list_districts()]
+        citizen_ids = make_citizens(math.ceil(args.grievances / PER_CITIZEN))
+        filings = plan(args.grievances, citizen_ids, categories, districts)
+
+        keys, filing_seconds, retries = file_all(filings, args.workers, args.retry_share)
+        tracking_ids = list(keys.values())
+        print(
+            f"filed     {len(tracking_ids):>6} grievances in {filing_seconds:6.1f} s "
+            f"= {len(tracking_ids) / filing_seconds:7.1f}/s ({args.workers} threads, "
+            f"{retries} retried with the same key)"
+        )
+
+        started = time.perf_counter()
+        poller = start_consumers(args.pollers)
+        routed_at = None
+        try:
+            while time.perf_counter() - started < args.timeout:
+                states = progress(tracking_ids)
+                if routed_at is None and not states["registered"]:
+                    routed_at = time.perf_counter() - started
+                    print(
+                        f"routed    {len(tracking_ids):>6} grievances in {routed_at:6.1f} s "
+                        f"= {len(tracking_ids) / routed_at:7.1f}/s ({args.pollers} pollers per queue)"
+                    )
+                if states["top_breached"] == len(tracking_ids):
+                    break
+                print(f"  ... {dict(sorted(states.items()))}", flush=True)
+                time.sleep(5)
+            laddered = time.perf_counter() - started
+        finally:
+            poller.stop()
+        escalations = 3 * len(tracking_ids)
+        print(
+            f"escalated {escalations:>6} times (3 levels each) within {laddered:6.1f} s of routing start "
+            f"at {args.sla_seconds_per_hour} s per SLA hour"
+        )
+        result = audit(tracking_ids, citizen_ids)
+        n = len(tracking_ids)
+        print(
+            f"lost = {result['lost']}, duplicates = {result['duplicates']}, "
+            f"routed exactly once = {result['routed_once']}/{n}, "
+            f"escalated once per level = {result['escalated_once_per_level']}/{n}, "
+            f"hash chains intact = {result['chains_intact']}/{n}"
+        )
+    finally:
+        server.terminate()
+
+
+if __name__ == "__main__":
+    main()
