@@ -205,7 +205,9 @@ def audit(tracking_ids: list[str], citizen_ids: list[str]) -> dict[str, Any]:
         routed_once += names.count("assigned") == 1
         levels = [e["details"].get("level") for e in entries if e["event"] == "escalated"]
         escalated_once_per_level += sorted(levels) == [1, 2, 3]
-        chains_intact += first_broken_entry(entries) is None
+        grievance = grievances.get_grievance(tracking_id)
+        head = (grievance.audit_seq, grievance.audit_hash) if grievance else (0, "")
+        chains_intact += first_broken_entry(tracking_id, entries, *head) is None
     return {
         "lost": len(set(tracking_ids) - stored),
         "duplicates": len(stored) - len(set(tracking_ids)),

@@ -332,6 +332,9 @@ def reassign(grievance: Grievance, actor: Principal, officer_id: str | None, clo
     """A manager gives the grievance to another officer; the SLA restarts for them."""
     require_allowed(grievance, Action.REASSIGN)
     require_manager(actor)
+    if ESCALATION_ROLES.index(actor.role) < grievance.level:
+        # Escalated above this manager: reassigning would pull it back down the ladder.
+        raise Forbidden("This grievance has been escalated above your level.")
     if not officer_id:
         raise InvalidInput("officer_id: the officer to reassign to is required.", field="officer_id")
     if officer_id == grievance.assignee_id:
@@ -375,10 +378,17 @@ def auto_close(grievance: Grievance, now: datetime) -> Change:
     return Change(after, [_event("closed", SYSTEM, now, grievance, after, reason="no feedback within 7 days")])
 
 
-def reopen(grievance: Grievance, citizen: Principal, note: str | None, clock: SlaClock, now: datetime) -> Change:
+def reopen(
+    grievance: Grievance,
+    citizen: Principal,
+    note: str | None,
+    clock: SlaClock,
+    now: datetime,
+    owner_id: str | None = None,
+) -> Change:
     """Not actually fixed, or wrongly rejected: within 7 days it goes back to the officer
-    who decided it, with a fresh SLA. A grievance rejected before anyone owned it is
-    registered again, for routing."""
+    who decided it (or `owner_id`, when that officer has left the seat), with a fresh SLA.
+    A grievance rejected before anyone owned it is registered again, for routing."""
     require_allowed(grievance, Action.REOPEN)
     reason = _required_note(note, "the reason for reopening", field="reason")
     decided_at = grievance.resolved_at if grievance.status is Status.RESOLVED else grievance.rejected_at
@@ -391,7 +401,8 @@ def reopen(grievance: Grievance, citizen: Principal, note: str | None, clock: Sl
         after = replace(reopened, status=Status.REGISTERED, due_at=None, warn_at=None)
         after = replace(after, timer_seq=grievance.timer_seq + 1)
     else:
-        after = _rearm(replace(reopened, status=Status.ASSIGNED), clock, now)
+        owner = owner_id or grievance.assignee_id
+        after = _rearm(replace(reopened, status=Status.ASSIGNED, assignee_id=owner), clock, now)
     return Change(after, [_event("reopened", citizen, now, grievance, after, note=reason)])
 
 

@@ -29,7 +29,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.audit import GENESIS, entry_hash
+from chalicelib.domain.audit import entry_hash, genesis
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.grievance import OPEN, Change, Event, Grievance, Status
 from chalicelib.models.base import TableName, shared_connection
@@ -144,7 +144,7 @@ class GrievanceRecord(Model):
     appealed = BooleanAttribute(default=False)
     reopened = NumberAttribute(default=0)
     audit_seq = NumberAttribute(default=0)
-    audit_hash = UnicodeAttribute(default=GENESIS)
+    audit_hash = UnicodeAttribute(null=True)
     last_timer_event = UnicodeAttribute(null=True)
     # Sparse index keys, present only while they mean something:
     queue_owner = UnicodeAttribute(null=True)  # the assignee, while the grievance is open
@@ -217,7 +217,7 @@ def _to_grievance(record: GrievanceRecord) -> Grievance:
 
 
 def _audit_records(before: Grievance, change: Change) -> tuple[list[AuditEntryRecord], int, str]:
-    seq, head = before.audit_seq, before.audit_hash or GENESIS
+    seq, head = before.audit_seq, before.audit_hash or genesis(before.tracking_id)
     records = []
     for event in change.events:
         seq += 1
@@ -268,7 +268,7 @@ def save_change(before: Grievance | None, change: Change, now: datetime) -> Grie
 
     `before` is None for a new grievance (then its tracking id must be unused).
     """
-    base = before or replace(change.grievance, audit_seq=0, audit_hash=GENESIS, version=0)
+    base = before or replace(change.grievance, audit_seq=0, audit_hash="", version=0)
     audits, seq, head = _audit_records(base, change)
     after = replace(change.grievance, audit_seq=seq, audit_hash=head, version=base.version)
     record = _to_record(after)
@@ -290,6 +290,10 @@ def save_change(before: Grievance | None, change: Change, now: datetime) -> Grie
         reasons = [r for r in (error.cancellation_reasons or []) if r is not None]
         if any(r.code == "ConditionalCheckFailed" for r in reasons):
             raise Conflict("The grievance was changed by someone else; read it again.") from None
+        if any(r.code == "TransactionConflict" for r in reasons):
+            # Another transaction held one of the same items (the grievance, a load
+            # counter) at that instant: nothing was written; reading again and retrying decides.
+            raise Conflict("The grievance was being changed at the same moment; try again.") from None
         raise
     return replace(after, version=base.version + 1)
 
@@ -355,12 +359,16 @@ def officer_queue(
     One Query on the queue index (with a filter on status when asked)."""
     range_condition = QueueIndex.queue_due < _iso(due_before) if due_before else None
     filter_condition = GrievanceRecord.status == status.value if status else None
+    start = _decode(cursor, {"tracking_id", "queue_owner", "queue_due"}, {"queue_owner": officer_id})
+    if start is not None and due_before is not None and not start["queue_due"]["S"] < _iso(due_before):
+        # A cursor from the unfiltered queue lies outside the overdue range (DynamoDB refuses it).
+        raise InvalidInput("cursor: not a cursor of the overdue list.", field="cursor")
     results = GrievanceRecord.by_queue.query(
         officer_id,
         range_key_condition=range_condition,
         filter_condition=filter_condition,
         limit=limit,
-        last_evaluated_key=_decode(cursor, {"tracking_id", "queue_owner", "queue_due"}, {"queue_owner": officer_id}),
+        last_evaluated_key=start,
     )
     return _page(results, limit)
 

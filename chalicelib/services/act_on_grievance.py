@@ -114,7 +114,19 @@ def give_feedback(
 def reopen(principal: Principal, tracking_id: str, reason: str | None, now: datetime | None = None) -> Grievance:
     now = now or utc_now()
     before = visible_grievance(principal, tracking_id)
-    return _commit(before, lifecycle.reopen(before, principal, reason, current_clock(), now), now)
+    owner = _still_seated(before)
+    return _commit(before, lifecycle.reopen(before, principal, reason, current_clock(), now, owner_id=owner), now)
+
+
+def _still_seated(grievance: Grievance) -> str | None:
+    """Who a reopened grievance goes back to: its last owner while still active, else
+    whoever now holds that level's seat (None: it had no owner and is routed afresh)."""
+    if grievance.assignee_id is None:
+        return None
+    owner = officers.get_officer(grievance.assignee_id)
+    if owner is not None and owner.active:
+        return owner.officer_id
+    return find_owner(grievance.level, grievance.department, grievance.district)
 
 
 def appeal(principal: Principal, tracking_id: str, reason: str | None, now: datetime | None = None) -> Grievance:

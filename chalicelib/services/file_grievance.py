@@ -176,9 +176,13 @@ def _similar_nearby(grievance: Grievance, now: datetime) -> list[dict[str, Any]]
         if other.tracking_id == grievance.tracking_id or other.citizen_id == grievance.citizen_id:
             continue
         distance = _distance_m(grievance, other)
+        nearby = distance is not None and distance <= NEARBY_METRES
         same_ward = grievance.ward is not None and grievance.ward == other.ward
-        if same_ward or (distance is not None and distance <= NEARBY_METRES):
-            similar.append({"tracking_id": other.tracking_id, "status": other.status.value, "distance_m": distance})
+        if same_ward or nearby:
+            # Only "within 250 m", to the nearest 10 m: an exact distance to any point
+            # chosen at will would let a caller locate someone else's complaint.
+            shown = round(distance, -1) if nearby and distance is not None else None
+            similar.append({"tracking_id": other.tracking_id, "status": other.status.value, "distance_m": shown})
     return sorted(similar, key=lambda s: s["distance_m"] if s["distance_m"] is not None else math.inf)[:MAX_SIMILAR]
 
 

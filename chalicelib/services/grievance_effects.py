@@ -32,7 +32,7 @@ def apply_effects(before: Grievance | None, after: Grievance, change: Change, *,
     already saved and answered) a failing effect is logged instead of raised."""
     effects: list[Callable[[], None]] = []
     if after.timer_seq != (before.timer_seq if before else 0):
-        effects.append(lambda: ensure_timer(after))
+        effects.append(lambda: _ensure_timer_or_defer(after))
     # Filed, transferred, or reopened before it ever had an owner: it needs routing.
     if after.status is Status.REGISTERED and (before is None or before.status is not Status.REGISTERED):
         effects.append(lambda: request_routing(after.tracking_id))
@@ -66,6 +66,19 @@ def ensure_timer(grievance: Grievance) -> None:
             name=f"{grievance.tracking_id}-t{grievance.timer_seq}",
             input=json.dumps(timer_input),
         )
+
+
+def _ensure_timer_or_defer(grievance: Grievance) -> None:
+    """Start the timer; if Step Functions cannot be reached, hand the grievance to the
+    routing queue instead, whose consumer starts the timer of a routed grievance (and
+    retries through SQS until it can)."""
+    try:
+        ensure_timer(grievance)
+    except Exception:
+        logger.exception(
+            "SLA timer not started; deferred to the routing queue", extra={"tracking_id": grievance.tracking_id}
+        )
+        request_routing(grievance.tracking_id)
 
 
 def request_routing(tracking_id: str) -> None:

@@ -54,8 +54,12 @@ def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance 
     try:
         saved = grievances.save_change(grievance, change, now)
     except Conflict:
+        current = grievances.get_grievance(tracking_id)
+        if current is not None and current.status is Status.REGISTERED:
+            # Nothing routed it meanwhile (a transaction collided): SQS delivers it again.
+            raise RuntimeError(f"{tracking_id}: routing collided with another change; retrying") from None
         logger.info("grievance changed while routing; the newer state stands", extra={"tracking_id": tracking_id})
-        return grievances.get_grievance(tracking_id)
+        return current
     apply_effects(grievance, saved, change)
     logger.info("grievance routed", extra={"tracking_id": tracking_id, "department": department})
     return saved
@@ -66,9 +70,9 @@ def _decide(grievance: Grievance) -> tuple[str, Category | None, float, bool]:
     category = catalogue.get_category(grievance.category) if grievance.category else None
     if category is None and grievance.department is None:
         category = categorize(grievance.description, catalogue.list_categories())
+    # A transferred grievance keeps its category (reports, duplicates, "me too" use it) and
+    # the category's SLA; only the department changes.
     department = grievance.department or (category.department if category else STATE_CELL)
-    if category is not None and category.department != department:
-        category = None  # transferred away from its category's department
     if category is None:
         return department, None, UNCATEGORISED_SLA_HOURS, False
     return department, category, category.sla_hours, category.round_the_clock

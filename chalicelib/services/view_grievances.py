@@ -39,9 +39,10 @@ def get_one(principal: Principal, tracking_id: str) -> tuple[Grievance, list[dic
 def history(principal: Principal, tracking_id: str) -> Trail:
     """Every event (internal notes only for staff), and whether the hash chain holds. The
     chain is checked over the whole stored trail, before anything is hidden."""
-    visible_grievance(principal, tracking_id)
+    grievance = visible_grievance(principal, tracking_id)
     entries = grievances.history(tracking_id)
-    return Trail(_visible_entries(principal, entries), first_broken_entry(entries) is None)
+    broken = first_broken_entry(tracking_id, entries, grievance.audit_seq, grievance.audit_hash)
+    return Trail(_visible_entries(principal, entries), broken is None)
 
 
 def _visible_entries(principal: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -184,9 +184,40 @@ def test_accept_comment_and_a_tamper_evident_history(api, citizen, routed_grieva
         UpdateExpression="SET actor_id = :who",
         ExpressionAttributeValues={":who": {"S": "off-someone-else"}},
     )
-    assert first_broken_entry(grievance_store.history(tracking_id)) == 3
+    stored = grievance_store.get_grievance(tracking_id)
+    head = (stored.audit_seq, stored.audit_hash)
+    assert first_broken_entry(tracking_id, grievance_store.history(tracking_id), *head) == 3
     assert ok(api.get(f"/grievances/{tracking_id}/history", headers=bearer(officer)))["chain_intact"] is False
     assert ok(api.get(f"/grievances/{tracking_id}/history", headers=bearer(asha.access_token)))["chain_intact"] is False
+
+
+def test_entries_cut_off_the_end_of_the_trail_are_noticed(api, citizen, routed_grievance, owner_token):
+    asha = citizen()
+    tracking_id = routed_grievance(asha)
+    officer = owner_token(tracking_id)
+    ok(post(api, f"/grievances/{tracking_id}/actions", {"action": "reject", "note": "Not ours."}, officer))
+    entries = grievance_store.history(tracking_id)
+    assert entries[-1]["event"] == "rejected"
+
+    # Deleting the last entries leaves a chain that is intact as far as it goes.
+    client("dynamodb").delete_item(
+        TableName=get_settings().resource_name("audit"),
+        Key={"subject": {"S": tracking_id}, "seq": {"N": str(entries[-1]["seq"])}},
+    )
+
+    trail = ok(api.get(f"/grievances/{tracking_id}/history", headers=bearer(officer)))
+    assert [e["event"] for e in trail["events"]][-1] != "rejected"
+    assert trail["chain_intact"] is False
+
+
+def test_a_trail_copied_onto_another_grievance_does_not_verify(citizen, routed_grievance):
+    asha = citizen()
+    first, second = routed_grievance(asha), routed_grievance(asha, category="ROADS_POTHOLE")
+    copied = grievance_store.history(first)
+    target = grievance_store.get_grievance(second)
+
+    assert first_broken_entry(second, copied, len(copied), copied[-1]["entry_hash"]) == 1
+    assert first_broken_entry(second, grievance_store.history(second), target.audit_seq, target.audit_hash) is None
 
 
 def test_request_info_pauses_the_sla_and_the_reply_resumes_it_with_the_time_left(

@@ -313,3 +313,85 @@ def test_the_step_functions_timer_escalates_an_untouched_grievance(
     history = events_of(tracking_id)
     assert history.count("escalated") == 1
     assert len(executions_named(f"{tracking_id}-t{grievance.timer_seq}")) == 1  # the next level's timer
+
+
+# --- races and failures around a timer ---------------------------------------------------------
+
+
+def test_a_breach_that_collides_with_a_comment_still_escalates(monkeypatch, stack, citizen, routed_grievance):
+    """The officer's comment lands between the timer's read and its write: the escalation
+    loses the version race, looks again, and escalates — the breach is not dropped."""
+    from chalicelib.domain.identity import Principal, Role
+    from chalicelib.services import act_on_grievance
+
+    tracking_id = routed_grievance(citizen())
+    stale = current(tracking_id)
+    owner = account_of(stack, stale.assignee_id)
+    save_change, interfered = grievances.save_change, []
+
+    def comment_first(before, change, now):
+        if not interfered:
+            interfered.append(True)
+            act_on_grievance.act_as_officer(
+                Principal(owner.officer_id, Role.OFFICER, owner.department, owner.district),
+                tracking_id,
+                act_on_grievance.OfficerAction(act_on_grievance.Action.COMMENT, "Looking into it."),
+            )
+        return save_change(before, change, now)
+
+    monkeypatch.setattr(grievances, "save_change", comment_first)
+    outcome = breach(stale)
+
+    assert outcome == "escalated"
+    after = current(tracking_id)
+    assert after.level == 1 and events_of(tracking_id)[-2:] == ["commented", "escalated"]
+
+
+def test_a_timer_that_could_not_be_started_is_started_through_the_routing_queue(
+    monkeypatch, citizen, routed_grievance, consume
+):
+    tracking_id = routed_grievance(citizen())
+    sfn = aws.client("stepfunctions")
+    real_start, refused = sfn.start_execution, []
+
+    def unavailable_once(**kwargs):
+        if not refused:
+            refused.append(kwargs["name"])
+            raise sfn.exceptions.ClientError(
+                {"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution"
+            )
+        return real_start(**kwargs)
+
+    monkeypatch.setattr(sfn, "start_execution", unavailable_once)
+    assert breach(current(tracking_id)) == "escalated"
+    escalated = current(tracking_id)
+    assert refused == [f"{tracking_id}-t{escalated.timer_seq}"]
+    assert executions_named(refused[0]) == []
+
+    consume("route_grievances")
+
+    assert [e["name"] for e in executions_named(refused[0])] == refused
+
+
+def test_a_stale_timer_message_restarts_a_missing_current_timer(monkeypatch, citizen, routed_grievance, consume):
+    """Even if the deferred start were lost too, the old timer's message, redelivered or
+    late, finds the generation moved on and makes sure the current one runs."""
+    tracking_id = routed_grievance(citizen())
+    first = current(tracking_id)
+    sfn = aws.client("stepfunctions")
+    real_start = sfn.start_execution
+
+    def unavailable(**kwargs):
+        raise sfn.exceptions.ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "StartExecution")
+
+    monkeypatch.setattr(sfn, "start_execution", unavailable)
+    assert breach(first) == "escalated"
+    consume("route_grievances")  # the deferred start fails again: the message goes back
+    escalated = current(tracking_id)
+    name = f"{tracking_id}-t{escalated.timer_seq}"
+    assert executions_named(name) == []
+
+    monkeypatch.setattr(sfn, "start_execution", real_start)
+    assert breach(first) == "stale"
+
+    assert [e["name"] for e in executions_named(name)] == [name]

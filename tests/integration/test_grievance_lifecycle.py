@@ -96,3 +96,56 @@ def test_a_reassignment_shows_citizens_what_happened_but_no_officer_id(
         assert other not in seen.body.decode() and owner not in seen.body.decode()
     staff_view = api.get(f"/grievances/{tracking_id}/history", headers=bearer(supervisor)).body.decode()
     assert other in staff_view
+
+
+def test_a_transfer_keeps_the_citizens_category_and_its_sla(api, citizen, routed_grievance, assignee_token, consume):
+    from chalicelib.models import grievances
+
+    tracking_id = routed_grievance(citizen(), category="WATER_NO_SUPPLY")
+    before = grievances.get_grievance(tracking_id)
+    moved = post(
+        api,
+        f"/grievances/{tracking_id}/actions",
+        {"action": "transfer", "department": "ELECTRICITY", "note": "The pump has no power supply."},
+        assignee_token(tracking_id),
+    )
+    assert moved.status_code == 200, moved.body
+    consume("route_grievances")
+
+    after = grievances.get_grievance(tracking_id)
+    assert (after.department, after.category) == ("ELECTRICITY", "WATER_NO_SUPPLY")
+    assert (after.sla_hours, after.round_the_clock) == (before.sla_hours, before.round_the_clock)
+
+
+def test_a_reopened_grievance_whose_officer_left_goes_to_whoever_holds_the_seat(
+    api, stack, citizen, routed_grievance, assignee_token, admin_token
+):
+    asha = citizen()
+    tracking_id = routed_grievance(asha, location={"district": "BALASORE"}, category="ROADS_STREETLIGHT")
+    officer = assignee_token(tracking_id)
+    resolved = post(api, f"/grievances/{tracking_id}/actions", {"action": "resolve", "note": "Lamp replaced."}, officer)
+    owner = resolved.json_body["assigned_to"]
+    deactivated = api.request(
+        method="PATCH",
+        path=f"/officers/{owner}",
+        headers={**bearer(admin_token), "Content-Type": "application/json"},
+        body='{"active": false}',
+    )
+    assert deactivated.status_code == 200
+    try:
+        reopened = post(api, f"/grievances/{tracking_id}/reopen", {"reason": "Dark again."}, asha.access_token)
+        assert reopened.status_code == 200 and reopened.json_body["status"] == "assigned"
+        now_with = api.get(f"/grievances/{tracking_id}", headers=bearer(admin_token)).json_body["assigned_to"]
+        seated = {
+            a.officer_id
+            for a in stack.seed.accounts
+            if (a.role, a.department, a.district) == ("officer", "ROADS", "BALASORE")
+        }
+        assert now_with in seated - {owner}
+    finally:
+        api.request(
+            method="PATCH",
+            path=f"/officers/{owner}",
+            headers={**bearer(admin_token), "Content-Type": "application/json"},
+            body='{"active": true}',
+        )

@@ -299,6 +299,16 @@ def test_resolution_arms_the_auto_close_timer_seven_days_on():
     assert after.timer_seq == before.timer_seq + 1
 
 
+def test_a_manager_cannot_reassign_what_was_escalated_above_them():
+    escalated = lifecycle.escalate(in_status(Status.ASSIGNED), "head-1", CLOCK, START).grievance
+    escalated = lifecycle.escalate(escalated, "head-1", CLOCK, START).grievance
+    assert escalated.level == 2
+    with pytest.raises(Forbidden):
+        lifecycle.reassign(escalated, SUPERVISOR, "off-2", CLOCK, START)
+    head = Principal("head-1", Role.DEPARTMENT_HEAD, "WATER")
+    assert lifecycle.reassign(escalated, head, "off-2", CLOCK, START).grievance.level == 2
+
+
 def test_auto_close_is_done_by_the_system():
     before = in_status(Status.RESOLVED)
     change = lifecycle.auto_close(before, START + timedelta(days=7))
@@ -668,10 +678,16 @@ class GrievanceLifecycle(RuleBasedStateMachine):
 
     @rule(officer_id=st.sampled_from(OFFICER_IDS))
     def reassign(self, officer_id: str) -> None:
+        g = self.g
+        if Action.REASSIGN in ALLOWED[g.status] and g.level > 1:
+            # Escalated above the supervisor: reassigning would pull it back down.
+            with pytest.raises(Forbidden):
+                lifecycle.reassign(g, SUPERVISOR, officer_id, CLOCK, self.now)
+            return
         self.apply(
             "reassign",
-            lambda: lifecycle.reassign(self.g, SUPERVISOR, officer_id, CLOCK, self.now),
-            expect_invalid=officer_id == self.g.assignee_id,
+            lambda: lifecycle.reassign(g, SUPERVISOR, officer_id, CLOCK, self.now),
+            expect_invalid=officer_id == g.assignee_id,
         )
 
     @rule()
