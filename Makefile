@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MOTO_PORT ?= 5000
 API_PORT ?= 8000
 
-.PHONY: install dev test lint format bench clean
+.PHONY: install dev test lint format bench burst clean
 
 install: $(STAMP)
 
@@ -36,6 +36,11 @@ format: install
 bench: install
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/aws_calls.py
+
+# N grievances at once, routed and escalated on a compressed clock: `make burst N=10000`.
+N ?= 2000
+burst: install
+	$(BIN)/python bench/burst.py --grievances $(N)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -62,16 +62,28 @@ class OneDynamoDBRequestAtATime:
     restores a copy taken before another request's committed write and erases it. Real
     DynamoDB never loses a committed write, so the local stack must not either: DynamoDB
     calls are short, and serialising them costs little. Every other service keeps its
-    concurrency (an SQS long poll must not hold up the rest)."""
+    concurrency (an SQS long poll must not hold up the rest).
+
+    moto also registers every item, table and index it ever creates — those deep copies
+    included — in class-level lists that only feed its dashboard; left alone they grow by a
+    table's worth of items per transaction until the machine runs out of memory. The
+    backend holds its live tables itself, so the lists are emptied after each request."""
 
     def __init__(self, app: Any) -> None:
+        from moto.core.model_instances import model_data
+
         self.app = app
         self.lock = threading.Lock()
+        self.dynamodb_models = model_data["dynamodb"]
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
             with self.lock:
-                return list(self.app(environ, start_response))
+                try:
+                    return list(self.app(environ, start_response))
+                finally:
+                    for model in self.dynamodb_models.values():  # items, tables, indexes
+                        model.instances_tracked.clear()  # type: ignore[attr-defined]
         return self.app(environ, start_response)
 
 
