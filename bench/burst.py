@@ -169,20 +169,37 @@ def start_consumers(pollers: int) -> Any:
 
 
 def progress(tracking_ids: list[str]) -> Counter[str]:
-    from chalicelib.models import grievances
+    """Where every grievance stands, read in batches of 100."""
+    from chalicelib.models.grievances import GrievanceRecord
 
     states: Counter[str] = Counter()
-    for tracking_id in tracking_ids:
-        grievance = grievances.get_grievance(tracking_id)
-        if grievance is None:
-            states["missing"] += 1
-        elif grievance.status.value == "registered":
-            states["registered"] += 1
-        elif grievance.level >= 3 and (grievance.last_timer_event or "").endswith("sla_breached"):
-            states["top_breached"] += 1
-        else:
-            states[f"level_{grievance.level}"] += 1
-    return states
+    found = 0
+    for start in range(0, len(tracking_ids), 100):
+        for record in GrievanceRecord.batch_get(tracking_ids[start : start + 100]):
+            found += 1
+            level = int(record.level or 0)
+            if record.status == "registered":
+                states["registered"] += 1
+            elif level >= 3 and (record.last_timer_event or "").endswith("sla_breached"):
+                states["top_breached"] += 1
+            else:
+                states[f"level_{level}"] += 1
+    states["missing"] = len(tracking_ids) - found
+    return +states
+
+
+def queue_depths() -> dict[str, int]:
+    """Messages waiting (visible + in flight) on each of the app's queues."""
+    from chalicelib.aws import client, queue_url
+
+    sqs, depths = client("sqs"), {}
+    for name in ("routing", "sla-events", "notifications"):
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url(name),
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        depths[name] = sum(int(v) for v in attributes.values())
+    return depths
 
 
 def audit(tracking_ids: list[str], citizen_ids: list[str]) -> dict[str, Any]:
@@ -198,13 +215,14 @@ def audit(tracking_ids: list[str], citizen_ids: list[str]) -> dict[str, Any]:
             cursor = page.cursor
             if not cursor:
                 break
-    routed_once = escalated_once_per_level = chains_intact = 0
+    routed_once = escalated_once_per_level = chains_intact = escalations = 0
     for tracking_id in tracking_ids:
         entries = grievances.history(tracking_id)
         names = [e["event"] for e in entries]
         routed_once += names.count("assigned") == 1
         levels = [e["details"].get("level") for e in entries if e["event"] == "escalated"]
         escalated_once_per_level += sorted(levels) == [1, 2, 3]
+        escalations += len(levels)
         grievance = grievances.get_grievance(tracking_id)
         head = (grievance.audit_seq, grievance.audit_hash) if grievance else (0, "")
         chains_intact += first_broken_entry(tracking_id, entries, *head) is None
@@ -214,6 +232,7 @@ def audit(tracking_ids: list[str], citizen_ids: list[str]) -> dict[str, Any]:
         "routed_once": routed_once,
         "escalated_once_per_level": escalated_once_per_level,
         "chains_intact": chains_intact,
+        "escalations": escalations,
     }
 
 
@@ -228,39 +247,40 @@ def main() -> None:
         citizen_ids = make_citizens(math.ceil(args.grievances / PER_CITIZEN))
         filings = plan(args.grievances, citizen_ids, categories, districts)
 
-        keys, filing_seconds, retries = file_all(filings, args.workers, args.retry_share)
-        tracking_ids = list(keys.values())
-        print(
-            f"filed     {len(tracking_ids):>6} grievances in {filing_seconds:6.1f} s "
-            f"= {len(tracking_ids) / filing_seconds:7.1f}/s ({args.workers} threads, "
-            f"{retries} retried with the same key)"
-        )
-
+        # The consumers run from the start, as Lambda's would: queues stay short.
         started = time.perf_counter()
         poller = start_consumers(args.pollers)
         routed_at = None
         try:
+            keys, filing_seconds, retries = file_all(filings, args.workers, args.retry_share)
+            tracking_ids = list(keys.values())
+            print(
+                f"filed     {len(tracking_ids):>6} grievances in {filing_seconds:6.1f} s "
+                f"= {len(tracking_ids) / filing_seconds:7.1f}/s ({args.workers} threads, "
+                f"{retries} retried with the same key)",
+                flush=True,
+            )
             while time.perf_counter() - started < args.timeout:
                 states = progress(tracking_ids)
                 if routed_at is None and not states["registered"]:
                     routed_at = time.perf_counter() - started
                     print(
-                        f"routed    {len(tracking_ids):>6} grievances in {routed_at:6.1f} s "
-                        f"= {len(tracking_ids) / routed_at:7.1f}/s ({args.pollers} pollers per queue)"
+                        f"routed    {len(tracking_ids):>6} grievances {routed_at:6.1f} s after the first filing "
+                        f"({args.pollers} pollers per queue)",
+                        flush=True,
                     )
                 if states["top_breached"] == len(tracking_ids):
                     break
-                print(f"  ... {dict(sorted(states.items()))}", flush=True)
+                print(f"  ... {dict(sorted(states.items()))}  queued: {queue_depths()}", flush=True)
                 time.sleep(5)
             laddered = time.perf_counter() - started
         finally:
             poller.stop()
-        escalations = 3 * len(tracking_ids)
-        print(
-            f"escalated {escalations:>6} times (3 levels each) within {laddered:6.1f} s of routing start "
-            f"at {args.sla_seconds_per_hour} s per SLA hour"
-        )
         result = audit(tracking_ids, citizen_ids)
+        print(
+            f"escalated {result['escalations']:>6} times (of {3 * len(tracking_ids)}: 3 levels each) within "
+            f"{laddered:6.1f} s of the first filing, at {args.sla_seconds_per_hour} s per SLA hour"
+        )
         n = len(tracking_ids)
         print(
             f"lost = {result['lost']}, duplicates = {result['duplicates']}, "
