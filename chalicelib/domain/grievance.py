@@ -236,13 +236,16 @@ def assign(
     clock: SlaClock,
     now: datetime,
 ) -> Change:
-    """Routing's decision: owner, department and a fresh SLA at level 0."""
+    """Routing's decision: owner, department and a fresh SLA. The state cell is the top of
+    the ladder (level 3): a grievance it owns has nobody above to climb to, so its breach is
+    recorded once instead of "escalating" three times to the same desk."""
     if grievance.status is not Status.REGISTERED:
         raise ActionNotAllowed("route", grievance.status)
     total = sla_hours * 3600
     warn_at, due_at = clock.schedule(now, total, total, round_the_clock)
     after = replace(
         grievance,
+        level=TOP_LEVEL if department == STATE_CELL else grievance.level,
         status=Status.ASSIGNED,
         department=department,
         category=category,

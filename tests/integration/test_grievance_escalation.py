@@ -395,3 +395,16 @@ def test_a_stale_timer_message_restarts_a_missing_current_timer(monkeypatch, cit
     assert breach(first) == "stale"
 
     assert [e["name"] for e in executions_named(name)] == [name]
+
+
+def test_a_grievance_the_state_cell_owns_has_nobody_above_and_does_not_climb(stack, citizen, routed_grievance):
+    tracking_id = routed_grievance(citizen(), category=None, description="Lorem ipsum dolor sit amet, consectetur.")
+    owned = current(tracking_id)
+    assert owned.department == "STATE_CELL" and owned.level == 3
+    assert account_of(stack, owned.assignee_id).role == "state_admin"
+
+    assert breach(owned) == "breached_at_top"
+    assert breach(owned) == "duplicate"
+
+    assert "escalated" not in events_of(tracking_id)
+    assert events_of(tracking_id).count("sla_breached") == 1

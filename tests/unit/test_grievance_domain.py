@@ -309,6 +309,26 @@ def test_a_manager_cannot_reassign_what_was_escalated_above_them():
     assert lifecycle.reassign(escalated, head, "off-2", CLOCK, START).grievance.level == 2
 
 
+def test_the_state_cell_owns_at_the_top_of_the_ladder():
+    transferred = in_status(Status.ASSIGNED)
+    for department in ("ELECTRICITY", "ROADS", "WATER", "HEALTH"):
+        transferred = lifecycle.transfer(transferred, OFFICER, department, "Not ours.", START).grievance
+        if transferred.department != STATE_CELL:
+            transferred = route(transferred, START).grievance
+    assert transferred.department == STATE_CELL
+    routed = lifecycle.assign(
+        transferred,
+        department=STATE_CELL,
+        category=None,
+        assignee_id="admin-1",
+        sla_hours=72,
+        round_the_clock=False,
+        clock=CLOCK,
+        now=START,
+    ).grievance
+    assert routed.level == TOP_LEVEL
+
+
 def test_auto_close_is_done_by_the_system():
     before = in_status(Status.RESOLVED)
     change = lifecycle.auto_close(before, START + timedelta(days=7))
@@ -517,6 +537,20 @@ OFFICER_IDS = ["off-1", "off-2", "off-3"]
 DEPARTMENTS = ["WATER", "ELECTRICITY", "ROADS"]
 
 
+def expected_level(kind: str, before: Grievance, after: Grievance) -> int:
+    """The level only climbs, except a transfer (back to the bottom), an appeal (to the
+    appellate level, as the contract says) and routing to the state cell (the top)."""
+    if kind == "transfer":
+        return 0
+    if kind == "route" and after.department == STATE_CELL:
+        return TOP_LEVEL
+    if kind == "appeal":
+        return APPELLATE_LEVEL
+    if kind == "escalate":
+        return before.level + 1
+    return before.level
+
+
 class GrievanceLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -564,16 +598,7 @@ class GrievanceLifecycle(RuleBasedStateMachine):
             assert kind == "appeal" and after.status is Status.ASSIGNED
         if before.status is Status.REJECTED and after.status is not before.status:
             assert kind in {"appeal", "reopen"}
-        # The level only climbs, except a transfer (back to the bottom) and an appeal (to the
-        # appellate level, as the contract says).
-        if kind == "transfer":
-            assert after.level == 0
-        elif kind == "appeal":
-            assert after.level == APPELLATE_LEVEL
-        elif kind == "escalate":
-            assert after.level == before.level + 1
-        else:
-            assert after.level == before.level, kind
+        assert after.level == expected_level(kind, before, after), kind
         # The timer generation never goes back and moves on exactly when the timer is re-armed
         # or retired.
         rearmed = kind in BUMPS_TIMER and not (kind == "reassign" and before.status is Status.INFO_REQUESTED)
