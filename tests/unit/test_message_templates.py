@@ -1,0 +1,107 @@
+"""Every message template renders in every language for every event it exists for, names
+the grievance, tells the citizen the date where there is one, and the load-time checks
+refuse a template that would not."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from chalicelib.notify import render
+
+VALUES = {
+    "tracking_id": "OD-261130-7KQ3XM",
+    "department": "WATER",
+    "category": "WATER_NO_SUPPLY",
+    "district": "KHORDHA",
+    "due": "02 Dec 2026 17:30",
+    "level": 2,
+    "note": "Valve reopened.",
+}
+LANGUAGES = ("en", "hi", "or")
+CITIZEN_EVENTS = sorted({event for audience, event, _ in render.templates() if audience == "citizen"})
+OWNER_EVENTS = sorted({event for audience, event, _ in render.templates() if audience == "owner"})
+# Every event a citizen can see in the grievance lifecycle has its message.
+PUBLIC_EVENTS = {
+    "filed",
+    "assigned",
+    "accepted",
+    "info_requested",
+    "transferred",
+    "reassigned",
+    "escalated",
+    "resolved",
+    "rejected",
+    "closed",
+    "reopened",
+    "appealed",
+}
+
+
+def test_every_public_event_has_a_citizen_message_and_every_owner_event_one_for_the_owner():
+    assert PUBLIC_EVENTS | {"_title"} == set(CITIZEN_EVENTS)
+    assert {"assigned", "escalated", "sla_warning", "sla_breached"} <= set(OWNER_EVENTS)
+
+
+@pytest.mark.parametrize("event", CITIZEN_EVENTS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_citizen_message_renders_in_each_language(event, language):
+    assert ("citizen", event, language) in render.templates(), f"{event} has no {language} text"
+
+    text = render.render("citizen", event, language, VALUES)
+
+    assert VALUES["tracking_id"] in text
+    assert "None" not in text and "{{" not in text
+    if event in render.WITH_DEADLINE:
+        assert VALUES["due"] in text
+    if language != "en":
+        assert text != render.render("citizen", event, "en", VALUES), "a translation, not the English text"
+        assert re.search(r"[\u0900-\u097F\u0B00-\u0B7F]", text), "written in the language's own script"
+
+
+@pytest.mark.parametrize("event", OWNER_EVENTS)
+def test_each_owner_message_renders(event):
+    text = render.render("owner", event, "en", VALUES)
+    assert VALUES["tracking_id"] in text and "{{" not in text
+
+
+def test_a_language_without_a_translation_falls_back_to_english():
+    assert render.render("citizen", "closed", "pa", VALUES) == render.render("citizen", "closed", "en", VALUES)
+
+
+def test_a_missing_value_fails_loudly_rather_than_printing_nothing():
+    from jinja2 import UndefinedError
+
+    with pytest.raises(UndefinedError):
+        render.render("citizen", "assigned", "en", {"tracking_id": "OD-261130-7KQ3XM"})
+
+
+@pytest.mark.parametrize(
+    "files, problem",
+    [
+        ({"citizen/filed.en.txt": "Your grievance is registered."}, "tracking_id"),
+        ({"citizen/assigned.en.txt": "Grievance {{ tracking_id }} is assigned."}, "due date"),
+        ({"citizen/filed.en.txt": "Grievance {{ tracking_id }} for {{ name }}."}, "unknown placeholders"),
+        (
+            {
+                "citizen/reopened.en.txt": "Grievance {{ tracking_id }} reopened, due {{ due }}.",
+                "citizen/reopened.hi.txt": "शिकायत {{ tracking_id }} फिर से खोली गई {{ due }} {{ note }}।",
+            },
+            "differ from English",
+        ),
+        ({"citizen/closed.hi.txt": "शिकायत {{ tracking_id }} बंद।"}, "English original"),
+    ],
+)
+def test_the_load_time_checks_refuse_a_bad_template(tmp_path: Path, monkeypatch, files, problem):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(render, "TEMPLATES", tmp_path)
+    render.templates.cache_clear()
+    try:
+        with pytest.raises(render.TemplateProblem, match=problem):
+            render.templates()
+    finally:
+        render.templates.cache_clear()
