@@ -13,6 +13,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.models.base import TableName
@@ -55,6 +56,8 @@ class NotificationLogEntry(Model):
     provider_message_id = UnicodeAttribute(null=True)
     attempts = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
+    encoding = UnicodeAttribute(null=True)  # SMS: GSM-7 | UCS-2
+    segments = NumberAttribute(null=True)  # SMS: what the operator bills
 
 
 class Counter(Model):
@@ -105,9 +108,24 @@ def clear_window(counter: str, window: str) -> None:
     Counter(counter, window).delete()
 
 
-def claim_delivery(subject: str, dedupe_key: str, channel: str, now: datetime) -> bool:
+def claim_delivery(
+    subject: str,
+    dedupe_key: str,
+    channel: str,
+    now: datetime,
+    template: str | None = None,
+    language: str | None = None,
+) -> bool:
     """Record that a message is about to be sent; False when it was already sent."""
-    entry = NotificationLogEntry(subject, dedupe_key, channel=channel, status="sending", created_at=now)
+    entry = NotificationLogEntry(
+        subject,
+        dedupe_key,
+        channel=channel,
+        status="sending",
+        created_at=now,
+        template=template,
+        language=language,
+    )
     try:
         entry.save(
             condition=NotificationLogEntry.notification_id.does_not_exist() | (NotificationLogEntry.status != "sent")
@@ -119,11 +137,19 @@ def claim_delivery(subject: str, dedupe_key: str, channel: str, now: datetime) -
     return True
 
 
-def record_delivery(subject: str, dedupe_key: str, provider_message_id: str) -> None:
-    NotificationLogEntry(subject, dedupe_key).update(
-        actions=[
-            NotificationLogEntry.status.set("sent"),
-            NotificationLogEntry.provider_message_id.set(provider_message_id),
-            NotificationLogEntry.attempts.add(1),
-        ]
-    )
+def record_delivery(
+    subject: str,
+    dedupe_key: str,
+    provider_message_id: str,
+    *,
+    encoding: str | None = None,
+    segments: int | None = None,
+) -> None:
+    actions: list[Action] = [
+        NotificationLogEntry.status.set("sent"),
+        NotificationLogEntry.provider_message_id.set(provider_message_id),
+        NotificationLogEntry.attempts.add(1),
+    ]
+    if encoding is not None and segments is not None:
+        actions += [NotificationLogEntry.encoding.set(encoding), NotificationLogEntry.segments.set(segments)]
+    NotificationLogEntry(subject, dedupe_key).update(actions=actions)

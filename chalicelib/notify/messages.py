@@ -21,3 +21,6 @@ class OutboundMessage(BaseModel):
     subject: str | None = None
     # Same key, same message: a redelivered event is sent once (see deliver_notification).
     dedupe_key: str | None = Field(default=None, max_length=300)
+    # What it was rendered from, for the notification log.
+    template: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=10)

@@ -65,8 +65,11 @@ def has_message(audience: str, event: str) -> bool:
     return (audience, event, FALLBACK_LANGUAGE) in templates()
 
 
+def language_used(audience: str, event: str, language: str | None) -> str:
+    """`language` when the message exists in it, else English."""
+    return language if language and (audience, event, language) in templates() else FALLBACK_LANGUAGE
+
+
 def render(audience: str, event: str, language: str | None, values: dict[str, Any]) -> str:
     """The message in `language`, or in English when there is no translation."""
-    catalogue = templates()
-    template = catalogue.get((audience, event, language or "")) or catalogue[(audience, event, FALLBACK_LANGUAGE)]
-    return str(template.render(**values))
+    return str(templates()[(audience, event, language_used(audience, event, language))].render(**values))

@@ -62,8 +62,19 @@ def _tell_citizen(grievance: Grievance, event: Event, seq: int, mobile: str, ema
     values = _values(grievance, event)
     text = render.render("citizen", event.name, language, values)
     key = f"{grievance.tracking_id}#{seq}#citizen"
+    rendered_from = {
+        "template": f"citizen/{event.name}",
+        "language": render.language_used("citizen", event.name, language),
+    }
     enqueue_notification(
-        OutboundMessage(channel="sms", to=mobile, text=text, subject=grievance.tracking_id, dedupe_key=f"{key}#sms")
+        OutboundMessage(
+            channel="sms",
+            to=mobile,
+            text=text,
+            subject=grievance.tracking_id,
+            dedupe_key=f"{key}#sms",
+            **rendered_from,
+        )
     )
     if email:
         title = render.render("citizen", "_title", language, values)
@@ -75,6 +86,7 @@ def _tell_citizen(grievance: Grievance, event: Event, seq: int, mobile: str, ema
                 text=text,
                 subject=grievance.tracking_id,
                 dedupe_key=f"{key}#email",
+                **rendered_from,
             )
         )
 

@@ -85,3 +85,33 @@ def test_a_bad_record_fails_alone_then_dead_letters_and_nothing_is_lost(api, emp
     dead = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10).get("Messages", [])
     assert [json.loads(m["Body"])["channel"] for m in dead] == ["fax"]
     assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
+
+
+def test_each_grievance_sms_is_logged_with_its_template_language_and_segments(
+    citizen, file_grievance, deliver_notifications
+):
+    from chalicelib.models.records import NotificationLogEntry
+
+    asha, ravi = citizen(language="hi"), citizen(language="en")
+    hindi = file_grievance(asha).json_body["tracking_id"]
+    english = file_grievance(ravi).json_body["tracking_id"]
+    deliver_notifications()
+
+    def sms_logged(tracking_id: str) -> dict:
+        (entry,) = [e for e in NotificationLogEntry.query(tracking_id) if e.channel == "sms"]
+        return {k: entry.attribute_values.get(k) for k in ("template", "language", "status", "encoding", "segments")}
+
+    assert sms_logged(hindi) == {
+        "template": "citizen/filed",
+        "language": "hi",
+        "status": "sent",
+        "encoding": "UCS-2",
+        "segments": 2,
+    }
+    assert sms_logged(english) == {
+        "template": "citizen/filed",
+        "language": "en",
+        "status": "sent",
+        "encoding": "GSM-7",
+        "segments": 1,
+    }
