@@ -15,6 +15,14 @@ logger = Logger()
 metrics = Metrics()
 
 
+def count_event(name: str) -> None:
+    """One business metric per domain event (GrievanceFiled, GrievanceEscalated, ...),
+    flushed as CloudWatch EMF by the middleware at the end of the invocation."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
 def log_request(event: Any, get_response: Callable[[Any], Any]) -> Any:
     """One structured line per request: route template and status, never the raw path or
     query string (they can carry a mobile number or a tracking id with its last digits)."""

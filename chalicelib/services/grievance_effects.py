@@ -18,6 +18,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.aws import client, queue_url, state_machine_arn
 from chalicelib.domain.grievance import CLOCK_RUNNING, Change, Grievance, Status
+from chalicelib.observability import count_event
 from chalicelib.services.grievance_notices import announce
 
 logger = Logger(child=True)
@@ -38,6 +39,8 @@ def apply_effects(before: Grievance | None, after: Grievance, change: Change, *,
         effects.append(lambda: request_routing(after.tracking_id))
     first_seq = after.audit_seq - len(change.events) + 1
     effects.append(lambda: announce(after, change.events, first_seq))
+    for event in change.events:
+        count_event("Grievance" + "".join(part.capitalize() for part in event.name.split("_")))
     for effect in effects:
         try:
             effect()

@@ -3,6 +3,8 @@ feedback → closed, with the whole story in the history and its hash chain inta
 
 from __future__ import annotations
 
+import json
+
 from tests.integration.conftest import bearer, post
 
 
@@ -149,3 +151,17 @@ def test_a_reopened_grievance_whose_officer_left_goes_to_whoever_holds_the_seat(
             headers={**bearer(admin_token), "Content-Type": "application/json"},
             body='{"active": true}',
         )
+
+
+def test_each_grievance_event_is_one_business_metric(api, citizen, grievance_body, capsys):
+    asha = citizen()
+    capsys.readouterr()
+
+    response = post(api, "/grievances", grievance_body(), asha.access_token)
+
+    assert response.status_code == 201
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    (document,) = [d for d in emitted if d["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    names = [m["Name"] for m in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    assert names == ["GrievanceFiled"]
+    assert document["GrievanceFiled"] in (1, 1.0, [1], [1.0])
