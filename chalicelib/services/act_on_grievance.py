@@ -17,6 +17,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.grievance import APPELLATE_LEVEL, UNCATEGORISED_SLA_HOURS, Action, Change, Grievance
 from chalicelib.domain.identity import STAFF_ROLES, Principal
 from chalicelib.models import catalogue, grievances, officers, records
+from chalicelib.services.file_grievance import NEARBY_WINDOW, same_problem_nearby
 from chalicelib.services.grievance_effects import apply_effects
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.sla_clock import current_clock
@@ -143,11 +144,16 @@ def appeal(principal: Principal, tracking_id: str, reason: str | None, now: date
 
 
 def support(principal: Principal, tracking_id: str, now: datetime | None = None) -> Grievance:
-    """ "Me too" from another citizen: raises the grievance's priority, once per citizen.
-    Any citizen may do it (the reply says nothing about the grievance's owner)."""
+    """ "Me too" from a neighbour: a citizen who filed the same category in the same ward or
+    within 250 m in the last 30 days raises the grievance's priority, once. Anyone else gets
+    the same 404 as for an unknown id (the reply says nothing about the grievance's owner)."""
     now = now or utc_now()
     before = grievances.get_grievance(tracking_id)
     if before is None or not before.is_open or before.citizen_id == principal.subject_id:
+        raise NotFound("No such open grievance to support.", field="tracking_id")
+    # Only a neighbour with the same problem (someone it was offered to) may raise it.
+    own = grievances.recent_for_citizen(principal.subject_id, now - NEARBY_WINDOW)
+    if not any(same_problem_nearby(mine, before) for mine in own):
         raise NotFound("No such open grievance to support.", field="tracking_id")
     supporters = f"support#{tracking_id}"
     once = records.add_to_window(supporters, principal.subject_id, expires_at=now + SUPPORT_MEMORY, limit=1)

@@ -186,6 +186,15 @@ def _similar_nearby(grievance: Grievance, now: datetime) -> list[dict[str, Any]]
     return sorted(similar, key=lambda s: s["distance_m"] if s["distance_m"] is not None else math.inf)[:MAX_SIMILAR]
 
 
+def same_problem_nearby(a: Grievance, b: Grievance) -> bool:
+    """Two grievances of the same category, in the same ward or within 250 m: what makes a
+    "me too" offer (and what entitles its taker to support the other)."""
+    if a.category is None or a.category != b.category or a.district != b.district:
+        return False
+    distance = _distance_m(a, b)
+    return (a.ward is not None and a.ward == b.ward) or (distance is not None and distance <= NEARBY_METRES)
+
+
 def _distance_m(a: Grievance, b: Grievance) -> float | None:
     """Great-circle distance (haversine), to the metre; None without coordinates."""
     if None in (a.lat, a.lon, b.lat, b.lon):

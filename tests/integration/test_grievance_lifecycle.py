@@ -165,3 +165,17 @@ def test_each_grievance_event_is_one_business_metric(api, citizen, grievance_bod
     names = [m["Name"] for m in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
     assert names == ["GrievanceFiled"]
     assert document["GrievanceFiled"] in (1, 1.0, [1], [1.0])
+
+
+def test_only_a_neighbour_with_the_same_problem_may_say_me_too(api, citizen, file_grievance):
+    asha, stranger, neighbour = citizen(), citizen(), citizen()
+    ward = {"district": "PURI", "ward": f"W-{asha.citizen_id[-6:]}"}
+    tracking_id = file_grievance(asha, category="SANITATION_GARBAGE", location=ward).json_body["tracking_id"]
+    file_grievance(stranger, category="ROADS_POTHOLE", location=ward)  # another problem, same ward
+    file_grievance(neighbour, category="SANITATION_GARBAGE", location=ward)
+
+    refused = post(api, f"/grievances/{tracking_id}/metoo", {}, stranger.access_token)
+    counted = post(api, f"/grievances/{tracking_id}/metoo", {}, neighbour.access_token)
+
+    assert refused.status_code == 404
+    assert counted.status_code == 200 and counted.json_body["supporters"] == 1
