@@ -120,6 +120,12 @@ def grievance_history(caller: Principal, tracking_id: str) -> dict[str, Any]:
     return {"tracking_id": tracking_id, "events": trail.entries, "chain_intact": trail.intact}
 
 
+@route(grievances_api, "/grievances/{tracking_id}/notifications", methods=["GET"], roles=STAFF)
+def grievance_notifications(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    sent = view_grievances.notifications(caller, _tracking_id(tracking_id))
+    return {"tracking_id": tracking_id, "notifications": sent}
+
+
 @route(grievances_api, "/grievances/{tracking_id}/actions", methods=["POST"], roles=STAFF)
 def act_on_grievance_route(caller: Principal, tracking_id: str) -> dict[str, Any]:
     body = parse_body(grievances_api, OfficerActionIn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -153,3 +154,16 @@ def record_delivery(
     if encoding is not None and segments is not None:
         actions += [NotificationLogEntry.encoding.set(encoding), NotificationLogEntry.segments.set(segments)]
     NotificationLogEntry(subject, dedupe_key).update(actions=actions)
+
+
+def notification_log(subject: str) -> list[dict[str, Any]]:
+    """Every message sent (or being sent) about `subject`, oldest first. One Query."""
+    fields = ("channel", "template", "language", "status", "provider_message_id", "attempts", "encoding", "segments")
+    entries = []
+    for entry in NotificationLogEntry.query(subject):
+        shown: dict[str, Any] = {name: getattr(entry, name) for name in fields}
+        shown["attempts"] = int(shown["attempts"] or 0)
+        shown["segments"] = int(shown["segments"]) if shown["segments"] is not None else None
+        shown["created_at"] = entry.created_at.isoformat()
+        entries.append(shown)
+    return sorted(entries, key=lambda e: e["created_at"])

@@ -63,6 +63,15 @@ def _for_citizens(entry: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
+def notifications(principal: Principal, tracking_id: str) -> list[dict[str, Any]]:
+    """What was sent about a grievance, for staff who may see it: channel, template,
+    language, status, provider id and SMS segments — never the recipient or the text."""
+    if not principal.is_staff:
+        raise NotFound("No such grievance.", field="tracking_id")
+    visible_grievance(principal, tracking_id)
+    return records.notification_log(tracking_id)
+
+
 def officer_queue(
     principal: Principal,
     *,

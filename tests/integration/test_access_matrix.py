@@ -54,6 +54,7 @@ MATRIX: dict[tuple[str, str], str | frozenset[Role]] = {
     ("/grievances", "GET"): frozenset({CITIZEN}),
     ("/grievances/{tracking_id}", "GET"): EVERYONE,
     ("/grievances/{tracking_id}/history", "GET"): EVERYONE,
+    ("/grievances/{tracking_id}/notifications", "GET"): frozenset({OFFICER, SUPERVISOR, HEAD, ADMIN}),
     ("/grievances/{tracking_id}/actions", "POST"): frozenset({OFFICER, SUPERVISOR, HEAD, ADMIN}),
     ("/grievances/{tracking_id}/reply", "POST"): frozenset({CITIZEN}),
     ("/grievances/{tracking_id}/feedback", "POST"): frozenset({CITIZEN}),

@@ -115,3 +115,27 @@ def test_each_grievance_sms_is_logged_with_its_template_language_and_segments(
         "encoding": "GSM-7",
         "segments": 1,
     }
+
+
+def test_staff_read_what_was_sent_about_a_grievance_and_nobody_else_does(
+    api, citizen, routed_grievance, assignee_token, staff_token, deliver_notifications
+):
+    from tests.integration.conftest import bearer
+    from tests.integration.test_openapi import SPEC, assert_matches
+
+    asha = citizen(language="hi")
+    tracking_id = routed_grievance(asha)
+    deliver_notifications()
+    path = f"/grievances/{tracking_id}/notifications"
+
+    seen = api.get(path, headers=bearer(assignee_token(tracking_id)))
+    other_department = api.get(path, headers=bearer(staff_token("officer", department="HEALTH", district="KHORDHA")))
+    as_citizen = api.get(path, headers=bearer(asha.access_token))
+
+    assert seen.status_code == 200
+    assert_matches(seen.json_body, SPEC["components"]["schemas"]["NotificationLog"])
+    sent = [(n["channel"], n["template"], n["language"], n["status"]) for n in seen.json_body["notifications"]]
+    assert ("sms", "citizen/filed", "hi", "sent") in sent and ("sms", "citizen/assigned", "hi", "sent") in sent
+    assert asha.mobile not in seen.body.decode() and asha.email not in seen.body.decode()
+    assert other_department.status_code == 404
+    assert as_citizen.status_code == 403
