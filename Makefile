@@ -36,6 +36,7 @@ format: install
 bench: install
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/aws_calls.py
+	$(BIN)/python bench/messages.py
 
 # N grievances at once, routed and escalated on a compressed clock: `make burst N=10000`.
 N ?= 2000

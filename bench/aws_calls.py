@@ -19,7 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,8 @@ class GrievanceCallers:
     mobile_last4: str
     admin_token: str
     officer_tokens: dict[str, str]  # officer_id -> access token
+    # officer_id -> (mobile, email) of everyone on the grievance's ladder (bench/messages.py)
+    staff_contacts: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def grievance_operations(http: Any, callers: GrievanceCallers, route: Any) -> list[tuple[str, int, Counter[str]]]:
@@ -165,6 +167,12 @@ def callers_for_bench() -> GrievanceCallers:
             a.officer_id: token(a)
             for a in accounts
             if a.role == "officer" and a.department == "ROADS" and a.district == "PURI"
+        },
+        staff_contacts={
+            a.officer_id: (a.mobile, a.email)
+            for a in accounts
+            if a.role == "state_admin"
+            or (a.department == "ROADS" and a.district in {"PURI", None} and a.role != "state_admin")
         },
     )
 

@@ -1,0 +1,164 @@
+"""Messages per grievance lifecycle: what one grievance sends, to whom, by which channel.
+
+Starts an in-process moto server with the seeded demo state, then walks two lifecycles
+through the real handlers and consumers — the happy path (file → route → accept → resolve →
+feedback) and an untouched grievance that climbs every level — and prints how many SMS and
+emails reached the citizen and the officers (read back from moto's outbox), and how many
+events went to the department's SNS topic.
+
+Run it with `make bench` or `.venv/bin/python bench/messages.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from botocore.endpoint import Endpoint
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CITIZEN_MOBILE, CITIZEN_EMAIL = "+919000012345", "bench.calls@example.in"
+
+
+@contextmanager
+def count_topic_events() -> Iterator[Counter[str]]:
+    """SNS publishes to a topic (the department feed), as opposed to SMS to a number."""
+    published: Counter[str] = Counter()
+    original = Endpoint.make_request
+
+    def counting(self: Endpoint, operation_model: Any, request_dict: Any) -> Any:
+        body = request_dict.get("body")
+        text = body.decode() if isinstance(body, bytes) else str(body or "")
+        if operation_model.name == "Publish" and "TopicArn" in text:
+            published["department topic"] += 1
+        return original(self, operation_model, request_dict)
+
+    Endpoint.make_request = counting  # type: ignore[method-assign]
+    try:
+        yield published
+    finally:
+        Endpoint.make_request = original  # type: ignore[method-assign]
+
+
+def main() -> None:
+    sys.path.insert(0, str(REPO_ROOT))
+    from chalice.test import Client
+
+    from infra import devstack
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        moto_port = probe.getsockname()[1]
+    devstack.prepare_environment(moto_port)
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # figures here, not EMF lines
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = devstack.start_moto(moto_port)
+    try:
+        devstack.build_stack()
+        devstack.seed_demo_state()
+        import app
+        from bench.aws_calls import callers_for_bench
+
+        with Client(app.app, stage_name="local") as client:
+            walk = Lifecycles(client.http, app, callers_for_bench())
+            print(f"{'lifecycle':58} {'to':9} {'channel':8} {'messages':>8}")
+            for name, lifecycle in (
+                ("file → route → accept → resolve → feedback", walk.happy_path),
+                ("file → route → escalated 3 times → breach at the top", walk.untouched),
+            ):
+                with count_topic_events() as topic:
+                    counts = lifecycle()
+                counts.update({("department", "SNS topic"): topic["department topic"]})
+                for (who, channel), n in sorted(counts.items()):
+                    print(f"{name:58} {who:9} {channel:8} {n:>8}")
+                print(f"{name:58} {'all':9} {'':8} {sum(counts.values()):>8}")
+    finally:
+        server.stop()
+
+
+class Lifecycles:
+    def __init__(self, http: Any, app_module: Any, callers: Any) -> None:
+        from infra.sqs_poller import SqsPoller, subscriptions_of
+
+        self.http, self.callers = http, callers
+        self.subscriptions = {s.name: s for s in subscriptions_of(app_module)}
+        self.poller = SqsPoller(
+            list(self.subscriptions.values()), region=os.environ["AWS_DEFAULT_REGION"], wait_seconds=0
+        )
+        self.categories = iter(["ROADS_POTHOLE", "ROADS_STREETLIGHT", "ROADS_FALLEN_TREE"])
+
+    def consume(self, handler: str) -> None:
+        subscription = self.subscriptions[handler]
+        url = self.poller.sqs.get_queue_url(QueueName=subscription.queue_name)["QueueUrl"]
+        arn = self.poller.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        while self.poller.poll_once(subscription, url, arn):
+            pass
+
+    def call(self, method: str, path: str, token: str, body: Any = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        send: Callable[..., Any] = getattr(self.http, method)
+        response = (
+            send(path, headers=headers, body=json.dumps(body)) if body is not None else send(path, headers=headers)
+        )
+        assert response.status_code < 300, (path, response.body)
+        return response.json_body
+
+    def file_and_route(self) -> tuple[str, str]:
+        body = {
+            "category": next(self.categories),
+            "description": "Measured for messages per lifecycle.",
+            "location": {"district": "PURI", "ward": "W-msg"},
+        }
+        tracking_id = self.call("post", "/grievances", self.callers.citizen_token, body)["tracking_id"]
+        self.consume("route_grievances")
+        owner = self.call("get", f"/grievances/{tracking_id}", self.callers.admin_token)["assigned_to"]
+        return tracking_id, owner
+
+    def happy_path(self) -> Counter[tuple[str, str]]:
+        before = self.outbox_counts()
+        tracking_id, owner = self.file_and_route()
+        officer = self.callers.officer_tokens[owner]
+        for step in ({"action": "accept"}, {"action": "resolve", "note": "Pothole filled."}):
+            self.call("post", f"/grievances/{tracking_id}/actions", officer, step)
+        self.call("post", f"/grievances/{tracking_id}/feedback", self.callers.citizen_token, {"rating": 5})
+        return self.outbox_counts() - before
+
+    def untouched(self) -> Counter[tuple[str, str]]:
+        from chalicelib.models import grievances
+        from chalicelib.services.grievance_timers import handle_timer_event
+
+        before = self.outbox_counts()
+        tracking_id, _ = self.file_and_route()
+        for _ in range(4):  # three escalations, then the breach at the top
+            grievance = grievances.get_grievance(tracking_id)
+            assert grievance is not None and grievance.due_at is not None
+            handle_timer_event("sla_warning", tracking_id, grievance.level, grievance.timer_seq, now=grievance.warn_at)
+            handle_timer_event("sla_breached", tracking_id, grievance.level, grievance.timer_seq, now=grievance.due_at)
+        return self.outbox_counts() - before
+
+    def outbox_counts(self) -> Counter[tuple[str, str]]:
+        """Messages in moto's outbox so far, by recipient kind and channel."""
+        self.consume("deliver_notifications")
+        counts: Counter[tuple[str, str]] = Counter()
+        recipients = [("citizen", CITIZEN_MOBILE), ("citizen", CITIZEN_EMAIL)]
+        for contacts in self.callers.staff_contacts.values():
+            recipients += [("officers", contact) for contact in contacts]
+        for who, address in recipients:
+            path = "/dev/outbox?to=" + urllib.parse.quote(address)
+            for message in self.http.get(path).json_body["messages"]:
+                counts[(who, message["channel"])] += 1
+        return counts
+
+
+if __name__ == "__main__":
+    main()
