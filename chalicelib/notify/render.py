@@ -65,6 +65,28 @@ def has_message(audience: str, event: str) -> bool:
     return (audience, event, FALLBACK_LANGUAGE) in templates()
 
 
+_FOOTER = {
+    "en": "An automated message from the state's grievance system. Do not reply to this email.",
+    "hi": "राज्य की शिकायत प्रणाली का स्वचालित संदेश। इस ईमेल का उत्तर न दें।",
+    "or": "ରାଜ୍ୟ ଅଭିଯୋଗ ପ୍ରଣାଳୀର ସ୍ୱୟଂଚାଳିତ ସନ୍ଦେଶ। ଏହି ଇମେଲର ଉତ୍ତର ଦିଅନ୍ତୁ ନାହିଁ।",
+}
+
+
+@lru_cache(maxsize=1)
+def _email_layout() -> Any:
+    from jinja2 import Environment, StrictUndefined
+
+    # HTML, so everything interpolated is escaped: an officer's note cannot inject markup.
+    environment = Environment(autoescape=True, undefined=StrictUndefined)
+    return environment.from_string((TEMPLATES / "_layout" / "email.html").read_text(encoding="utf-8"))
+
+
+def email_html(title: str, text: str, language: str) -> str:
+    """The HTML part of an email whose plain-text part is `text`."""
+    footer = _FOOTER.get(language, _FOOTER[FALLBACK_LANGUAGE])
+    return str(_email_layout().render(title=title, text=text, footer=footer, language=language))
+
+
 def language_used(audience: str, event: str, language: str | None) -> str:
     """`language` when the message exists in it, else English."""
     return language if language and (audience, event, language) in templates() else FALLBACK_LANGUAGE

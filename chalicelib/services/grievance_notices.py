@@ -62,10 +62,8 @@ def _tell_citizen(grievance: Grievance, event: Event, seq: int, mobile: str, ema
     values = _values(grievance, event)
     text = render.render("citizen", event.name, language, values)
     key = f"{grievance.tracking_id}#{seq}#citizen"
-    rendered_from = {
-        "template": f"citizen/{event.name}",
-        "language": render.language_used("citizen", event.name, language),
-    }
+    language_used = render.language_used("citizen", event.name, language)
+    rendered_from = {"template": f"citizen/{event.name}", "language": language_used}
     enqueue_notification(
         OutboundMessage(
             channel="sms",
@@ -84,6 +82,7 @@ def _tell_citizen(grievance: Grievance, event: Event, seq: int, mobile: str, ema
                 to=email,
                 title=title,
                 text=text,
+                html=render.email_html(title, text, language_used),
                 subject=grievance.tracking_id,
                 dedupe_key=f"{key}#email",
                 **rendered_from,
@@ -108,6 +107,7 @@ def _tell_owner(grievance: Grievance, event: Event, seq: int) -> None:
             channel="email",
             to=owner.email,
             title=render.render("owner", "_title", "en", values),
+            html=render.email_html(render.render("owner", "_title", "en", values), text, "en"),
             text=text,
             subject=grievance.tracking_id,
             dedupe_key=f"{key}#email",

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from chalicelib.notify import render
 
@@ -105,3 +106,14 @@ def test_the_load_time_checks_refuse_a_bad_template(tmp_path: Path, monkeypatch,
             render.templates()
     finally:
         render.templates.cache_clear()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_html_email_carries_the_message_escaped_in_the_language_of_the_citizen(language):
+    text = render.render("citizen", "resolved", language, {**VALUES, "note": '<script>alert("x")</script> & done'})
+
+    html = render.email_html(f"Grievance {VALUES['tracking_id']}", text, language)
+
+    assert VALUES["tracking_id"] in html and f'lang="{language}"' in html
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; done" in html
+    assert str(escape(render._FOOTER[language])) in html
