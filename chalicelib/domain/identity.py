@@ -215,6 +215,15 @@ class Citizen:
     language: str
     version: int
     pending_mobile: str | None = None
+    notify_by: tuple[str, ...] = ("sms", "email")
+
+    @property
+    def notification_channels(self) -> tuple[str, ...]:
+        """Where messages go: the channels the citizen chose that they have an address for;
+        if none of those (email chosen, none given), the SMS every citizen has."""
+        have = {"sms": self.mobile, "email": self.email}
+        chosen = tuple(channel for channel in self.notify_by if have.get(channel))
+        return chosen or (("sms",) if self.mobile else ())
 
     @property
     def masked_national_id(self) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from chalice.app import Blueprint, Response
 from pydantic import Field
@@ -20,6 +20,7 @@ class ProfileChangesIn(StrictBody):
     email: str | None = Field(default=None, max_length=254)
     mobile: str | None = Field(default=None, min_length=5, max_length=25)
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+    notify_by: list[Literal["sms", "email"]] | None = Field(default=None, min_length=1, max_length=2)
     address: AddressIn | None = None
 
 
@@ -46,6 +47,7 @@ def update_me(caller: Principal) -> dict[str, Any]:
         mobile=body.mobile,
         language=body.language,
         address=body.address.model_dump() if body.address else None,
+        notify_by=list(body.notify_by) if body.notify_by else None,
     )
     return profile_view(manage_profile.update_profile(caller, changes))
 
@@ -102,4 +104,5 @@ def profile_view(profile: Citizen | Officer) -> dict[str, Any]:
         if address
         else None,
         "language": profile.language,
+        "notify_by": list(profile.notify_by),
     }

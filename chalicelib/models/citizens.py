@@ -14,6 +14,7 @@ from typing import Any
 
 from pynamodb.attributes import (
     Attribute,
+    ListAttribute,
     MapAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -47,6 +48,7 @@ class CitizenRecord(Model):
     password_hash = UnicodeAttribute(null=True)
     address: MapAttribute[str, Any] = MapAttribute(null=True)
     language = UnicodeAttribute(default="en")
+    notify_by = ListAttribute(of=UnicodeAttribute, null=True)  # sms, email: where messages go
     consent: MapAttribute[str, Any] = MapAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
@@ -78,6 +80,7 @@ def _to_citizen(record: CitizenRecord) -> Citizen:
         language=record.language,
         version=int(record.version or 0),
         pending_mobile=record.pending_mobile,
+        notify_by=tuple(str(channel) for channel in record.notify_by) if record.notify_by else ("sms", "email"),
     )
 
 

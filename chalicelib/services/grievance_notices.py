@@ -16,6 +16,7 @@ from datetime import datetime
 
 from chalicelib.aws import client, topic_arn
 from chalicelib.domain.grievance import Event, Grievance
+from chalicelib.domain.identity import Citizen
 from chalicelib.domain.sla import WorkingCalendar
 from chalicelib.models import citizens, officers
 from chalicelib.notify import render
@@ -33,8 +34,8 @@ def announce(grievance: Grievance, events: Sequence[Event], first_seq: int) -> N
             continue
         if render.has_message("citizen", event.name):
             citizen = citizen or citizens.get_citizen(grievance.citizen_id)
-            if citizen is not None and citizen.mobile:
-                _tell_citizen(grievance, event, seq, citizen.mobile, citizen.email, citizen.language)
+            if citizen is not None and citizen.notification_channels:
+                _tell_citizen(grievance, event, seq, citizen)
         if render.has_message("owner", event.name) and grievance.assignee_id:
             _tell_owner(grievance, event, seq)
         _publish_to_department(grievance, event)
@@ -58,22 +59,25 @@ def _local(moment: datetime | None) -> str:
     return moment.astimezone(WorkingCalendar().zone).strftime("%d %b %Y %H:%M")
 
 
-def _tell_citizen(grievance: Grievance, event: Event, seq: int, mobile: str, email: str | None, language: str) -> None:
+def _tell_citizen(grievance: Grievance, event: Event, seq: int, citizen: Citizen) -> None:
+    language, channels = citizen.language, citizen.notification_channels
+    mobile, email = citizen.mobile if "sms" in channels else None, citizen.email if "email" in channels else None
     values = _values(grievance, event)
     text = render.render("citizen", event.name, language, values)
     key = f"{grievance.tracking_id}#{seq}#citizen"
     language_used = render.language_used("citizen", event.name, language)
     rendered_from = {"template": f"citizen/{event.name}", "language": language_used}
-    enqueue_notification(
-        OutboundMessage(
-            channel="sms",
-            to=mobile,
-            text=text,
-            subject=grievance.tracking_id,
-            dedupe_key=f"{key}#sms",
-            **rendered_from,
+    if mobile:
+        enqueue_notification(
+            OutboundMessage(
+                channel="sms",
+                to=mobile,
+                text=text,
+                subject=grievance.tracking_id,
+                dedupe_key=f"{key}#sms",
+                **rendered_from,
+            )
         )
-    )
     if email:
         title = render.render("citizen", "_title", language, values)
         enqueue_notification(

@@ -30,6 +30,7 @@ class ProfileChanges:
     mobile: str | None = None
     language: str | None = None
     address: dict[str, str] | None = None
+    notify_by: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ def _plain_updates(changes: ProfileChanges) -> dict[str, Any]:
         if changes.language not in settings.languages:
             raise InvalidInput(f"language: one of {', '.join(settings.languages)}.", field="language")
         updates["language"] = changes.language
+    if changes.notify_by is not None:
+        updates["notify_by"] = list(dict.fromkeys(changes.notify_by))  # in order, once each
     if changes.address is not None:
         if catalogue.get_district(changes.address["district"]) is None:
             raise InvalidInput("address.district: no such district in this state.", field="address.district")

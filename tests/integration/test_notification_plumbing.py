@@ -139,3 +139,30 @@ def test_staff_read_what_was_sent_about_a_grievance_and_nobody_else_does(
     assert asha.mobile not in seen.body.decode() and asha.email not in seen.body.decode()
     assert other_department.status_code == 404
     assert as_citizen.status_code == 403
+
+
+def patch_me(api, token: str, body: dict):
+    return api.request(
+        method="PATCH",
+        path="/me",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        body=json.dumps(body),
+    )
+
+
+def test_citizens_choose_where_grievance_messages_go(api, citizen, file_grievance, outbox):
+    by_email, no_email = citizen(), citizen(email=None)
+
+    chose = patch_me(api, by_email.access_token, {"notify_by": ["email"]})
+    chose_missing = patch_me(api, no_email.access_token, {"notify_by": ["email"]})
+    refused = patch_me(api, by_email.access_token, {"notify_by": ["pigeon"]})
+    tracking_ids = [file_grievance(p).json_body["tracking_id"] for p in (by_email, no_email)]
+
+    assert chose.status_code == 200 and chose.json_body["notify_by"] == ["email"]
+    assert chose_missing.status_code == 200
+    assert refused.status_code == 422 and refused.json_body["error"]["field"].startswith("notify_by")
+    # Email only: no SMS about the grievance, an email instead.
+    assert not [m for m in outbox(by_email.mobile) if tracking_ids[0] in m["text"]]
+    assert [m for m in outbox(by_email.email) if tracking_ids[0] in m["text"]]
+    # Email chosen but none given: SMS, which every citizen has.
+    assert [m for m in outbox(no_email.mobile) if tracking_ids[1] in m["text"]]
