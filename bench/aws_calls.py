@@ -182,10 +182,10 @@ def print_calls(name: str, status: int, calls: Counter[str]) -> None:
     print(f"{name:44} {sum(calls.values()):>5}  {detail} [{status}]")
 
 
-def main() -> None:
-    sys.path.insert(0, str(REPO_ROOT))
-    from chalice.test import Client
-
+@contextmanager
+def seeded_local_app() -> Iterator[Any]:
+    """An in-process moto server on a free port, built and seeded as `make dev` does; yields
+    the Chalice app module and stops moto afterwards."""
     from infra import devstack
 
     with socket.socket() as probe:
@@ -193,31 +193,39 @@ def main() -> None:
         moto_port = probe.getsockname()[1]
     devstack.prepare_environment(moto_port)
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # figures here, not EMF lines
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     server = devstack.start_moto(moto_port)
     try:
         devstack.build_stack()
         devstack.seed_demo_state()
         import app
-        from infra.sqs_poller import SqsPoller, subscriptions_of
 
-        with Client(app.app, stage_name="local") as client:
-            print(f"{'operation':44} {'calls':>5}  detail")
-            for path in OPERATIONS:
-                client.http.get(path)  # warm: clients and connections exist
-                with count_aws_calls() as calls:
-                    status = client.http.get(path).status_code
-                print_calls(f"GET {path}", status, calls)
-            routing = next(s for s in subscriptions_of(app) if s.name == "route_grievances")
-            poller = SqsPoller([routing], region=os.environ["AWS_DEFAULT_REGION"], wait_seconds=0)
-            url = poller.sqs.get_queue_url(QueueName=routing.queue_name)["QueueUrl"]
-            arn = poller.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            for name, status, calls in grievance_operations(
-                client.http, callers_for_bench(), lambda: poller.poll_once(routing, url, arn)
-            ):
-                print_calls(name, status, calls)
+        yield app
     finally:
         server.stop()
+
+
+def main() -> None:
+    sys.path.insert(0, str(REPO_ROOT))
+    from chalice.test import Client
+
+    from infra.sqs_poller import SqsPoller, subscriptions_of
+
+    with seeded_local_app() as app, Client(app.app, stage_name="local") as client:
+        print(f"{'operation':44} {'calls':>5}  detail")
+        for path in OPERATIONS:
+            client.http.get(path)  # warm: clients and connections exist
+            with count_aws_calls() as calls:
+                status = client.http.get(path).status_code
+            print_calls(f"GET {path}", status, calls)
+        routing = next(s for s in subscriptions_of(app) if s.name == "route_grievances")
+        poller = SqsPoller([routing], region=os.environ["AWS_DEFAULT_REGION"], wait_seconds=0)
+        url, arn = poller.queue_of(routing)
+        for name, status, calls in grievance_operations(
+            client.http, callers_for_bench(), lambda: poller.poll_once(routing, url, arn)
+        ):
+            print_calls(name, status, calls)
 
 
 if __name__ == "__main__":

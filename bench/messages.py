@@ -12,9 +12,7 @@ Run it with `make bench` or `.venv/bin/python bench/messages.py`.
 from __future__ import annotations
 
 import json
-import logging
 import os
-import socket
 import sys
 import urllib.parse
 from collections import Counter
@@ -53,37 +51,21 @@ def main() -> None:
     sys.path.insert(0, str(REPO_ROOT))
     from chalice.test import Client
 
-    from infra import devstack
+    from bench.aws_calls import callers_for_bench, seeded_local_app
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        moto_port = probe.getsockname()[1]
-    devstack.prepare_environment(moto_port)
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
-    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # figures here, not EMF lines
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = devstack.start_moto(moto_port)
-    try:
-        devstack.build_stack()
-        devstack.seed_demo_state()
-        import app
-        from bench.aws_calls import callers_for_bench
-
-        with Client(app.app, stage_name="local") as client:
-            walk = Lifecycles(client.http, app, callers_for_bench())
-            print(f"{'lifecycle':58} {'to':9} {'channel':8} {'messages':>8}")
-            for name, lifecycle in (
-                ("file → route → accept → resolve → feedback", walk.happy_path),
-                ("file → route → escalated 3 times → breach at the top", walk.untouched),
-            ):
-                with count_topic_events() as topic:
-                    counts = lifecycle()
-                counts.update({("department", "SNS topic"): topic["department topic"]})
-                for (who, channel), n in sorted(counts.items()):
-                    print(f"{name:58} {who:9} {channel:8} {n:>8}")
-                print(f"{name:58} {'all':9} {'':8} {sum(counts.values()):>8}")
-    finally:
-        server.stop()
+    with seeded_local_app() as app, Client(app.app, stage_name="local") as client:
+        walk = Lifecycles(client.http, app, callers_for_bench())
+        print(f"{'lifecycle':58} {'to':9} {'channel':8} {'messages':>8}")
+        for name, lifecycle in (
+            ("file → route → accept → resolve → feedback", walk.happy_path),
+            ("file → route → escalated 3 times → breach at the top", walk.untouched),
+        ):
+            with count_topic_events() as topic:
+                counts = lifecycle()
+            counts.update({("department", "SNS topic"): topic["department topic"]})
+            for (who, channel), n in sorted(counts.items()):
+                print(f"{name:58} {who:9} {channel:8} {n:>8}")
+            print(f"{name:58} {'all':9} {'':8} {sum(counts.values()):>8}")
 
 
 class Lifecycles:
@@ -98,11 +80,7 @@ class Lifecycles:
         self.categories = iter(["ROADS_POTHOLE", "ROADS_STREETLIGHT", "ROADS_FALLEN_TREE"])
 
     def consume(self, handler: str) -> None:
-        subscription = self.subscriptions[handler]
-        url = self.poller.sqs.get_queue_url(QueueName=subscription.queue_name)["QueueUrl"]
-        arn = self.poller.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        while self.poller.poll_once(subscription, url, arn):
-            pass
+        self.poller.drain(self.subscriptions[handler])
 
     def call(self, method: str, path: str, token: str, body: Any = None) -> Any:
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

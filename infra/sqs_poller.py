@@ -121,9 +121,22 @@ class SqsPoller:
         for thread in self._threads:
             thread.join(timeout=self.wait_seconds + 5)
 
-    def _run(self, subscription: SqsSubscription) -> None:
+    def queue_of(self, subscription: SqsSubscription) -> tuple[str, str]:
+        """The subscription's queue URL and ARN (the ARN goes into Lambda's event)."""
         url = self.sqs.get_queue_url(QueueName=subscription.queue_name)["QueueUrl"]
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return str(url), str(arn)
+
+    def drain(self, subscription: SqsSubscription) -> int:
+        """Poll until a batch deletes nothing (for tests and benches); returns deletions."""
+        url, arn = self.queue_of(subscription)
+        handled = 0
+        while count := self.poll_once(subscription, url, arn):
+            handled += count
+        return handled
+
+    def _run(self, subscription: SqsSubscription) -> None:
+        url, arn = self.queue_of(subscription)
         while not self._stopping.is_set():
             try:
                 self.poll_once(subscription, url, arn)

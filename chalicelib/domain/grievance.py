@@ -175,6 +175,9 @@ _REARMING_EVENTS = {"assigned", "escalated", "reassigned", "reopened", "appealed
 SYSTEM = Principal("system", Role.STATE_ADMIN)
 
 
+TRACKING_ID_PATTERN = r"^[A-Z]{2}-[0-9]{6}-[0-9A-Z]{6}$"  # what new_tracking_id makes
+
+
 def new_tracking_id(state_code: str, now: datetime) -> str:
     """`OD-261125-7KQ3XM`: the state, the filing date, and 6 random characters (30 bits)
     from an alphabet with no 0/O or 1/I, so ids are readable over a phone and not guessable

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.clock import utc_now
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.grievance import CLOCK_RUNNING, Action, Grievance, Status
+from chalicelib.domain.grievance import CLOCK_RUNNING, TRACKING_ID_PATTERN, Action, Grievance, Status
 from chalicelib.domain.identity import Principal
 from chalicelib.handlers.http import CITIZENS, EVERYONE, STAFF, StrictBody, parse_body, parse_query, route
 from chalicelib.services import act_on_grievance, file_grievance, view_grievances
@@ -18,7 +18,6 @@ from chalicelib.services import act_on_grievance, file_grievance, view_grievance
 grievances_api = Blueprint(__name__)
 
 CODE = r"^[A-Z0-9_]{1,64}$"
-TRACKING_ID = r"^[A-Z]{2}-[0-9]{6}-[0-9A-Z]{6}$"
 
 
 class LocationIn(StrictBody):
@@ -75,7 +74,7 @@ class TrackQuery(BaseModel):
 
 def _tracking_id(tracking_id: str) -> str:
     # Anything that is not shaped like a tracking id cannot name a grievance: same 404.
-    if not re.match(TRACKING_ID, tracking_id):
+    if not re.match(TRACKING_ID_PATTERN, tracking_id):
         raise NotFound("No such grievance.", field="tracking_id")
     return tracking_id
 

@@ -100,6 +100,7 @@ def _tell_owner(grievance: Grievance, event: Event, seq: int) -> None:
         return
     values = _values(grievance, event)
     text = render.render("owner", event.name, "en", values)
+    title = render.render("owner", "_title", "en", values)
     key = f"{grievance.tracking_id}#{seq}#owner"
     enqueue_notification(
         OutboundMessage(
@@ -110,8 +111,8 @@ def _tell_owner(grievance: Grievance, event: Event, seq: int) -> None:
         OutboundMessage(
             channel="email",
             to=owner.email,
-            title=render.render("owner", "_title", "en", values),
-            html=render.email_html(render.render("owner", "_title", "en", values), text, "en"),
+            title=title,
+            html=render.email_html(title, text, "en"),
             text=text,
             subject=grievance.tracking_id,
             dedupe_key=f"{key}#email",

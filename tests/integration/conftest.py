@@ -51,18 +51,7 @@ def consume(chalice_app) -> Callable[[str], int]:
     subscriptions = {s.name: s for s in subscriptions_of(chalice_app)}
     poller = SqsPoller(list(subscriptions.values()), region="ap-south-1", wait_seconds=0)
 
-    def drain(handler: str) -> int:
-        subscription = subscriptions[handler]
-        url = poller.sqs.get_queue_url(QueueName=subscription.queue_name)["QueueUrl"]
-        arn = poller.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        handled = 0
-        while True:
-            count = poller.poll_once(subscription, url, arn)
-            if count == 0:
-                return handled
-            handled += count
-
-    return drain
+    return lambda handler: poller.drain(subscriptions[handler])
 
 
 @pytest.fixture

@@ -91,8 +91,7 @@ def test_each_grievance_step_costs_what_it_is_budgeted_and_never_a_scan(api, sta
 
     routing = next(s for s in subscriptions_of(app) if s.name == "route_grievances")
     poller = SqsPoller([routing], region="ap-south-1", wait_seconds=0)
-    url = poller.sqs.get_queue_url(QueueName=routing.queue_name)["QueueUrl"]
-    arn = poller.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, arn = poller.queue_of(routing)
     consume("route_grievances")  # what earlier tests left is not this test's to count
 
     measured = grievance_operations(api, callers, lambda: poller.poll_once(routing, url, arn))
