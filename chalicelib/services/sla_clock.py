@@ -3,20 +3,43 @@
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from dataclasses import dataclass
 
 from chalicelib.config import get_settings
 from chalicelib.domain.sla import SlaClock, calendar_from_document
 from chalicelib.models import catalogue
 
+# Holidays change a few times a year; re-reading them every 5 minutes keeps a warm Lambda
+# current without a GetItem on every routing or escalation.
 _CALENDAR_TTL_SECONDS = 300
 
 
+@dataclass(frozen=True)
+class _LoadedClock:
+    loaded_at: float
+    seconds_per_hour: float
+    clock: SlaClock
+
+
+_loaded: _LoadedClock | None = None
+
+
 def current_clock() -> SlaClock:
-    """The clock routing and escalation count with; the calendar is re-read every 5 min."""
-    return _clock(int(time.monotonic() // _CALENDAR_TTL_SECONDS), get_settings().sla_seconds_per_hour)
+    """The clock routing and escalation count with; the calendar is at most 5 minutes old."""
+    global _loaded
+    seconds_per_hour = get_settings().sla_seconds_per_hour
+    now = time.monotonic()
+    if (
+        _loaded is None
+        or _loaded.seconds_per_hour != seconds_per_hour
+        or now - _loaded.loaded_at >= _CALENDAR_TTL_SECONDS
+    ):
+        calendar = calendar_from_document(catalogue.get_state_calendar())
+        _loaded = _LoadedClock(now, seconds_per_hour, SlaClock(calendar, seconds_per_hour))
+    return _loaded.clock
 
 
-@lru_cache(maxsize=2)
-def _clock(_generation: int, seconds_per_hour: float) -> SlaClock:
-    return SlaClock(calendar_from_document(catalogue.get_state_calendar()), seconds_per_hour)
+def forget_calendar() -> None:
+    """Read the calendar afresh on next use (after the calendar item is rewritten)."""
+    global _loaded
+    _loaded = None
