@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MOTO_PORT ?= 5000
 API_PORT ?= 8000
+WEBHOOK_PORT ?= 8001
 
 .PHONY: install dev test lint format bench burst clean
 
@@ -19,7 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $@
 
 dev: install
-	MOTO_PORT=$(MOTO_PORT) API_PORT=$(API_PORT) $(BIN)/python -m infra.devstack
+	MOTO_PORT=$(MOTO_PORT) API_PORT=$(API_PORT) WEBHOOK_PORT=$(WEBHOOK_PORT) $(BIN)/python -m infra.devstack
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadfile

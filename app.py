@@ -18,6 +18,7 @@ from chalicelib.handlers.identity import identity_api
 from chalicelib.handlers.officers import officers_api
 from chalicelib.handlers.profile import profile_api
 from chalicelib.handlers.system import system_api
+from chalicelib.handlers.webhooks import webhooks_api
 from chalicelib.observability import log_request, logger, metrics
 
 app = Chalice(app_name="citizen-crm")
@@ -34,12 +35,23 @@ app.register_blueprint(identity_api)
 app.register_blueprint(profile_api)
 app.register_blueprint(officers_api)
 app.register_blueprint(grievances_api)
+app.register_blueprint(webhooks_api)
 app.register_blueprint(dev_api)
+
+
+@app.on_sqs_message(queue=resource_name_at_import("events"), batch_size=10)
+def fan_out_events(event: SQSEvent) -> Any:
+    return notifications.fan_out_events(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=resource_name_at_import("notifications"), batch_size=10)
 def deliver_notifications(event: SQSEvent) -> Any:
     return notifications.deliver_notifications(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue=resource_name_at_import("webhooks"), batch_size=10)
+def deliver_webhooks(event: SQSEvent) -> Any:
+    return notifications.deliver_webhooks(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=resource_name_at_import("routing"), batch_size=10)

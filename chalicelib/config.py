@@ -30,6 +30,12 @@ class Settings(BaseModel):
     jwt_issuer: str = "citizen-crm"
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=90)
+    # Failed SMS, email and webhook deliveries come back after base × 2^(attempt-1) seconds.
+    retry_base_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # "HH:MM-HH:MM" in the state's time zone: citizen SMS about grievances wait until it ends.
+    quiet_hours: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+    # Local stage only: the dev runner's webhook receiver, where demo departments' webhooks go.
+    webhook_receiver_url: str | None = None
 
     @field_validator("languages", mode="before")
     @classmethod
@@ -77,6 +83,9 @@ ENVIRONMENT_VARIABLES = {
     "jwt_issuer": "JWT_ISSUER",
     "access_token_minutes": "ACCESS_TOKEN_MINUTES",
     "refresh_token_days": "REFRESH_TOKEN_DAYS",
+    "retry_base_seconds": "RETRY_BASE_SECONDS",
+    "quiet_hours": "QUIET_HOURS",
+    "webhook_receiver_url": "WEBHOOK_RECEIVER_URL",
 }
 
 

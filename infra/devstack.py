@@ -35,9 +35,14 @@ def local_stage_environment() -> dict[str, str]:
     return {**config.get("environment_variables", {}), **config["stages"]["local"].get("environment_variables", {})}
 
 
-def prepare_environment(moto_port: int) -> None:
-    """Point every AWS client of this process (and moto's own task runners) at moto."""
+def prepare_environment(moto_port: int, webhook_port: int | None = None) -> None:
+    """Point every AWS client of this process (and moto's own task runners) at moto, and
+    the demo departments' webhooks at the local receiver."""
     os.environ.update(local_stage_environment())
+    # A failed delivery comes back after 5 s, 10 s, 20 s... rather than minutes.
+    os.environ.setdefault("RETRY_BASE_SECONDS", "5")
+    if webhook_port is not None:
+        os.environ["WEBHOOK_RECEIVER_URL"] = f"http://{HOST}:{webhook_port}"
     os.environ.update(
         {
             # moto's Step Functions Wait compares a UTC deadline with local time.
@@ -171,13 +176,16 @@ def serve_api(app_module: ModuleType, port: int) -> Any:
 class LocalStack:
     moto_port: int
     api_port: int
+    webhook_port: int
 
     def start(self) -> None:
         from infra.schedules import ScheduleRunner, schedules_of
         from infra.sqs_poller import SqsPoller, subscriptions_of
+        from infra.webhook_receiver import WebhookReceiver
 
-        prepare_environment(self.moto_port)
+        prepare_environment(self.moto_port, self.webhook_port)
         self.moto = start_moto(self.moto_port)
+        self.webhooks = WebhookReceiver(HOST, self.webhook_port).start()
         self.resources = build_stack()
         self.seed = seed_demo_state()
         app_module = load_app()
@@ -191,6 +199,7 @@ class LocalStack:
         self.schedules.stop()
         self.poller.stop()
         self.api.shutdown()
+        self.webhooks.stop()
         self.moto.stop()
 
 
@@ -210,6 +219,8 @@ def banner(stack: LocalStack) -> str:
         *(f"    {a.username} / {a.password} / {a.role}" for a in shown),
         f"  all of them: GET http://{HOST}:{stack.api_port}/dev/accounts",
         f"  messages sent: GET http://{HOST}:{stack.api_port}/dev/outbox?to=<mobile or email>",
+        f"  department webhooks (received on :{stack.webhook_port}): "
+        f"GET http://{HOST}:{stack.api_port}/dev/outbox?department=<code>",
         "  Ctrl-C stops everything.",
         "",
     ]
@@ -221,7 +232,9 @@ def main() -> int:
     for noisy in ("werkzeug", "botocore", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = LocalStack(
-        moto_port=int(os.environ.get("MOTO_PORT", "5000")), api_port=int(os.environ.get("API_PORT", "8000"))
+        moto_port=int(os.environ.get("MOTO_PORT", "5000")),
+        api_port=int(os.environ.get("API_PORT", "8000")),
+        webhook_port=int(os.environ.get("WEBHOOK_PORT", "8001")),
     )
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -229,7 +242,10 @@ def main() -> int:
     try:
         stack.start()
     except OSError as error:
-        print(f"cannot start the local stack: {error} (is MOTO_PORT/API_PORT already in use?)", file=sys.stderr)
+        print(
+            f"cannot start the local stack: {error} (is MOTO_PORT/API_PORT/WEBHOOK_PORT already in use?)",
+            file=sys.stderr,
+        )
         return 1
     print(banner(stack), flush=True)
     stopping.wait()

@@ -8,6 +8,7 @@ poller) against moto over HTTP; nothing of AWS is faked by hand.
 
 from __future__ import annotations
 
+import os
 import socket
 import urllib.request
 from collections.abc import Iterator
@@ -25,7 +26,10 @@ def free_port() -> int:
 
 
 MOTO_PORT = free_port()
-devstack.prepare_environment(MOTO_PORT)
+WEBHOOK_PORT = free_port()
+# Failed deliveries come straight back, so a test can watch every retry without waiting.
+os.environ["RETRY_BASE_SECONDS"] = "0"
+devstack.prepare_environment(MOTO_PORT, WEBHOOK_PORT)
 ENDPOINT = f"http://127.0.0.1:{MOTO_PORT}"
 
 from chalice.test import Client  # noqa: E402  (after the environment is set)
@@ -68,7 +72,17 @@ def moto_server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def _stack_state(moto_server: str) -> StackState:
+def webhook_receiver() -> Iterator[Any]:
+    """The demo departments' webhook server, as the dev runner runs it."""
+    from infra.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver("127.0.0.1", WEBHOOK_PORT).start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def _stack_state(moto_server: str, webhook_receiver: Any) -> StackState:
     return StackState()
 
 

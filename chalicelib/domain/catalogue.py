@@ -44,6 +44,18 @@ class Department:
 
 
 @dataclass(frozen=True)
+class DepartmentWebhook:
+    """Where a department wants its events posted. The signing secret is not stored: it is
+    derived from the stage's key and `secret_version` (bumped to rotate it)."""
+
+    department: str
+    url: str
+    secret_version: int = 1
+    updated_at: str = ""
+    updated_by: str = ""
+
+
+@dataclass(frozen=True)
 class DocumentSlot:
     slot: str
     names: Localized

@@ -12,7 +12,7 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.handlers.http import parse_query, route
-from chalicelib.services.demo_state import list_demo_accounts, read_local_outbox
+from chalicelib.services.demo_state import list_demo_accounts, read_local_outbox, read_local_webhook_deliveries
 
 dev_api = Blueprint(__name__)
 
@@ -21,6 +21,7 @@ class OutboxQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     to: str | None = Field(default=None, max_length=254)
+    department: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]{1,39}$")
 
 
 @route(dev_api, "/dev/accounts", methods=["GET"], public=True)
@@ -31,4 +32,8 @@ def demo_accounts() -> dict[str, Any]:
 @route(dev_api, "/dev/outbox", methods=["GET"], public=True)
 def outbox() -> dict[str, Any]:
     query = parse_query(dev_api, OutboxQuery)
-    return {"messages": read_local_outbox(query.to)}
+    # ?to= a citizen or officer: their SMS and email; ?department=: its webhook deliveries.
+    if query.department:
+        return {"messages": [], "webhooks": read_local_webhook_deliveries(query.department)}
+    webhooks = [] if query.to else read_local_webhook_deliveries(None)
+    return {"messages": read_local_outbox(query.to), "webhooks": webhooks}

@@ -1,30 +1,98 @@
-"""SQS consumer of the notifications queue: one delivery per record, partial failures.
+"""SQS consumers of the notification queues, each with partial batch failures.
 
-Only the records that failed go back to the queue (Powertools' BatchProcessor builds the
-`batchItemFailures` answer); a malformed record fails alone and reaches the DLQ after
-the redrive limit instead of blocking its batch.
+- `events`: one announcement per saved grievance change, fanned out into messages and
+  webhook deliveries;
+- `notifications`: one SMS or email per record;
+- `webhooks`: one signed POST to a department per record.
+
+Only the records that failed go back to their queue (Powertools' BatchProcessor builds the
+`batchItemFailures` answer), hidden for the backoff the use case asked for; a malformed
+record fails alone and reaches the DLQ after the queue's last attempt instead of blocking
+its batch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.notify.messages import OutboundMessage
+from chalicelib.config import get_settings
+from chalicelib.domain.delivery import retry_delay_seconds
+from chalicelib.notify.errors import TryLater
+from chalicelib.notify.messages import GrievanceAnnouncement, OutboundMessage, WebhookDelivery
+from chalicelib.notify.queue import (
+    DELIVERY_ATTEMPTS,
+    EVENTS_QUEUE,
+    NOTIFICATIONS_QUEUE,
+    WEBHOOKS_QUEUE,
+    postpone,
+)
 from chalicelib.services.deliver_notification import deliver_notification
+from chalicelib.services.deliver_webhook import deliver_webhook
+from chalicelib.services.grievance_notices import fan_out
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 
+def _attempt(record: SQSRecord) -> int:
+    return int(record.attributes.approximate_receive_count or 1)
+
+
+def _fan_out_record(record: SQSRecord) -> None:
+    try:
+        fan_out(GrievanceAnnouncement.model_validate_json(record.body))
+    except Exception:
+        # Sooner than the queue's 6-minute visibility: most failures here are a blip.
+        postpone(
+            EVENTS_QUEUE,
+            record.receipt_handle,
+            retry_delay_seconds(_attempt(record), get_settings().retry_base_seconds),
+        )
+        raise
+
+
 def _deliver_record(record: SQSRecord) -> str | None:
-    return deliver_notification(OutboundMessage.model_validate_json(record.body))
+    attempt = _attempt(record)
+    message = OutboundMessage.model_validate_json(record.body)
+    try:
+        return deliver_notification(
+            message, attempt=attempt, last_attempt=attempt >= DELIVERY_ATTEMPTS[NOTIFICATIONS_QUEUE]
+        )
+    except TryLater as later:
+        postpone(NOTIFICATIONS_QUEUE, record.receipt_handle, later.seconds)
+        raise
 
 
-def deliver_notifications(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+def _deliver_webhook_record(record: SQSRecord) -> int | None:
+    attempt = _attempt(record)
+    delivery = WebhookDelivery.model_validate_json(record.body)
+    try:
+        return deliver_webhook(delivery, attempt=attempt, last_attempt=attempt >= DELIVERY_ATTEMPTS[WEBHOOKS_QUEUE])
+    except TryLater as later:
+        postpone(WEBHOOKS_QUEUE, record.receipt_handle, later.seconds)
+        raise
+
+
+def _process(
+    event: dict[str, Any], context: Any, record_handler: Callable[[SQSRecord], Any]
+) -> PartialItemFailureResponse:
     # Imported here: every function of the app imports app.py, and the API handler should
     # not pay ~40 ms of cold start for the batch utilities it never uses.
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=_deliver_record, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+def fan_out_events(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    return _process(event, context, _fan_out_record)
+
+
+def deliver_notifications(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    return _process(event, context, _deliver_record)
+
+
+def deliver_webhooks(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    return _process(event, context, _deliver_webhook_record)

@@ -18,6 +18,7 @@ from chalicelib.domain.catalogue import (
     CatalogueItem,
     Category,
     Department,
+    DepartmentWebhook,
     District,
     Item,
     Service,
@@ -148,3 +149,34 @@ def get_state_calendar() -> dict[str, object]:
     except CatalogueEntry.DoesNotExist:
         return {}
     return dict(details) if isinstance(details, dict) else {}
+
+
+WEBHOOK = "WEBHOOK"
+
+
+def get_department_webhook(department: str) -> DepartmentWebhook | None:
+    """Where a department's events are posted; kept apart from the public catalogue entry."""
+    try:
+        details = CatalogueEntry.get(WEBHOOK, department).details
+    except CatalogueEntry.DoesNotExist:
+        return None
+    return DepartmentWebhook(
+        department=department,
+        url=str(details["url"]),
+        secret_version=int(details.get("secret_version", 1)),
+        updated_at=str(details.get("updated_at", "")),
+        updated_by=str(details.get("updated_by", "")),
+    )
+
+
+def save_department_webhook(webhook: DepartmentWebhook) -> None:
+    CatalogueEntry(
+        WEBHOOK,
+        webhook.department,
+        details={
+            "url": webhook.url,
+            "secret_version": webhook.secret_version,
+            "updated_at": webhook.updated_at,
+            "updated_by": webhook.updated_by,
+        },
+    ).save()

@@ -13,10 +13,11 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
+from chalicelib.ids import new_id
 from chalicelib.models.base import TableName
 
 
@@ -59,6 +60,9 @@ class NotificationLogEntry(Model):
     created_at = UTCDateTimeAttribute()
     encoding = UnicodeAttribute(null=True)  # SMS: GSM-7 | UCS-2
     segments = NumberAttribute(null=True)  # SMS: what the operator bills
+    last_error = UnicodeAttribute(null=True)  # the provider's error code or HTTP status
+    department = UnicodeAttribute(null=True)  # webhooks
+    reference = UnicodeAttribute(null=True)  # webhooks: the delivery id the receiver saw
 
 
 class Counter(Model):
@@ -117,21 +121,24 @@ def claim_delivery(
     template: str | None = None,
     language: str | None = None,
 ) -> bool:
-    """Record that a message is about to be sent; False when it was already sent."""
-    entry = NotificationLogEntry(
-        subject,
-        dedupe_key,
-        channel=channel,
-        status="sending",
-        created_at=now,
-        template=template,
-        language=language,
-    )
+    """Record that a message is about to be sent; False when it was already sent. A retry
+    claims it again and keeps its attempt count."""
+    entry = NotificationLogEntry(subject, dedupe_key)
+    actions: list[Action] = [
+        NotificationLogEntry.channel.set(channel),
+        NotificationLogEntry.status.set("sending"),
+        NotificationLogEntry.created_at.set(NotificationLogEntry.created_at | now),
+    ]
+    if template is not None:
+        actions.append(NotificationLogEntry.template.set(template))
+    if language is not None:
+        actions.append(NotificationLogEntry.language.set(language))
     try:
-        entry.save(
-            condition=NotificationLogEntry.notification_id.does_not_exist() | (NotificationLogEntry.status != "sent")
+        entry.update(
+            actions=actions,
+            condition=NotificationLogEntry.notification_id.does_not_exist() | (NotificationLogEntry.status != "sent"),
         )
-    except PutError as error:
+    except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
@@ -156,9 +163,68 @@ def record_delivery(
     NotificationLogEntry(subject, dedupe_key).update(actions=actions)
 
 
+def record_failed_attempt(subject: str, dedupe_key: str, error: str, *, final: bool) -> None:
+    """A send that failed: `retried` while attempts remain, `failed` after the last one."""
+    NotificationLogEntry(subject, dedupe_key).update(
+        actions=[
+            NotificationLogEntry.status.set("failed" if final else "retried"),
+            NotificationLogEntry.attempts.add(1),
+            NotificationLogEntry.last_error.set(error[:200]),
+        ]
+    )
+
+
+DEAD_LETTERS = "DEAD-LETTERS"
+
+
+def record_dead_letter(channel: str, department: str, reference: str, error: str, attempts: int, now: datetime) -> None:
+    """A delivery given up on (it is also in the queue's DLQ), listed for the state cell."""
+    NotificationLogEntry(
+        DEAD_LETTERS,
+        new_id("dead"),
+        channel=channel,
+        status="dead_lettered",
+        department=department,
+        reference=reference,
+        last_error=error[:200],
+        attempts=attempts,
+        created_at=now,
+    ).save()
+
+
+def dead_letters(department: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest dead-lettered deliveries, newest first; one Query."""
+    condition = NotificationLogEntry.department == department if department else None
+    shown = []
+    for entry in NotificationLogEntry.query(DEAD_LETTERS, filter_condition=condition, scan_index_forward=False):
+        shown.append(
+            {
+                "channel": entry.channel,
+                "department": entry.department,
+                "reference": entry.reference,
+                "last_error": entry.last_error,
+                "attempts": int(entry.attempts or 0),
+                "dead_lettered_at": entry.created_at.isoformat(),
+            }
+        )
+        if len(shown) >= limit:
+            break
+    return shown
+
+
 def notification_log(subject: str) -> list[dict[str, Any]]:
     """Every message sent (or being sent) about `subject`, oldest first. One Query."""
-    fields = ("channel", "template", "language", "status", "provider_message_id", "attempts", "encoding", "segments")
+    fields = (
+        "channel",
+        "template",
+        "language",
+        "status",
+        "provider_message_id",
+        "attempts",
+        "encoding",
+        "segments",
+        "last_error",
+    )
     entries = []
     for entry in NotificationLogEntry.query(subject):
         shown: dict[str, Any] = {name: getattr(entry, name) for name in fields}

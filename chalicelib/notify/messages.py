@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,3 +25,48 @@ class OutboundMessage(BaseModel):
     # What it was rendered from, for the notification log.
     template: str | None = Field(default=None, max_length=100)
     language: str | None = Field(default=None, max_length=10)
+    # Urgent messages (one-time codes, staff alerts) go at once; a citizen's grievance SMS
+    # waits out the state's quiet hours.
+    hold_in_quiet_hours: bool = False
+    # Sent instead when this one cannot be delivered (SMS fails → email, and the reverse).
+    fallback: OutboundMessage | None = None
+
+
+class AnnouncedEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int  # the event's audit seq: with the tracking id, what makes each message unique
+    name: str
+    at: datetime
+    note: str | None = None
+
+
+class GrievanceAnnouncement(BaseModel):
+    """One saved grievance change, published once on the events queue and fanned out to the
+    citizen, the owner, the department's topic and its webhook. It carries the grievance as
+    it was at the change, so the messages describe that moment even if it has moved on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tracking_id: str
+    citizen_id: str
+    assignee_id: str | None
+    department: str | None
+    category: str | None
+    district: str
+    status: str
+    level: int
+    due_at: datetime | None
+    events: list[AnnouncedEvent] = Field(min_length=1)
+
+
+class WebhookDelivery(BaseModel):
+    """One event for one department's webhook; the URL and secret are looked up when it is
+    sent, so a changed URL or a rotated secret applies to deliveries still queued."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    department: str
+    delivery_id: str  # tracking id # audit seq: the receiver's idempotency key
+    subject: str  # tracking id, for the notification log
+    payload: dict[str, Any]

@@ -1,12 +1,15 @@
-"""The local stack's outbox: the SMS and emails moto captured instead of sending.
+"""The local stack's outbox: the SMS and emails moto captured instead of sending, and the
+webhook deliveries the dev runner's receiver got.
 
 Reads moto server's own state dump (`/moto-api/data.json`), so what it shows is what the
-app really handed to SNS and SES. Only meaningful on the local stage.
+app really handed to SNS and SES, and the receiver's log of what it was really POSTed
+(with whether each signature verified). Only meaningful on the local stage.
 """
 
 from __future__ import annotations
 
 import json
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -28,6 +31,16 @@ def read_outbox(recipient: str | None) -> list[dict[str, Any]]:
         wanted = recipient.strip().casefold()
         messages = [m for m in messages if m["to"].casefold() == wanted]
     return messages
+
+
+def read_webhook_deliveries(department: str | None) -> list[dict[str, Any]]:
+    """Deliveries the local webhook receiver got, oldest first, optionally for one department."""
+    receiver = get_settings().webhook_receiver_url
+    if not receiver or not receiver.startswith(("http://", "https://")):
+        return []
+    query = "?" + urllib.parse.urlencode({"department": department}) if department else ""
+    with urllib.request.urlopen(f"{receiver.rstrip('/')}/deliveries{query}", timeout=5) as reply:  # noqa: S310
+        return list(json.loads(reply.read())["deliveries"])
 
 
 def _sms(state: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,43 +1,72 @@
-"""Deliver one queued message through its channel (called by the notifications consumer)."""
+"""Deliver one queued message through its channel (called by the notifications consumer).
+
+A failed send is tried again with exponential backoff (the consumer postpones the SQS
+message); after the queue's last attempt the message's fallback (SMS ↔ email) is queued
+instead, or, with none, the message goes to the DLQ. Every attempt is in the notification
+log: sending, sent, retried, failed.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
+from chalicelib.config import get_settings
+from chalicelib.domain.delivery import LONGEST_POSTPONEMENT_SECONDS, quiet_hours_end, retry_delay_seconds
+from chalicelib.domain.sla import WorkingCalendar
 from chalicelib.models import records
 from chalicelib.notify.email import send_email
+from chalicelib.notify.errors import SendFailed, TryLater
 from chalicelib.notify.messages import OutboundMessage
+from chalicelib.notify.queue import enqueue_notification
 from chalicelib.notify.segments import sms_size
 from chalicelib.notify.sms import send_sms
 
 logger = Logger(child=True)
 
 
-def deliver_notification(message: OutboundMessage) -> str | None:
-    """Send `message`; returns the provider message id, or None when a message with the same
-    dedupe key was already sent. Raises on failure so the queue redelivers it (and
-    dead-letters it after the redrive limit)."""
+def deliver_notification(message: OutboundMessage, *, attempt: int = 1, last_attempt: bool = False) -> str | None:
+    """Send `message`; returns the provider message id, or None when it was already sent
+    (same dedupe key) or handed over to its fallback. Raises TryLater to be retried, or the
+    provider's error on the last attempt when there is no fallback (the DLQ keeps it)."""
+    now = utc_now()
+    held_until = _quiet_hours_end(message, now)
+    if held_until is not None:
+        raise TryLater(min(int((held_until - now).total_seconds()) + 1, LONGEST_POSTPONEMENT_SECONDS), "quiet hours")
     logged = message.dedupe_key is not None and message.subject is not None
+    subject, key = message.subject or "", message.dedupe_key or ""
     if logged and not records.claim_delivery(
-        message.subject or "",
-        message.dedupe_key or "",
-        message.channel,
-        utc_now(),
-        template=message.template,
-        language=message.language,
+        subject, key, message.channel, now, template=message.template, language=message.language
     ):
         logger.info("notification already sent", extra={"channel": message.channel, "subject": message.subject})
         return None
-    size = sms_size(message.text) if message.channel == "sms" else None
-    if message.channel == "sms":
-        provider_id = send_sms(message.to, message.text)
-    else:
-        provider_id = send_email(message.to, message.title or "", message.text, message.html)
+    try:
+        provider_id = _send(message)
+    except SendFailed as error:
+        code = error.code
+        if logged:
+            records.record_failed_attempt(subject, key, code, final=last_attempt)
+        logger.warning(
+            "notification not delivered",
+            extra={"channel": message.channel, "subject": message.subject, "attempt": attempt, "error": code},
+        )
+        if not last_attempt:
+            raise TryLater(retry_delay_seconds(attempt, get_settings().retry_base_seconds), code) from error
+        if message.fallback is None:
+            raise
+        enqueue_notification(message.fallback)
+        logger.info(
+            "notification falls back",
+            extra={"channel": message.channel, "fallback": message.fallback.channel, "subject": message.subject},
+        )
+        return None
     if logged:
+        size = sms_size(message.text) if message.channel == "sms" else None
         records.record_delivery(
-            message.subject or "",
-            message.dedupe_key or "",
+            subject,
+            key,
             provider_id,
             encoding=size.encoding if size else None,
             segments=size.segments if size else None,
@@ -45,3 +74,15 @@ def deliver_notification(message: OutboundMessage) -> str | None:
     # Never log the recipient or the text: they are personal data (and may carry an OTP).
     logger.info("notification delivered", extra={"channel": message.channel, "subject": message.subject})
     return provider_id
+
+
+def _send(message: OutboundMessage) -> str:
+    if message.channel == "sms":
+        return send_sms(message.to, message.text)
+    return send_email(message.to, message.title or "", message.text, message.html)
+
+
+def _quiet_hours_end(message: OutboundMessage, now: datetime) -> datetime | None:
+    if not (message.channel == "sms" and message.hold_in_quiet_hours):
+        return None
+    return quiet_hours_end(now, get_settings().quiet_hours, WorkingCalendar().zone)

@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.config import get_settings
-from chalicelib.domain.catalogue import Category, Department, District, Service, from_document
+from chalicelib.domain.catalogue import Category, Department, DepartmentWebhook, District, Service, from_document
 from chalicelib.domain.errors import NotFound
 from chalicelib.models import catalogue
 from chalicelib.models.officers import NewOfficer, save_officers
-from chalicelib.notify.outbox import read_outbox
+from chalicelib.notify.outbox import read_outbox, read_webhook_deliveries
 from chalicelib.security.passwords import hash_password
 
 # Public demo credentials, printed by `make dev` and listed by /dev/accounts.
@@ -111,6 +111,17 @@ def seed_demo_state(document: dict[str, Any], *, now: datetime) -> SeedSummary:
     districts, departments, services, categories = catalogue_from_document(document)
     catalogue.save_catalogue([*districts, *departments, *services, *categories])
     catalogue.save_state_calendar(document["state"].get("calendar", {}))
+    receiver = get_settings().webhook_receiver_url
+    if receiver:  # the dev runner's receiver stands in for every demo department's server
+        for department in departments:
+            catalogue.save_department_webhook(
+                DepartmentWebhook(
+                    department=department.code,
+                    url=f"{receiver.rstrip('/')}/departments/{department.code}",
+                    updated_at=now.isoformat(),
+                    updated_by="demo-seed",
+                )
+            )
     accounts = demo_accounts(get_settings().state_code, departments, districts)
     # One hash per role password: argon2 is deliberately slow, and demo seats share them.
     hashes = {role: hash_password(password) for role, password in DEMO_PASSWORDS.items()}
@@ -143,6 +154,12 @@ def read_local_outbox(recipient: str | None) -> list[dict[str, Any]]:
     """What moto captured instead of sending (SMS and email), optionally to one recipient."""
     _require_local_stage()
     return read_outbox(recipient)
+
+
+def read_local_webhook_deliveries(department: str | None) -> list[dict[str, Any]]:
+    """What the dev runner's webhook receiver got, optionally for one department."""
+    _require_local_stage()
+    return read_webhook_deliveries(department)
 
 
 def _require_local_stage() -> None:

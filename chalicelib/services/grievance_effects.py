@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.aws import client, queue_url, state_machine_arn
 from chalicelib.domain.grievance import CLOCK_RUNNING, Change, Grievance, Status
 from chalicelib.observability import count_event
-from chalicelib.services.grievance_notices import announce
+from chalicelib.services.grievance_notices import publish
 
 logger = Logger(child=True)
 
@@ -38,7 +38,7 @@ def apply_effects(before: Grievance | None, after: Grievance, change: Change, *,
     if after.status is Status.REGISTERED and (before is None or before.status is not Status.REGISTERED):
         effects.append(lambda: request_routing(after.tracking_id))
     first_seq = after.audit_seq - len(change.events) + 1
-    effects.append(lambda: announce(after, change.events, first_seq))
+    effects.append(lambda: publish(after, change.events, first_seq))
     for event in change.events:
         count_event("Grievance" + "".join(part.capitalize() for part in event.name.split("_")))
     for effect in effects:

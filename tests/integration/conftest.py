@@ -56,8 +56,16 @@ def consume(chalice_app) -> Callable[[str], int]:
 
 @pytest.fixture
 def deliver_notifications(consume) -> Callable[[], int]:
-    """Run the app's notifications consumer until the queue is empty; returns deliveries."""
-    return lambda: consume("deliver_notifications")
+    """Fan out every published grievance event, then run the notifications and webhooks
+    consumers until their queues are empty; returns how many messages were delivered."""
+
+    def run() -> int:
+        consume("fan_out_events")
+        delivered = consume("deliver_notifications")
+        consume("deliver_webhooks")
+        return delivered
+
+    return run
 
 
 @pytest.fixture

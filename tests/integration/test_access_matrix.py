@@ -63,6 +63,9 @@ MATRIX: dict[tuple[str, str], str | frozenset[Role]] = {
     ("/grievances/{tracking_id}/metoo", "POST"): frozenset({CITIZEN}),
     ("/officer/grievances", "GET"): frozenset({OFFICER, SUPERVISOR, HEAD, ADMIN}),
     ("/track/{tracking_id}", "GET"): PUBLIC,
+    ("/departments/{code}/webhook", "GET"): frozenset({ADMIN}),
+    ("/departments/{code}/webhook", "PUT"): frozenset({ADMIN}),
+    ("/webhooks/dead-letters", "GET"): frozenset({ADMIN}),
 }
 PROTECTED = sorted((route, rules) for route, rules in MATRIX.items() if rules != PUBLIC)
 

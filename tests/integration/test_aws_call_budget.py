@@ -37,24 +37,22 @@ GRIEVANCE_BUDGET = {
     "POST /grievances": {
         # district + category lookups, idempotency record (get, put in-progress, complete),
         # duplicate check and nearby "me too" (two GSI queries), the transaction, then the
-        # hand-offs: routing, the citizen's SMS and email, the department topic.
-        "dynamodb:GetItem": 3,
+        # hand-offs: routing, and the one announcement the events consumer fans out.
+        "dynamodb:GetItem": 2,
         "dynamodb:PutItem": 1,
         "dynamodb:UpdateItem": 1,
         "dynamodb:Query": 2,
         "dynamodb:TransactWriteItems": 1,
-        "sqs:SendMessage": 3,
-        "sns:Publish": 1,
+        "sqs:SendMessage": 2,
     },
     "route (SQS consumer, one record)": {
         "sqs:ReceiveMessage": 1,
-        "dynamodb:GetItem": 4,
+        "dynamodb:GetItem": 2,
         "dynamodb:Query": 1,
         "dynamodb:BatchGetItem": 1,
         "dynamodb:TransactWriteItems": 1,
         "states:StartExecution": 1,
-        "sqs:SendMessage": 4,  # citizen SMS + email, officer SMS + email
-        "sns:Publish": 1,
+        "sqs:SendMessage": 1,  # the announcement
         "sqs:DeleteMessageBatch": 1,
     },
     "GET /grievances/{id} (citizen)": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
@@ -62,18 +60,27 @@ GRIEVANCE_BUDGET = {
     "GET /track/{id}": {"dynamodb:GetItem": 3},
     "GET /grievances/{id}/history (citizen)": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
     "POST /grievances/{id}/actions (accept)": {
-        "dynamodb:GetItem": 3,
+        "dynamodb:GetItem": 2,
         "dynamodb:TransactWriteItems": 1,
-        "sqs:SendMessage": 2,
+        "sqs:SendMessage": 1,
+    },
+    "fan out (events consumer, the accept)": {
+        "sqs:ReceiveMessage": 1,
+        # citizen, owner, the department's webhook
+        "dynamodb:GetItem": 3,
+        # the citizen's SMS + email in one batch, the webhook delivery in another
+        "sqs:SendMessageBatch": 2,
+        # the department topic: claimed in the log, published, recorded
+        "dynamodb:UpdateItem": 2,
         "sns:Publish": 1,
+        "sqs:DeleteMessageBatch": 1,
     },
     "GET /officer/grievances": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
 }
 
 
 def test_each_grievance_step_costs_what_it_is_budgeted_and_never_a_scan(api, stack, citizen, admin_token, consume):
-    from bench.aws_calls import GrievanceCallers, grievance_operations
-    from infra.sqs_poller import SqsPoller, subscriptions_of
+    from bench.aws_calls import Consumers, GrievanceCallers, grievance_operations
     from tests.integration.conftest import post
 
     person = citizen()
@@ -89,12 +96,10 @@ def test_each_grievance_step_costs_what_it_is_budgeted_and_never_a_scan(api, sta
     callers = GrievanceCallers(person.access_token, person.mobile[-4:], admin_token, officer_tokens)
     import app
 
-    routing = next(s for s in subscriptions_of(app) if s.name == "route_grievances")
-    poller = SqsPoller([routing], region="ap-south-1", wait_seconds=0)
-    url, arn = poller.queue_of(routing)
+    consumers = Consumers(app)
     consume("route_grievances")  # what earlier tests left is not this test's to count
 
-    measured = grievance_operations(api, callers, lambda: poller.poll_once(routing, url, arn))
+    measured = grievance_operations(api, callers, consumers)
 
     for name, _, calls in measured:
         assert dict(calls) == GRIEVANCE_BUDGET[name], name

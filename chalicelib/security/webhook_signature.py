@@ -1,0 +1,33 @@
+"""Signatures on department webhooks: `X-Signature: sha256=<hex HMAC of the body>`.
+
+The body carries its own `timestamp` (also sent as `X-Signature-Timestamp`), so the
+signature covers it and a receiver can refuse a replayed delivery as too old. Each
+department's secret is derived from the stage's key and the department's secret version:
+nothing secret is stored in a table, and rotating one department's secret (a new version)
+leaves the others alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from chalicelib.security.keyed_hash import keyed_hash
+
+SIGNATURE_HEADER = "X-Signature"
+TIMESTAMP_HEADER = "X-Signature-Timestamp"
+DELIVERY_HEADER = "X-Delivery-Id"
+FRESH_SECONDS = 300  # what we tell receivers to accept
+
+
+def department_secret(department: str, version: int) -> str:
+    return keyed_hash("department-webhook", f"{department}#{version}")
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, body: bytes, signature: str | None) -> bool:
+    """True when `signature` is this secret's signature of exactly these bytes."""
+    return signature is not None and hmac.compare_digest(sign(secret, body), signature)
