@@ -214,14 +214,14 @@ def print_calls(name: str, status: int, calls: Counter[str]) -> None:
 
 @contextmanager
 def seeded_local_app() -> Iterator[Any]:
-    """An in-process moto server on a free port, built and seeded as `make dev` does; yields
-    the Chalice app module and stops moto afterwards."""
+    """An in-process moto server and webhook receiver on free ports, built and seeded as
+    `make dev` does; yields the Chalice app module and stops both afterwards."""
     from infra import devstack
+    from infra.webhook_receiver import WebhookReceiver
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        moto_port = probe.getsockname()[1]
-    devstack.prepare_environment(moto_port)
+    moto_port = _free_port()
+    receiver = WebhookReceiver("127.0.0.1", 0).start()
+    devstack.prepare_environment(moto_port, int(receiver.url.rsplit(":", 1)[1]))
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # figures here, not EMF lines
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
@@ -234,6 +234,13 @@ def seeded_local_app() -> Iterator[Any]:
         yield app
     finally:
         server.stop()
+        receiver.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def main() -> None:

@@ -3,8 +3,8 @@
 Starts an in-process moto server with the seeded demo state, then walks two lifecycles
 through the real handlers and consumers — the happy path (file → route → accept → resolve →
 feedback) and an untouched grievance that climbs every level — and prints how many SMS and
-emails reached the citizen and the officers (read back from moto's outbox), and how many
-events went to the department's SNS topic.
+emails reached the citizen and the officers (read back from moto's outbox), how many
+events went to the department's SNS topic, and how many signed deliveries its webhook got.
 
 Run it with `make bench` or `.venv/bin/python bench/messages.py`.
 """
@@ -55,17 +55,23 @@ def main() -> None:
 
     with seeded_local_app() as app, Client(app.app, stage_name="local") as client:
         walk = Lifecycles(client.http, app, callers_for_bench())
-        print(f"{'lifecycle':58} {'to':9} {'channel':8} {'messages':>8}")
+        print(f"{'lifecycle':58} {'to':10} {'channel':9} {'messages':>8}")
         for name, lifecycle in (
             ("file → route → accept → resolve → feedback", walk.happy_path),
             ("file → route → escalated 3 times → breach at the top", walk.untouched),
         ):
+            webhooks_before = walk.webhook_deliveries()
             with count_topic_events() as topic:
                 counts = lifecycle()
-            counts.update({("department", "SNS topic"): topic["department topic"]})
+            counts.update(
+                {
+                    ("department", "SNS topic"): topic["department topic"],
+                    ("department", "webhook"): walk.webhook_deliveries() - webhooks_before,
+                }
+            )
             for (who, channel), n in sorted(counts.items()):
-                print(f"{name:58} {who:9} {channel:8} {n:>8}")
-            print(f"{name:58} {'all':9} {'':8} {sum(counts.values()):>8}")
+                print(f"{name:58} {who:10} {channel:9} {n:>8}")
+            print(f"{name:58} {'all':10} {'':9} {sum(counts.values()):>8}")
 
 
 class Lifecycles:
@@ -124,9 +130,19 @@ class Lifecycles:
             handle_timer_event("sla_breached", tracking_id, grievance.level, grievance.timer_seq, now=grievance.due_at)
         return self.outbox_counts() - before
 
+    def deliver(self) -> None:
+        for handler in ("fan_out_events", "deliver_notifications", "deliver_webhooks"):
+            self.consume(handler)
+
+    def webhook_deliveries(self) -> int:
+        """Signed deliveries the ROADS department's webhook accepted so far."""
+        self.deliver()
+        received = self.http.get("/dev/outbox?department=ROADS").json_body["webhooks"]
+        return sum(1 for d in received if d["verified"])
+
     def outbox_counts(self) -> Counter[tuple[str, str]]:
         """Messages in moto's outbox so far, by recipient kind and channel."""
-        self.consume("deliver_notifications")
+        self.deliver()
         counts: Counter[tuple[str, str]] = Counter()
         recipients = [("citizen", CITIZEN_MOBILE), ("citizen", CITIZEN_EMAIL)]
         for contacts in self.callers.staff_contacts.values():

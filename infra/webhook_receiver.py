@@ -44,7 +44,7 @@ class WebhookReceiver:
                 if len(parts) == 2 and parts[0] == "fail" and parts[1].isdigit():
                     self._answer(int(parts[1]))
                 elif len(parts) == 2 and parts[0] == "departments":
-                    self._answer(receiver.receive(parts[1], body, dict(self.headers.items())))
+                    self._answer(receiver.receive(parts[1], body, {k.lower(): v for k, v in self.headers.items()}))
                 else:
                     self._answer(404)
 
@@ -81,12 +81,13 @@ class WebhookReceiver:
         self.server.server_close()
 
     def receive(self, department: str, body: bytes, headers: dict[str, str]) -> int:
-        """Check and keep one delivery; returns the HTTP status to answer."""
+        """Check and keep one delivery; returns the HTTP status to answer. `headers` have
+        lower-case names (HTTP header names are case-insensitive)."""
         webhook = catalogue.get_department_webhook(department)
         signed = webhook is not None and verify(
-            department_secret(department, webhook.secret_version), body, headers.get(SIGNATURE_HEADER)
+            department_secret(department, webhook.secret_version), body, headers.get(SIGNATURE_HEADER.lower())
         )
-        fresh = _fresh(body, headers.get(TIMESTAMP_HEADER))
+        fresh = _fresh(body, headers.get(TIMESTAMP_HEADER.lower()))
         try:
             payload = json.loads(body)
         except ValueError:
@@ -95,7 +96,8 @@ class WebhookReceiver:
             self.deliveries.append(
                 {
                     "department": department,
-                    "delivery_id": headers.get(DELIVERY_HEADER),
+                    "delivery_id": headers.get(DELIVERY_HEADER.lower()),
+                    "signature": headers.get(SIGNATURE_HEADER.lower()),
                     "verified": signed and fresh,
                     "received_at": datetime.now(UTC).isoformat(),
                     "body": payload,

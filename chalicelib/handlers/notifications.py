@@ -14,7 +14,7 @@ its batch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.config import get_settings
 from chalicelib.domain.delivery import retry_delay_seconds
@@ -35,44 +35,47 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+T = TypeVar("T")
 
-def _attempt(record: SQSRecord) -> int:
-    return int(record.attributes.approximate_receive_count or 1)
+
+def _with_retries(queue: str, record: SQSRecord, work: Callable[[int, bool], T]) -> T:
+    """Run `work(attempt, last_attempt)` for one record. A failure hides the record for the
+    backoff asked for (TryLater) or the default one; after the last attempt it comes back
+    at once, so the next receive moves it to the DLQ instead of after the queue's timeout."""
+    attempt = int(record.attributes.approximate_receive_count or 1)
+    last_attempt = attempt >= DELIVERY_ATTEMPTS[queue]
+    try:
+        return work(attempt, last_attempt)
+    except TryLater as later:
+        postpone(queue, record.receipt_handle, later.seconds)
+        raise
+    except Exception:
+        delay = 0 if last_attempt else retry_delay_seconds(attempt, get_settings().retry_base_seconds)
+        postpone(queue, record.receipt_handle, delay)
+        raise
 
 
 def _fan_out_record(record: SQSRecord) -> None:
-    try:
-        fan_out(GrievanceAnnouncement.model_validate_json(record.body))
-    except Exception:
-        # Sooner than the queue's 6-minute visibility: most failures here are a blip.
-        postpone(
-            EVENTS_QUEUE,
-            record.receipt_handle,
-            retry_delay_seconds(_attempt(record), get_settings().retry_base_seconds),
-        )
-        raise
+    announcement = GrievanceAnnouncement.model_validate_json(record.body)
+    _with_retries(EVENTS_QUEUE, record, lambda _attempt, _last: fan_out(announcement))
 
 
 def _deliver_record(record: SQSRecord) -> str | None:
-    attempt = _attempt(record)
     message = OutboundMessage.model_validate_json(record.body)
-    try:
-        return deliver_notification(
-            message, attempt=attempt, last_attempt=attempt >= DELIVERY_ATTEMPTS[NOTIFICATIONS_QUEUE]
-        )
-    except TryLater as later:
-        postpone(NOTIFICATIONS_QUEUE, record.receipt_handle, later.seconds)
-        raise
+    return _with_retries(
+        NOTIFICATIONS_QUEUE,
+        record,
+        lambda attempt, last: deliver_notification(message, attempt=attempt, last_attempt=last),
+    )
 
 
 def _deliver_webhook_record(record: SQSRecord) -> int | None:
-    attempt = _attempt(record)
     delivery = WebhookDelivery.model_validate_json(record.body)
-    try:
-        return deliver_webhook(delivery, attempt=attempt, last_attempt=attempt >= DELIVERY_ATTEMPTS[WEBHOOKS_QUEUE])
-    except TryLater as later:
-        postpone(WEBHOOKS_QUEUE, record.receipt_handle, later.seconds)
-        raise
+    return _with_retries(
+        WEBHOOKS_QUEUE,
+        record,
+        lambda attempt, last: deliver_webhook(delivery, attempt=attempt, last_attempt=last),
+    )
 
 
 def _process(

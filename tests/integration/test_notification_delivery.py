@@ -1,0 +1,290 @@
+"""Delivery when things go wrong, on the real queues: providers that refuse, a department
+server that is down, quiet hours; and the signed webhooks of a whole grievance lifecycle.
+
+SES refusals are real moto behaviour (the sender identity is removed); SNS has no such
+switch in moto, so its refusal is injected on the app's boto3 client, at the botocore
+layer, where a real throttle or opt-out would surface."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib.aws import client, queue_url
+from chalicelib.config import get_settings
+from chalicelib.notify.queue import DELIVERY_ATTEMPTS
+from chalicelib.security.webhook_signature import department_secret, verify
+from infra.provision import REPO_ROOT
+from tests.integration.conftest import bearer, post
+
+IST = timezone(timedelta(hours=5, minutes=30))
+
+
+@contextmanager
+def ses_sender_unverified():
+    """moto, like SES, refuses mail from an identity that is not verified."""
+    ses = boto3.client("ses", region_name="ap-south-1")
+    domain = get_settings().ses_sender.split("@", 1)[1]
+    ses.delete_identity(Identity=domain)
+    try:
+        yield
+    finally:
+        ses.verify_domain_identity(Domain=domain)
+
+
+@contextmanager
+def sms_refused():
+    """Every SMS publish of the app fails as SNS fails it when throttled."""
+
+    def refuse(params, **_):
+        if "PhoneNumber" in params:
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "Publish")
+
+    events = client("sns").meta.events
+    events.register("provide-client-params.sns.Publish", refuse, unique_id="test-refuse-sms")
+    try:
+        yield
+    finally:
+        events.unregister("provide-client-params.sns.Publish", unique_id="test-refuse-sms")
+
+
+def dead_letters(logical_queue: str) -> list[dict]:
+    sqs = boto3.client("sqs", region_name="ap-south-1")
+    url = queue_url(f"{logical_queue}-dlq")
+    found = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30).get("Messages"):
+        found += [json.loads(m["Body"]) for m in batch]
+    return found
+
+
+def log_of(api, tracking_id: str, token: str) -> list[dict]:
+    response = api.get(f"/grievances/{tracking_id}/notifications", headers=bearer(token))
+    assert response.status_code == 200, response.body
+    return response.json_body["notifications"]
+
+
+def messages_to(api, address: str) -> list[dict]:
+    return api.get("/dev/outbox?to=" + urllib.parse.quote(address)).json_body["messages"]
+
+
+def test_the_queue_attempts_the_app_counts_are_the_queues_redrive_limits():
+    resources = json.loads((REPO_ROOT / "infra" / "resources.json").read_text())["Resources"]
+    limits = {
+        props["QueueName"]["Fn::Sub"].removeprefix("${ResourcePrefix}-"): props["RedrivePolicy"]["maxReceiveCount"]
+        for props in (r["Properties"] for r in resources.values() if r["Type"] == "AWS::SQS::Queue")
+        if "RedrivePolicy" in props
+    }
+    assert {queue: limits[queue] for queue in DELIVERY_ATTEMPTS} == DELIVERY_ATTEMPTS
+
+
+def test_a_refused_email_is_retried_then_dead_lettered_while_the_grievance_moves_on(
+    api, citizen, file_grievance, consume, deliver_notifications, admin_token
+):
+    person = citizen()
+    deliver_notifications()  # what came before is not this test's
+
+    with ses_sender_unverified():
+        tracking_id = file_grievance(person).json_body["tracking_id"]
+        consume("route_grievances")
+        consume("fan_out_events")
+        for _ in range(DELIVERY_ATTEMPTS["notifications"] + 1):  # the last receive moves it to the DLQ
+            consume("deliver_notifications")
+
+    grievance = api.get(f"/grievances/{tracking_id}", headers=bearer(person.access_token)).json_body
+    assert grievance["status"] == "assigned"
+    assert [m["channel"] for m in messages_to(api, person.email)] == []
+    sms = [m for m in messages_to(api, person.mobile) if tracking_id in m["text"]]
+    assert len(sms) == 2  # filed, assigned: SMS was never at risk
+    emails = [n for n in log_of(api, tracking_id, admin_token) if n["channel"] == "email" and n["template"]]
+    assert [(n["status"], n["attempts"], n["last_error"]) for n in emails] == [
+        ("failed", DELIVERY_ATTEMPTS["notifications"], "MessageRejected")
+    ] * 2
+    lost = [m for m in dead_letters("notifications") if m.get("subject") == tracking_id]
+    # the citizen's two emails and the officer's: whole, ready to redrive
+    assert sorted(m["dedupe_key"] for m in lost) == [
+        f"{tracking_id}#1#citizen#email",
+        f"{tracking_id}#2#citizen#email",
+        f"{tracking_id}#2#owner#email",
+    ]
+    assert all(m["text"] and m["to"] for m in lost)
+    assert [m["to"] for m in lost if "#citizen#" in m["dedupe_key"]] == [person.email] * 2
+
+
+def test_a_retried_message_is_logged_as_retried_between_attempts(
+    api, citizen, file_grievance, consume, deliver_notifications, admin_token
+):
+    person = citizen()
+    deliver_notifications()
+
+    with ses_sender_unverified():
+        tracking_id = file_grievance(person).json_body["tracking_id"]
+        consume("fan_out_events")
+        consume("deliver_notifications")
+        after_one = log_of(api, tracking_id, admin_token)
+    deliver_notifications()  # the provider is back: the next attempt goes through
+
+    (failing,) = [n for n in after_one if n["channel"] == "email"]
+    assert (failing["status"], failing["last_error"]) == ("retried", "MessageRejected")
+    (email,) = [n for n in log_of(api, tracking_id, admin_token) if n["channel"] == "email"]
+    assert (email["status"], email["attempts"]) == ("sent", failing["attempts"] + 1)
+    assert [m["channel"] for m in messages_to(api, person.email)] == ["email"]
+
+
+def test_when_sms_keeps_failing_a_citizen_who_chose_sms_gets_the_message_by_email(
+    api, citizen, file_grievance, consume, deliver_notifications, admin_token
+):
+    person = citizen()
+    chose = api.request(
+        method="PATCH",
+        path="/me",
+        headers={**bearer(person.access_token), "Content-Type": "application/json"},
+        body=json.dumps({"notify_by": ["sms"]}),
+    )
+    assert chose.status_code == 200
+    deliver_notifications()
+
+    with sms_refused():
+        tracking_id = file_grievance(person).json_body["tracking_id"]
+        consume("fan_out_events")
+        for _ in range(DELIVERY_ATTEMPTS["notifications"] + 1):
+            consume("deliver_notifications")
+
+    (email,) = messages_to(api, person.email)
+    assert tracking_id in email["text"] and tracking_id in email["title"]
+    assert [m for m in messages_to(api, person.mobile) if tracking_id in m["text"]] == []
+    log = {n["channel"]: n for n in log_of(api, tracking_id, admin_token) if n["template"] == "citizen/filed"}
+    assert (log["sms"]["status"], log["sms"]["last_error"]) == ("failed", "Throttling")
+    assert log["email"]["status"] == "sent"
+    assert [m for m in dead_letters("notifications") if m.get("subject") == tracking_id] == []
+
+
+@pytest.fixture
+def quiet_now(monkeypatch):
+    """Quiet hours from an hour ago to an hour from now, in the state's time zone."""
+    now = datetime.now(UTC).astimezone(IST)
+    window = f"{(now - timedelta(hours=1)):%H:%M}-{(now + timedelta(hours=1)):%H:%M}"
+    monkeypatch.setenv("QUIET_HOURS", window)
+    get_settings.cache_clear()
+    yield window
+    monkeypatch.delenv("QUIET_HOURS")
+    get_settings.cache_clear()
+
+
+def test_in_quiet_hours_a_citizens_sms_waits_but_the_email_goes(
+    api, citizen, file_grievance, consume, deliver_notifications, admin_token, quiet_now
+):
+    person = citizen()  # the one-time code went before the quiet hours began: it is urgent anyway
+    deliver_notifications()
+    sqs = boto3.client("sqs", region_name="ap-south-1")
+
+    tracking_id = file_grievance(person).json_body["tracking_id"]
+    deliver_notifications()
+
+    assert [m["channel"] for m in messages_to(api, person.email)] == ["email"]
+    assert [m for m in messages_to(api, person.mobile) if tracking_id in m["text"]] == []
+    hidden = sqs.get_queue_attributes(
+        QueueUrl=queue_url("notifications"), AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]["ApproximateNumberOfMessagesNotVisible"]
+    assert int(hidden) >= 1  # held in the queue until the quiet hours end, not dropped
+    assert [n["channel"] for n in log_of(api, tracking_id, admin_token) if n["template"]] == ["email"]
+
+
+def test_a_whole_lifecycle_reaches_the_departments_webhook_signed_once_per_event(
+    api, citizen, routed_grievance, assignee_token, deliver_notifications, admin_token
+):
+    person = citizen()
+    tracking_id = routed_grievance(person)
+    officer = assignee_token(tracking_id)
+    for step in (
+        {"action": "accept"},
+        {"action": "comment", "note": "internal"},
+        {"action": "resolve", "note": "Fixed."},
+    ):
+        assert post(api, f"/grievances/{tracking_id}/actions", step, officer).status_code == 200
+    assert post(api, f"/grievances/{tracking_id}/feedback", {"rating": 5}, person.access_token).status_code == 200
+    deliver_notifications()
+
+    received = [
+        d
+        for d in api.get("/dev/outbox?department=WATER").json_body["webhooks"]
+        if d["body"] and d["body"]["tracking_id"] == tracking_id
+    ]
+    # From its assignment on: before routing no department owns the grievance.
+    assert [d["body"]["event"] for d in received] == ["assigned", "accepted", "resolved", "closed"]
+    assert all(d["verified"] for d in received)
+    assert len({d["delivery_id"] for d in received}) == len(received)
+    water = api.get("/departments/WATER/webhook", headers=bearer(admin_token)).json_body
+    roads = api.get("/departments/ROADS/webhook", headers=bearer(admin_token)).json_body
+    for delivery in received:
+        sent_bytes = json.dumps(delivery["body"], separators=(",", ":"), sort_keys=True).encode()
+        assert verify(water["secret"], sent_bytes, delivery["signature"])
+        assert not verify(roads["secret"], sent_bytes, delivery["signature"])
+    everything = json.dumps(received)
+    assert person.mobile not in everything and person.email not in everything and "internal" not in everything
+
+
+def test_a_department_server_that_is_down_is_retried_then_listed_for_the_state_cell(
+    api, citizen, file_grievance, consume, deliver_notifications, admin_token, webhook_receiver
+):
+    person = citizen()
+    deliver_notifications()
+    path = "/departments/WATER/webhook"
+    working = api.get(path, headers=bearer(admin_token)).json_body["url"]
+    down = post_put(api, path, {"url": f"{webhook_receiver.url}/fail/503"}, admin_token)
+    assert down.status_code == 200
+    try:
+        tracking_id = file_grievance(person).json_body["tracking_id"]
+        consume("route_grievances")
+        consume("fan_out_events")
+        for _ in range(DELIVERY_ATTEMPTS["webhooks"] + 1):
+            consume("deliver_webhooks")
+    finally:
+        assert post_put(api, path, {"url": working}, admin_token).status_code == 200
+
+    listed = api.get("/webhooks/dead-letters?department=WATER", headers=bearer(admin_token))
+    assert listed.status_code == 200
+    (mine,) = [d for d in listed.json_body["dead_letters"] if d["reference"] == f"{tracking_id}#2"]
+    assert (mine["attempts"], mine["last_error"]) == (DELIVERY_ATTEMPTS["webhooks"], "HTTP 503")
+    (logged,) = [n for n in log_of(api, tracking_id, admin_token) if n["channel"] == "webhook"]
+    assert (logged["status"], logged["attempts"]) == ("failed", DELIVERY_ATTEMPTS["webhooks"])
+    (parked,) = [d for d in dead_letters("webhooks") if d["subject"] == tracking_id]
+    assert parked["payload"]["event"] == "assigned"
+    assert api.get("/webhooks/dead-letters", headers=bearer(person.access_token)).status_code == 403
+
+
+def post_put(api, path: str, body: dict, token: str):
+    return api.put(path, headers={**bearer(token), "Content-Type": "application/json"}, body=json.dumps(body))
+
+
+def test_the_state_cell_sets_a_webhook_and_rotates_its_secret_and_nobody_else_may(api, stack, admin_token, staff_token):
+    path = "/departments/WELFARE/webhook"
+    head = staff_token("department_head", department="WELFARE")
+
+    first = post_put(api, path, {"url": "https://welfare.example.gov.in/hooks"}, admin_token)
+    same = post_put(api, path, {"url": "https://welfare.example.gov.in/hooks/v2"}, admin_token)
+    rotated = post_put(
+        api, path, {"url": "https://welfare.example.gov.in/hooks/v2", "rotate_secret": True}, admin_token
+    )
+
+    assert first.status_code == same.status_code == rotated.status_code == 200
+    assert same.json_body["secret"] == first.json_body["secret"]
+    assert rotated.json_body["secret_version"] == same.json_body["secret_version"] + 1
+    assert rotated.json_body["secret"] != same.json_body["secret"]
+    assert api.get(path, headers=bearer(admin_token)).json_body == rotated.json_body
+    assert rotated.json_body["secret"] == department_secret("WELFARE", rotated.json_body["secret_version"])
+    for body, field in (
+        ({"url": "ftp://welfare.example.gov.in/hooks"}, "url"),
+        ({"url": "https://user:pw@welfare.example.gov.in/hooks"}, "url"),
+        ({"url": "https://welfare.example.gov.in", "extra": 1}, "extra"),
+    ):
+        refused = post_put(api, path, body, admin_token)
+        assert refused.status_code == 422 and refused.json_body["error"]["field"] == field, refused.body
+    assert post_put(api, "/departments/NOPE/webhook", {"url": "https://x.example.in/h"}, admin_token).status_code == 404
+    assert post_put(api, path, {"url": "https://evil.example.in/h"}, head).status_code == 403
+    assert api.get(path, headers=bearer(head)).status_code == 403
