@@ -23,11 +23,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def local_stack():
-    moto_port, api_port = free_port(), free_port()
+    moto_port, api_port, webhook_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "MOTO_PORT": str(moto_port),
         "API_PORT": str(api_port),
+        "WEBHOOK_PORT": str(webhook_port),
         "PYTHONUNBUFFERED": "1",
         # A compressed SLA clock: an SLA hour lasts 0.1 s, so a 4-hour grievance escalates
         # every 0.4 s and a 168-hour one waits 17 s — time enough for an officer to act.
@@ -145,7 +146,7 @@ def eventually(read, until, *, seconds: float = 60):
         time.sleep(0.2)
 
 
-def citizen_on_runner(connection, digits: str, mobile: str) -> str:
+def citizen_on_runner(connection, digits: str, mobile: str, language: str = "en") -> str:
     """Register, verify with the OTP from the outbox, log in; returns an access token."""
     aadhaar = digits + verhoeff_check_digit(digits)
     body = {
@@ -154,6 +155,7 @@ def citizen_on_runner(connection, digits: str, mobile: str) -> str:
         "mobile": mobile,
         "password": "a long enough passphrase",
         "address": {"line": "3 Temple Rd", "district": "KHORDHA", "pincode": "751002"},
+        "language": language,
     }
     assert request(connection, "POST", "/citizens", body)[0] == 201
     encoded = mobile.replace("+", "%2B")
@@ -174,7 +176,7 @@ def staff_on_runner(connection, **match) -> tuple[str, dict]:
 def test_a_grievance_is_assigned_within_seconds_worked_and_closed_with_an_intact_history(local_stack):
     _, api_port, _ = local_stack
     connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
-    citizen = citizen_on_runner(connection, "98765432102", "+919812300002")
+    citizen = citizen_on_runner(connection, "98765432102", "+919812300002", language="hi")
     admin, _ = staff_on_runner(connection, role="state_admin")
     body = {
         "category": "ROADS_POTHOLE",
@@ -214,7 +216,16 @@ def test_a_grievance_is_assigned_within_seconds_worked_and_closed_with_an_intact
         lambda: request(connection, "GET", "/dev/outbox?to=%2B919812300002")[1]["messages"],
         lambda messages: sum(tracking_id in m["text"] for m in messages) >= 4,
     )
-    assert sum(tracking_id in m["text"] for m in sms) >= 4  # filed, assigned, resolved, closed
+    mine = [m["text"] for m in sms if tracking_id in m["text"]]
+    assert len(mine) >= 4  # filed, assigned, resolved, closed
+    assert all(any("\u0900" <= ch <= "\u097f" for ch in text) for text in mine)  # in Hindi, as she chose
+    webhooks = eventually(
+        lambda: request(connection, "GET", "/dev/outbox?department=ROADS")[1]["webhooks"],
+        lambda received: sum(d["body"]["tracking_id"] == tracking_id for d in received) >= 4,
+    )
+    received = [d for d in webhooks if d["body"]["tracking_id"] == tracking_id]
+    assert [d["body"]["event"] for d in received] == ["assigned", "accepted", "resolved", "closed"]
+    assert all(d["verified"] for d in received)  # the receiver checked each signature and timestamp
     connection.close()
 
 
