@@ -10,6 +10,16 @@ from chalicelib.notify.errors import SendFailed
 TIMEOUT_SECONDS = 5  # a slow receiver is retried later rather than holding the consumer
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failure: a signed POST must not be re-sent somewhere else (or as a GET)."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def post_json(url: str, body: bytes, headers: dict[str, str]) -> int:
     """POST `body`; returns the 2xx status, or raises SendFailed ("HTTP 503", "timeout", ...)."""
     if not url.startswith(("https://", "http://")):
@@ -18,7 +28,7 @@ def post_json(url: str, body: bytes, headers: dict[str, str]) -> int:
         url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as reply:  # noqa: S310 (scheme checked above)
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as reply:
             return int(reply.status)
     except urllib.error.HTTPError as error:
         raise SendFailed(f"HTTP {error.code}") from error

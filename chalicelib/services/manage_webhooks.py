@@ -3,6 +3,7 @@ events are posted, its signing secret, and the deliveries that were given up on.
 
 from __future__ import annotations
 
+import ipaddress
 import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,3 +86,14 @@ def _check_url(url: str) -> None:
         raise InvalidInput(f"The webhook must be an absolute {allowed} URL.", field="url")
     if parts.username or parts.password:
         raise InvalidInput("Put no credentials in the URL: deliveries are signed instead.", field="url")
+    if not get_settings().is_local and _internal_address(parts.hostname):
+        raise InvalidInput("The webhook must be a public address, not one inside the network.", field="url")
+
+
+def _internal_address(host: str) -> bool:
+    """A literal private, loopback or link-local address (the metadata service among them)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost") or host.endswith(".internal")
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved

@@ -288,3 +288,28 @@ def test_the_state_cell_sets_a_webhook_and_rotates_its_secret_and_nobody_else_ma
     assert post_put(api, "/departments/NOPE/webhook", {"url": "https://x.example.in/h"}, admin_token).status_code == 404
     assert post_put(api, path, {"url": "https://evil.example.in/h"}, head).status_code == 403
     assert api.get(path, headers=bearer(head)).status_code == 403
+
+
+def test_an_announcement_delivered_twice_sends_each_message_and_topic_event_once(
+    api, citizen, file_grievance, consume, deliver_notifications, admin_token
+):
+    person = citizen()
+    deliver_notifications()
+    sqs = boto3.client("sqs", region_name="ap-south-1")
+    events_queue = queue_url("events")
+    tracking_id = file_grievance(person).json_body["tracking_id"]
+    (announcement,) = sqs.receive_message(QueueUrl=events_queue, MaxNumberOfMessages=10)["Messages"]
+    assert json.loads(announcement["Body"])["tracking_id"] == tracking_id
+
+    # SQS delivers at least once: the same announcement comes back (here, twice more)
+    for _ in range(2):
+        sqs.send_message(QueueUrl=events_queue, MessageBody=announcement["Body"])
+    sqs.delete_message(QueueUrl=events_queue, ReceiptHandle=announcement["ReceiptHandle"])
+    deliver_notifications()
+
+    sms = [m for m in messages_to(api, person.mobile) if tracking_id in m["text"]]
+    emails = [m for m in messages_to(api, person.email) if tracking_id in m["text"]]
+    assert (len(sms), len(emails)) == (1, 1)
+    log = log_of(api, tracking_id, admin_token)
+    assert sorted(n["channel"] for n in log) == ["email", "sms", "topic"]
+    assert all(n["status"] == "sent" and n["attempts"] == 1 for n in log)

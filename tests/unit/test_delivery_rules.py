@@ -81,3 +81,34 @@ def test_a_signature_verifies_with_the_departments_secret_only(monkeypatch):
         assert not verify(water, body, None)
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://water.odisha.gov.in/crm-events", True),
+        ("http://water.odisha.gov.in/crm-events", False),  # events leave the network only over TLS
+        ("https://169.254.169.254/latest/meta-data", False),  # the metadata service
+        ("https://10.0.0.7/hook", False),
+        ("https://127.0.0.1:8443/hook", False),
+        ("https://[::1]/hook", False),
+        ("https://localhost/hook", False),
+        ("https://8.8.8.8/hook", True),
+    ],
+)
+def test_a_deployed_state_posts_webhooks_only_to_public_https_addresses(monkeypatch, url, allowed):
+    from chalicelib.config import get_settings
+    from chalicelib.domain.errors import InvalidInput
+    from chalicelib.services.manage_webhooks import _check_url
+
+    monkeypatch.setenv("STAGE", "odisha")
+    get_settings.cache_clear()
+    try:
+        if allowed:
+            _check_url(url)
+        else:
+            with pytest.raises(InvalidInput) as refused:
+                _check_url(url)
+            assert refused.value.field == "url"
+    finally:
+        get_settings.cache_clear()
