@@ -49,8 +49,8 @@ def deliver_notifications(event: SQSEvent) -> Any:
     return notifications.deliver_notifications(event.to_dict(), event.context)
 
 
-# 5 records × the 5 s POST timeout stays well inside the function's 60 s.
-@app.on_sqs_message(queue=resource_name_at_import("webhooks"), batch_size=5)
+# One department per invocation: a slow or hanging server never delays another's deliveries.
+@app.on_sqs_message(queue=resource_name_at_import("webhooks"), batch_size=1)
 def deliver_webhooks(event: SQSEvent) -> Any:
     return notifications.deliver_webhooks(event.to_dict(), event.context)
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta, tzinfo
 
-# SQS will not hide a received message for longer than 12 hours.
-LONGEST_POSTPONEMENT_SECONDS = 12 * 3600
+# SQS refuses to hide a message past 12 hours from when it was received; the margin covers
+# the time between the receive and the visibility change.
+LONGEST_POSTPONEMENT_SECONDS = 12 * 3600 - 300
 _WINDOW = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.config import get_settings
 from chalicelib.domain.delivery import retry_delay_seconds
-from chalicelib.notify.errors import TryLater
+from chalicelib.notify.errors import Held, TryLater
 from chalicelib.notify.messages import GrievanceAnnouncement, OutboundMessage, WebhookDelivery
 from chalicelib.notify.queue import (
     DELIVERY_ATTEMPTS,
@@ -26,6 +26,7 @@ from chalicelib.notify.queue import (
     NOTIFICATIONS_QUEUE,
     WEBHOOKS_QUEUE,
     postpone,
+    requeue,
 )
 from chalicelib.services.deliver_notification import deliver_notification
 from chalicelib.services.deliver_webhook import deliver_webhook
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def _with_retries(queue: str, record: SQSRecord, work: Callable[[int, bool], T]) -> T:
+def _with_retries(queue: str, record: SQSRecord, work: Callable[[int, bool], T]) -> T | None:
     """Run `work(attempt, last_attempt)` for one record. A failure hides the record for the
     backoff asked for (TryLater) or the default one; after the last attempt it comes back
     at once, so the next receive moves it to the DLQ instead of after the queue's timeout."""
@@ -46,6 +47,14 @@ def _with_retries(queue: str, record: SQSRecord, work: Callable[[int, bool], T])
     last_attempt = attempt >= DELIVERY_ATTEMPTS[queue]
     try:
         return work(attempt, last_attempt)
+    except Held as held:
+        if attempt > 1:
+            # Holding this copy would spend one of its remaining attempts (or all of them):
+            # a fresh copy starts counting again, and this one is done.
+            requeue(queue, record.body)
+            return None
+        postpone(queue, record.receipt_handle, held.seconds)
+        raise
     except TryLater as later:
         postpone(queue, record.receipt_handle, later.seconds)
         raise

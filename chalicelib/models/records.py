@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import (
@@ -61,6 +61,7 @@ class NotificationLogEntry(Model):
     encoding = UnicodeAttribute(null=True)  # SMS: GSM-7 | UCS-2
     segments = NumberAttribute(null=True)  # SMS: what the operator bills
     last_error = UnicodeAttribute(null=True)  # the provider's error code or HTTP status
+    claimed_at = UTCDateTimeAttribute(null=True)  # when the current send began (the lease)
     department = UnicodeAttribute(null=True)  # webhooks
     reference = UnicodeAttribute(null=True)  # webhooks: the delivery id the receiver saw
 
@@ -113,6 +114,11 @@ def clear_window(counter: str, window: str) -> None:
     Counter(counter, window).delete()
 
 
+# Longer than any one send can take (a webhook POST times out after 5 s): a claim this old
+# belongs to a sender that crashed, and another copy may take over.
+SENDING_LEASE = timedelta(minutes=2)
+
+
 def claim_delivery(
     subject: str,
     dedupe_key: str,
@@ -121,13 +127,15 @@ def claim_delivery(
     template: str | None = None,
     language: str | None = None,
 ) -> bool:
-    """Record that a message is about to be sent; False when it was already sent. A retry
-    claims it again and keeps its attempt count."""
+    """Record that a message is about to be sent; False when it was already sent, or when
+    another copy of it is being sent right now (SQS delivers at least once). A retry claims
+    it again and keeps its attempt count; a claim older than the lease was a crashed send."""
     entry = NotificationLogEntry(subject, dedupe_key)
     actions: list[Action] = [
         NotificationLogEntry.channel.set(channel),
         NotificationLogEntry.status.set("sending"),
         NotificationLogEntry.created_at.set(NotificationLogEntry.created_at | now),
+        NotificationLogEntry.claimed_at.set(now),
     ]
     if template is not None:
         actions.append(NotificationLogEntry.template.set(template))
@@ -136,7 +144,15 @@ def claim_delivery(
     try:
         entry.update(
             actions=actions,
-            condition=NotificationLogEntry.notification_id.does_not_exist() | (NotificationLogEntry.status != "sent"),
+            condition=NotificationLogEntry.notification_id.does_not_exist()
+            | (
+                (NotificationLogEntry.status != "sent")
+                & (
+                    (NotificationLogEntry.status != "sending")
+                    | NotificationLogEntry.claimed_at.does_not_exist()
+                    | (NotificationLogEntry.claimed_at < now - SENDING_LEASE)
+                )
+            ),
         )
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
@@ -164,14 +180,20 @@ def record_delivery(
 
 
 def record_failed_attempt(subject: str, dedupe_key: str, error: str, *, final: bool) -> None:
-    """A send that failed: `retried` while attempts remain, `failed` after the last one."""
-    NotificationLogEntry(subject, dedupe_key).update(
-        actions=[
-            NotificationLogEntry.status.set("failed" if final else "retried"),
-            NotificationLogEntry.attempts.add(1),
-            NotificationLogEntry.last_error.set(error[:200]),
-        ]
-    )
+    """A send that failed: `retried` while attempts remain, `failed` after the last one.
+    Never over a `sent` (another copy got through meanwhile)."""
+    try:
+        NotificationLogEntry(subject, dedupe_key).update(
+            actions=[
+                NotificationLogEntry.status.set("failed" if final else "retried"),
+                NotificationLogEntry.attempts.add(1),
+                NotificationLogEntry.last_error.set(error[:200]),
+            ],
+            condition=NotificationLogEntry.status != "sent",
+        )
+    except UpdateError as error_:
+        if error_.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 DEAD_LETTERS = "DEAD-LETTERS"

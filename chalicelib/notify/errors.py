@@ -34,3 +34,7 @@ class TryLater(Exception):
         super().__init__(f"retry in {seconds} s: {reason}")
         self.seconds = seconds
         self.reason = reason
+
+
+class Held(TryLater):
+    """Held back on purpose (quiet hours), not failed: it must not use up delivery attempts."""

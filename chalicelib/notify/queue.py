@@ -48,6 +48,11 @@ def publish_announcement(announcement: GrievanceAnnouncement) -> None:
     client("sqs").send_message(QueueUrl=queue_url(EVENTS_QUEUE), MessageBody=announcement.model_dump_json())
 
 
+def requeue(queue: str, body: str) -> None:
+    """Send a message's body again as a new message (its receive count starts afresh)."""
+    client("sqs").send_message(QueueUrl=queue_url(queue), MessageBody=body)
+
+
 def postpone(queue: str, receipt_handle: str, seconds: int) -> None:
     """Keep a received message hidden for `seconds` before it is delivered again."""
     client("sqs").change_message_visibility(

@@ -30,4 +30,5 @@ def sign(secret: str, body: bytes) -> str:
 
 def verify(secret: str, body: bytes, signature: str | None) -> bool:
     """True when `signature` is this secret's signature of exactly these bytes."""
-    return signature is not None and hmac.compare_digest(sign(secret, body), signature)
+    # Bytes, not str: compare_digest refuses non-ASCII str, and a header may carry anything.
+    return signature is not None and hmac.compare_digest(sign(secret, body).encode(), signature.encode())

@@ -18,7 +18,7 @@ from chalicelib.domain.delivery import LONGEST_POSTPONEMENT_SECONDS, quiet_hours
 from chalicelib.domain.sla import WorkingCalendar
 from chalicelib.models import records
 from chalicelib.notify.email import send_email
-from chalicelib.notify.errors import SendFailed, TryLater
+from chalicelib.notify.errors import Held, SendFailed, TryLater
 from chalicelib.notify.messages import OutboundMessage
 from chalicelib.notify.queue import enqueue_notification
 from chalicelib.notify.segments import sms_size
@@ -34,7 +34,7 @@ def deliver_notification(message: OutboundMessage, *, attempt: int = 1, last_att
     now = utc_now()
     held_until = _quiet_hours_end(message, now)
     if held_until is not None:
-        raise TryLater(min(int((held_until - now).total_seconds()) + 1, LONGEST_POSTPONEMENT_SECONDS), "quiet hours")
+        raise Held(min(int((held_until - now).total_seconds()) + 1, LONGEST_POSTPONEMENT_SECONDS), "quiet hours")
     logged = message.dedupe_key is not None and message.subject is not None
     subject, key = message.subject or "", message.dedupe_key or ""
     if logged and not records.claim_delivery(

@@ -52,7 +52,7 @@ def deliver_webhook(delivery: WebhookDelivery, *, attempt: int = 1, last_attempt
         DELIVERY_HEADER: delivery.delivery_id,
     }
     try:
-        status = post_json(webhook.url, body, headers)
+        status = post_json(webhook.url, body, headers, public_only=not get_settings().is_local)
     except SendFailed as error:
         records.record_failed_attempt(delivery.subject, key, error.code, final=last_attempt)
         extra = {"department": delivery.department, "subject": delivery.subject, "attempt": attempt}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -18,7 +19,8 @@ from botocore.exceptions import ClientError
 
 from chalicelib.aws import client, queue_url
 from chalicelib.config import get_settings
-from chalicelib.notify.queue import DELIVERY_ATTEMPTS
+from chalicelib.notify.messages import OutboundMessage
+from chalicelib.notify.queue import DELIVERY_ATTEMPTS, enqueue_notification
 from chalicelib.security.webhook_signature import department_secret, verify
 from infra.provision import REPO_ROOT
 from tests.integration.conftest import bearer, post
@@ -176,23 +178,62 @@ def quiet_now(monkeypatch):
     get_settings.cache_clear()
 
 
-def test_in_quiet_hours_a_citizens_sms_waits_but_the_email_goes(
-    api, citizen, file_grievance, consume, deliver_notifications, admin_token, quiet_now
-):
-    person = citizen()  # the one-time code went before the quiet hours began: it is urgent anyway
-    deliver_notifications()
+def hidden_notifications() -> int:
     sqs = boto3.client("sqs", region_name="ap-south-1")
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue_url("notifications"), AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_in_quiet_hours_a_citizens_sms_waits_but_the_email_goes(
+    api, citizen, file_grievance, deliver_notifications, admin_token, quiet_now
+):
+    person = citizen()  # the one-time code went through: codes are urgent, never held
+    deliver_notifications()
+    hidden_before = hidden_notifications()
 
     tracking_id = file_grievance(person).json_body["tracking_id"]
     deliver_notifications()
 
     assert [m["channel"] for m in messages_to(api, person.email)] == ["email"]
     assert [m for m in messages_to(api, person.mobile) if tracking_id in m["text"]] == []
-    hidden = sqs.get_queue_attributes(
-        QueueUrl=queue_url("notifications"), AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
-    )["Attributes"]["ApproximateNumberOfMessagesNotVisible"]
-    assert int(hidden) >= 1  # held in the queue until the quiet hours end, not dropped
+    assert hidden_notifications() == hidden_before + 1  # the SMS, held in the queue until morning
     assert [n["channel"] for n in log_of(api, tracking_id, admin_token) if n["template"]] == ["email"]
+    assert [m for m in dead_letters("notifications") if m.get("subject") == tracking_id] == []
+
+
+def test_an_sms_held_late_in_its_attempts_starts_afresh_instead_of_dead_lettering(
+    api, chalice_app, deliver_notifications, quiet_now
+):
+    from chalice.local import LambdaContext
+
+    from infra.sqs_poller import lambda_event
+
+    deliver_notifications()
+    sqs = boto3.client("sqs", region_name="ap-south-1")
+    url = queue_url("notifications")
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    mobile = f"+9198{uuid.uuid4().int % 10**8:08d}"
+    held = OutboundMessage(channel="sms", to=mobile, text="held late", hold_in_quiet_hours=True)
+    enqueue_notification(held)
+    for _ in range(DELIVERY_ATTEMPTS["notifications"] - 1):  # four attempts that failed earlier
+        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    (last,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    assert last["Attributes"]["ApproximateReceiveCount"] == str(DELIVERY_ATTEMPTS["notifications"])
+
+    # The consumer gets it on its last attempt, in quiet hours
+    answer = chalice_app.deliver_notifications(
+        lambda_event([last], arn, "ap-south-1"), LambdaContext("deliver_notifications", 512, 60_000)
+    )
+
+    assert not answer.get("batchItemFailures")  # this copy is done with ...
+    (fresh,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    assert fresh["Attributes"]["ApproximateReceiveCount"] == "1"  # ... and a fresh one counts anew
+    assert OutboundMessage.model_validate_json(fresh["Body"]) == held
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=fresh["ReceiptHandle"])
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=last["ReceiptHandle"])  # what the poller would do
+    assert messages_to(api, mobile) == []
 
 
 def test_a_whole_lifecycle_reaches_the_departments_webhook_signed_once_per_event(
@@ -313,3 +354,19 @@ def test_an_announcement_delivered_twice_sends_each_message_and_topic_event_once
     log = log_of(api, tracking_id, admin_token)
     assert sorted(n["channel"] for n in log) == ["email", "sms", "topic"]
     assert all(n["status"] == "sent" and n["attempts"] == 1 for n in log)
+
+
+def test_a_message_being_sent_is_not_claimed_by_a_second_copy_until_its_lease_runs_out(stack):
+    from chalicelib.models import records
+
+    subject, key, now = f"OD-LEASE-{uuid.uuid4().hex[:6]}", "k#sms", datetime.now(UTC)
+
+    assert records.claim_delivery(subject, key, "sms", now)
+    assert not records.claim_delivery(subject, key, "sms", now + timedelta(seconds=30))  # a copy, in flight
+    assert records.claim_delivery(subject, key, "sms", now + timedelta(minutes=3))  # the first sender died
+    records.record_delivery(subject, key, "provider-1")
+    records.record_failed_attempt(subject, key, "Throttling", final=True)  # a late copy's failure
+
+    assert not records.claim_delivery(subject, key, "sms", now + timedelta(hours=1))
+    (entry,) = records.notification_log(subject)
+    assert (entry["status"], entry["provider_message_id"]) == ("sent", "provider-1")

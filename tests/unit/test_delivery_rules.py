@@ -112,3 +112,19 @@ def test_a_deployed_state_posts_webhooks_only_to_public_https_addresses(monkeypa
             assert refused.value.field == "url"
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("url", ["https://127.1/hook", "https://0x7f000001/hook", "https://localhost./hook"])
+def test_a_deployed_state_refuses_at_send_time_a_host_that_resolves_inside_the_network(url):
+    from chalicelib.notify.errors import SendFailed
+    from chalicelib.notify.webhook import post_json
+
+    with pytest.raises(SendFailed) as refused:
+        post_json(url, b"{}", {}, public_only=True)
+    assert refused.value.code in {"address not public", "unresolvable host"}
+
+
+def test_a_non_ascii_signature_header_is_refused_not_a_crash():
+    from chalicelib.security.webhook_signature import verify
+
+    assert not verify("secret", b"{}", "sha256=\u00e9\u00e9")
