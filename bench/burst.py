@@ -193,7 +193,7 @@ def queue_depths() -> dict[str, int]:
     from chalicelib.aws import client, queue_url
 
     sqs, depths = client("sqs"), {}
-    for name in ("routing", "sla-events", "notifications"):
+    for name in ("routing", "sla-events", "events", "notifications"):
         attributes = sqs.get_queue_attributes(
             QueueUrl=queue_url(name),
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
