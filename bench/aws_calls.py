@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,15 +39,21 @@ OPERATIONS = [
 ]
 
 
+def service_operation(operation_model: Any, request_dict: Any) -> str | None:
+    return f"{operation_model.service_model.endpoint_prefix}:{operation_model.name}"
+
+
 @contextmanager
-def count_aws_calls() -> Iterator[Counter[str]]:
+def count_aws_calls(key: Callable[[Any, Any], str | None] = service_operation) -> Iterator[Counter[str]]:
     """Count every AWS API call any boto3/botocore/PynamoDB client makes in this block,
-    keyed `service:Operation` (e.g. `dynamodb:Query`)."""
+    keyed `service:Operation` (e.g. `dynamodb:Query`), or by `key` (None: not counted)."""
     calls: Counter[str] = Counter()
     original = Endpoint.make_request
 
     def counting(self: Endpoint, operation_model: Any, request_dict: Any) -> Any:
-        calls[f"{operation_model.service_model.endpoint_prefix}:{operation_model.name}"] += 1
+        name = key(operation_model, request_dict)
+        if name is not None:
+            calls[name] += 1
         return original(self, operation_model, request_dict)
 
     Endpoint.make_request = counting  # type: ignore[method-assign]
@@ -88,8 +93,7 @@ class Consumers:
         return self.poller.poll_once(self.subscriptions[name], *self.queues[name])
 
     def drain(self, name: str) -> None:
-        while self.poll(name):
-            pass
+        self.poller.drain(self.subscriptions[name])
 
 
 def grievance_operations(
@@ -219,9 +223,9 @@ def seeded_local_app() -> Iterator[Any]:
     from infra import devstack
     from infra.webhook_receiver import WebhookReceiver
 
-    moto_port = _free_port()
-    receiver = WebhookReceiver("127.0.0.1", 0).start()
-    devstack.prepare_environment(moto_port, int(receiver.url.rsplit(":", 1)[1]))
+    moto_port, receiver_port = devstack.free_port(), devstack.free_port()
+    receiver = WebhookReceiver("127.0.0.1", receiver_port).start()
+    devstack.prepare_environment(moto_port, receiver_port)
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # figures here, not EMF lines
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
@@ -235,12 +239,6 @@ def seeded_local_app() -> Iterator[Any]:
     finally:
         server.stop()
         receiver.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def main() -> None:

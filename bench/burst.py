@@ -20,7 +20,6 @@ import logging
 import math
 import multiprocessing
 import os
-import socket
 import sys
 import time
 from collections import Counter
@@ -64,9 +63,7 @@ def start_stack(sla_seconds_per_hour: float) -> Any:
     sys.path.insert(0, str(REPO_ROOT))
     from infra import devstack
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        moto_port = probe.getsockname()[1]
+    moto_port = devstack.free_port()
     os.environ["SLA_SECONDS_PER_HOUR"] = str(sla_seconds_per_hour)
     devstack.prepare_environment(moto_port)
     os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"

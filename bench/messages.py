@@ -12,46 +12,29 @@ Run it with `make bench` or `.venv/bin/python bench/messages.py`.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from botocore.endpoint import Endpoint
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CITIZEN_MOBILE, CITIZEN_EMAIL = "+919000012345", "bench.calls@example.in"
 
 
-@contextmanager
-def count_topic_events() -> Iterator[Counter[str]]:
+def topic_publish(operation_model: Any, request_dict: Any) -> str | None:
     """SNS publishes to a topic (the department feed), as opposed to SMS to a number."""
-    published: Counter[str] = Counter()
-    original = Endpoint.make_request
-
-    def counting(self: Endpoint, operation_model: Any, request_dict: Any) -> Any:
-        body = request_dict.get("body")
-        text = body.decode() if isinstance(body, bytes) else str(body or "")
-        if operation_model.name == "Publish" and "TopicArn" in text:
-            published["department topic"] += 1
-        return original(self, operation_model, request_dict)
-
-    Endpoint.make_request = counting  # type: ignore[method-assign]
-    try:
-        yield published
-    finally:
-        Endpoint.make_request = original  # type: ignore[method-assign]
+    body = request_dict.get("body")
+    text = body.decode() if isinstance(body, bytes) else str(body or "")
+    return "department topic" if operation_model.name == "Publish" and "TopicArn" in text else None
 
 
 def main() -> None:
     sys.path.insert(0, str(REPO_ROOT))
     from chalice.test import Client
 
-    from bench.aws_calls import callers_for_bench, seeded_local_app
+    from bench.aws_calls import callers_for_bench, count_aws_calls, seeded_local_app
 
     with seeded_local_app() as app, Client(app.app, stage_name="local") as client:
         walk = Lifecycles(client.http, app, callers_for_bench())
@@ -61,7 +44,7 @@ def main() -> None:
             ("file → route → escalated 3 times → breach at the top", walk.untouched),
         ):
             webhooks_before = walk.webhook_deliveries()
-            with count_topic_events() as topic:
+            with count_aws_calls(topic_publish) as topic:
                 counts = lifecycle()
             counts.update(
                 {
@@ -76,17 +59,14 @@ def main() -> None:
 
 class Lifecycles:
     def __init__(self, http: Any, app_module: Any, callers: Any) -> None:
-        from infra.sqs_poller import SqsPoller, subscriptions_of
+        from bench.aws_calls import Consumers
 
         self.http, self.callers = http, callers
-        self.subscriptions = {s.name: s for s in subscriptions_of(app_module)}
-        self.poller = SqsPoller(
-            list(self.subscriptions.values()), region=os.environ["AWS_DEFAULT_REGION"], wait_seconds=0
-        )
+        self.consumers = Consumers(app_module)
         self.categories = iter(["ROADS_POTHOLE", "ROADS_STREETLIGHT", "ROADS_FALLEN_TREE"])
 
     def consume(self, handler: str) -> None:
-        self.poller.drain(self.subscriptions[handler])
+        self.consumers.drain(handler)
 
     def call(self, method: str, path: str, token: str, body: Any = None) -> Any:
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

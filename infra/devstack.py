@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -27,6 +28,13 @@ DEMO_STATE = REPO_ROOT / "infra" / "seed" / "demo_state.json"
 HOST = "127.0.0.1"
 
 log = logging.getLogger("devstack")
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for tests and benches that run the stack beside others)."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
 
 
 def local_stage_environment() -> dict[str, str]:

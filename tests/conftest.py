@@ -9,7 +9,6 @@ poller) against moto over HTTP; nothing of AWS is faked by hand.
 from __future__ import annotations
 
 import os
-import socket
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -17,13 +16,7 @@ from typing import Any
 import pytest
 
 from infra import devstack
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
+from infra.devstack import free_port
 
 MOTO_PORT = free_port()
 WEBHOOK_PORT = free_port()

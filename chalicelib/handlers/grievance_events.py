@@ -8,9 +8,9 @@ Both use cases are idempotent, so a redelivered record changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.handlers.sqs import each_record
 from chalicelib.services.grievance_timers import handle_timer_event
 from chalicelib.services.route_grievance import requeue_stuck_grievances, route_grievance
 
@@ -28,21 +28,12 @@ def _timer_record(record: SQSRecord) -> None:
     handle_timer_event(message["kind"], message["tracking_id"], int(message["level"]), int(message["version"]))
 
 
-def _each_record(
-    event: dict[str, Any], context: Any, handle: Callable[[SQSRecord], None]
-) -> PartialItemFailureResponse:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
-
-
 def route_grievances(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return _each_record(event, context, _route_record)
+    return each_record(event, context, _route_record)
 
 
 def handle_sla_events(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return _each_record(event, context, _timer_record)
+    return each_record(event, context, _timer_record)
 
 
 def sweep_unrouted() -> dict[str, int]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.config import get_settings
 from chalicelib.domain.delivery import retry_delay_seconds
+from chalicelib.handlers.sqs import each_record
 from chalicelib.notify.errors import Held, TryLater
 from chalicelib.notify.messages import GrievanceAnnouncement, OutboundMessage, WebhookDelivery
 from chalicelib.notify.queue import (
@@ -87,24 +88,13 @@ def _deliver_webhook_record(record: SQSRecord) -> int | None:
     )
 
 
-def _process(
-    event: dict[str, Any], context: Any, record_handler: Callable[[SQSRecord], Any]
-) -> PartialItemFailureResponse:
-    # Imported here: every function of the app imports app.py, and the API handler should
-    # not pay ~40 ms of cold start for the batch utilities it never uses.
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
-
-
 def fan_out_events(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return _process(event, context, _fan_out_record)
+    return each_record(event, context, _fan_out_record)
 
 
 def deliver_notifications(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return _process(event, context, _deliver_record)
+    return each_record(event, context, _deliver_record)
 
 
 def deliver_webhooks(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return _process(event, context, _deliver_webhook_record)
+    return each_record(event, context, _deliver_webhook_record)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.domain.identity import verhoeff_check_digit
-from tests.conftest import free_port
+from infra.devstack import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
