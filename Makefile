@@ -8,7 +8,7 @@ MOTO_PORT ?= 5000
 API_PORT ?= 8000
 WEBHOOK_PORT ?= 8001
 
-.PHONY: install dev test lint format bench burst clean
+.PHONY: install dev test lint format bench burst package deploy destroy clean
 
 install: $(STAMP)
 
@@ -38,11 +38,27 @@ bench: install
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/aws_calls.py
 	$(BIN)/python bench/messages.py
+	$(BIN)/python bench/package_size.py
 
 # N grievances at once, routed and escalated on a compressed clock: `make burst N=10000`.
 N ?= 2000
 burst: install
 	$(BIN)/python bench/burst.py --grievances $(N)
+
+# One state's stack, built offline into build/<STATE>/ (every example state when STATE is unset).
+STATE ?=
+package: install
+	$(BIN)/python -m infra.package $(STATE)
+
+# Deploy needs AWS credentials for the state's account; re-running with no change is a no-op.
+deploy: install
+	@test -n "$(STATE)" || { echo "usage: make deploy STATE=<stage of .chalice/config.json>"; exit 2; }
+	$(BIN)/python -m infra.deploy deploy $(STATE)
+
+# Keeps the state's tables, documents and keys unless DROP_DATA names the same state again.
+destroy: install
+	@test -n "$(STATE)" || { echo "usage: make destroy STATE=<stage> [DROP_DATA=<stage>]"; exit 2; }
+	$(BIN)/python -m infra.deploy destroy $(STATE) --drop-data "$(DROP_DATA)"
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

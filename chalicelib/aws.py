@@ -28,24 +28,38 @@ def queue_url(logical_name: str) -> str:
 
 
 def reset_caches() -> None:
-    """Forget clients and addresses (tests that switch endpoints or stages)."""
+    """Forget clients, addresses and secrets (tests that switch endpoints or stages)."""
     client.cache_clear()
+    secret_string.cache_clear()
     queue_url.cache_clear()
+    account_id.cache_clear()
     topic_arn.cache_clear()
     state_machine_arn.cache_clear()
 
 
 @cache
+def account_id() -> str:
+    """The account this process runs in (GetCallerIdentity needs no permission)."""
+    return str(client("sts").get_caller_identity()["Account"])
+
+
+@cache
 def topic_arn(logical_name: str) -> str:
-    """The ARN of one of this stage's SNS topics. CreateTopic is idempotent and answers
-    with the ARN of the existing topic, so no account id needs configuring."""
-    name = get_settings().resource_name(logical_name)
-    return str(client("sns").create_topic(Name=name)["TopicArn"])
+    """The ARN of one of this stage's SNS topics, built rather than looked up: the only
+    lookup by name, CreateTopic, would need a permission to create topics."""
+    settings = get_settings()
+    return f"arn:aws:sns:{settings.region}:{account_id()}:{settings.resource_name(logical_name)}"
 
 
 @cache
 def state_machine_arn(logical_name: str) -> str:
-    """The ARN of one of this stage's state machines (account id read once per process)."""
+    """The ARN of one of this stage's state machines."""
     settings = get_settings()
-    account = client("sts").get_caller_identity()["Account"]
-    return f"arn:aws:states:{settings.region}:{account}:stateMachine:{settings.resource_name(logical_name)}"
+    return f"arn:aws:states:{settings.region}:{account_id()}:stateMachine:{settings.resource_name(logical_name)}"
+
+
+@cache
+def secret_string(secret_id: str) -> str:
+    """A secret's value, read once per warm process. The keys it holds are never rotated
+    in place (lookup hashes depend on them), so caching for the process's life is safe."""
+    return str(client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])

@@ -8,9 +8,12 @@ value instead of reading `os.environ` at import.
 from __future__ import annotations
 
 import os
+from datetime import date
 from functools import lru_cache
 
 from pydantic import BaseModel, Field, field_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Settings(BaseModel):
@@ -36,6 +39,15 @@ class Settings(BaseModel):
     quiet_hours: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
     # Local stage only: the dev runner's webhook receiver, where demo departments' webhooks go.
     webhook_receiver_url: str | None = None
+    # Deployed stages: the Secrets Manager secrets holding the keys above (ARNs set by the
+    # stack). A key given directly (local stage) wins; a secret is read once per process.
+    identity_hmac_key_secret: str | None = None
+    jwt_signing_key_secret: str | None = None
+    # The state's working calendar; a calendar stored in the catalogue overrides it field by field.
+    utc_offset_minutes: int = Field(default=330, ge=-720, le=840)
+    working_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
+    office_hours: str = Field(default="10:00-17:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+    holidays: tuple[date, ...] = ()
 
     @field_validator("languages", mode="before")
     @classmethod
@@ -43,6 +55,36 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return tuple(code.strip() for code in value.split(",") if code.strip())
         return value
+
+    @field_validator("working_days", mode="before")
+    @classmethod
+    def _weekday_numbers(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = [name.strip().lower()[:3] for name in value.split(",") if name.strip()]
+            unknown = [name for name in names if name not in WEEKDAYS]
+            if unknown:
+                raise ValueError(f"unknown weekday {unknown[0]!r}; use {', '.join(WEEKDAYS)}")
+            return tuple(WEEKDAYS.index(name) for name in names)
+        return value
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _split_holidays(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(day.strip() for day in value.split(",") if day.strip())
+        return value
+
+    @property
+    def working_calendar(self) -> dict[str, object]:
+        """The stage's calendar in the stored document's form (`calendar_from_document`)."""
+        day_start, day_end = self.office_hours.split("-")
+        return {
+            "utc_offset_minutes": self.utc_offset_minutes,
+            "working_days": list(self.working_days),
+            "day_start": day_start,
+            "day_end": day_end,
+            "holidays": [day.isoformat() for day in self.holidays],
+        }
 
     @property
     def is_local(self) -> bool:
@@ -57,11 +99,17 @@ class Settings(BaseModel):
         return f"citizen-crm:{self.stage}"
 
     def secret(self, name: str) -> str:
-        """A configured secret; a stage without it cannot authenticate anyone."""
+        """A configured secret, given directly or kept in Secrets Manager; a stage without
+        it cannot authenticate anyone."""
         value = getattr(self, name)
-        if not value:
-            raise RuntimeError(f"{name.upper()} is not configured for stage {self.stage!r}")
-        return str(value)
+        if value:
+            return str(value)
+        secret_id = getattr(self, f"{name}_secret")
+        if secret_id:
+            from chalicelib.aws import secret_string  # deferred: only deployed stages need it
+
+            return secret_string(secret_id)
+        raise RuntimeError(f"{name.upper()} is not configured for stage {self.stage!r}")
 
     def resource_name(self, logical_name: str) -> str:
         """The deployed name of a table, queue, topic or state machine of this stage."""
@@ -86,6 +134,12 @@ ENVIRONMENT_VARIABLES = {
     "retry_base_seconds": "RETRY_BASE_SECONDS",
     "quiet_hours": "QUIET_HOURS",
     "webhook_receiver_url": "WEBHOOK_RECEIVER_URL",
+    "identity_hmac_key_secret": "IDENTITY_HMAC_KEY_SECRET",
+    "jwt_signing_key_secret": "JWT_SIGNING_KEY_SECRET",
+    "utc_offset_minutes": "UTC_OFFSET_MINUTES",
+    "working_days": "WORKING_DAYS",
+    "office_hours": "OFFICE_HOURS",
+    "holidays": "HOLIDAYS",
 }
 
 

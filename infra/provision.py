@@ -50,6 +50,8 @@ class _Provisioner:
             "AWS::SNS::Topic": self._create_topic,
             "AWS::SES::EmailIdentity": self._create_email_identity,
             "AWS::Serverless::StateMachine": self._create_state_machine,
+            "AWS::S3::Bucket": self._create_bucket,
+            "AWS::SecretsManager::Secret": self._create_secret,
         }
 
     def client(self, service: str) -> Any:
@@ -102,6 +104,8 @@ class _Provisioner:
             return self.region
         if name == "AWS::AccountId":
             return LOCAL_ACCOUNT_ID
+        if name == "AWS::Partition":
+            return "aws"
         self._ensure(name)
         return self.stack.physical_ids[name]
 
@@ -129,8 +133,9 @@ class _Provisioner:
             for key in ("TableName", "BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes")
             if key in props
         }
-        if props.get("SSESpecification", {}).get("SSEEnabled"):
-            arguments["SSESpecification"] = {"Enabled": True}
+        sse = props.get("SSESpecification", {})
+        if sse.get("SSEEnabled"):
+            arguments["SSESpecification"] = {"Enabled": True, "SSEType": sse.get("SSEType", "KMS")}
         if "DeletionProtectionEnabled" in props:
             arguments["DeletionProtectionEnabled"] = props["DeletionProtectionEnabled"]
         description = dynamodb.create_table(**arguments)["TableDescription"]
@@ -186,6 +191,52 @@ class _Provisioner:
         role_arn = f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{name}"
         arn = self.client("stepfunctions").create_state_machine(name=name, definition=definition, roleArn=role_arn)[
             "stateMachineArn"
+        ]
+        self.stack.physical_ids[logical_id] = arn
+        self.stack.arns[logical_id] = arn
+
+    def _create_bucket(self, logical_id: str, props: dict[str, Any]) -> None:
+        s3 = self.client("s3")
+        name = props["BucketName"]
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region})
+        if "BucketEncryption" in props:
+            # CloudFormation's spelling of the API's rules
+            rules = [
+                {
+                    "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
+                    "BucketKeyEnabled": rule.get("BucketKeyEnabled", False),
+                }
+                for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            ]
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+        if "PublicAccessBlockConfiguration" in props:
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+            )
+        if "OwnershipControls" in props:
+            s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=props["OwnershipControls"])
+        if "VersioningConfiguration" in props:
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+        if "CorsConfiguration" in props:
+            api_names = {"MaxAge": "MaxAgeSeconds", "Id": "ID"}
+            rules = [
+                {api_names.get(key, key): value for key, value in rule.items()}
+                for rule in props["CorsConfiguration"]["CorsRules"]
+            ]
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
+        self.stack.physical_ids[logical_id] = name
+        self.stack.arns[logical_id] = f"arn:aws:s3:::{name}"
+
+    def _create_secret(self, logical_id: str, props: dict[str, Any]) -> None:
+        """A generated secret, as CloudFormation's GenerateSecretString makes it."""
+        secrets = self.client("secretsmanager")
+        generate = props.get("GenerateSecretString", {})
+        value = secrets.get_random_password(
+            PasswordLength=generate.get("PasswordLength", 32),
+            ExcludePunctuation=generate.get("ExcludePunctuation", False),
+        )["RandomPassword"]
+        arn = secrets.create_secret(Name=props["Name"], Description=props.get("Description", ""), SecretString=value)[
+            "ARN"
         ]
         self.stack.physical_ids[logical_id] = arn
         self.stack.arns[logical_id] = arn

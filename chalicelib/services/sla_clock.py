@@ -1,4 +1,5 @@
-"""The state's SLA clock, built from its stored calendar and the stage's clock speed."""
+"""The state's SLA clock: the stage's calendar, overridden by the one stored in the catalogue,
+and the stage's clock speed."""
 
 from __future__ import annotations
 
@@ -27,14 +28,16 @@ _loaded: _LoadedClock | None = None
 def current_clock() -> SlaClock:
     """The clock routing and escalation count with; the calendar is at most 5 minutes old."""
     global _loaded
-    seconds_per_hour = get_settings().sla_seconds_per_hour
+    settings = get_settings()
+    seconds_per_hour = settings.sla_seconds_per_hour
     now = time.monotonic()
     if (
         _loaded is None
         or _loaded.seconds_per_hour != seconds_per_hour
         or now - _loaded.loaded_at >= _CALENDAR_TTL_SECONDS
     ):
-        calendar = calendar_from_document(catalogue.get_state_calendar())
+        # The stage's working week and hours; holidays and hours stored by the state win.
+        calendar = calendar_from_document({**settings.working_calendar, **catalogue.get_state_calendar()})
         _loaded = _LoadedClock(now, seconds_per_hour, SlaClock(calendar, seconds_per_hour))
     return _loaded.clock
 

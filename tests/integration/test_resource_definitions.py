@@ -86,7 +86,7 @@ def test_model_keys_and_indexes_match_the_template(model):
 def test_every_table_is_protected_encrypted_and_recoverable(logical_id):
     props = RESOURCES[logical_id]["Properties"]
 
-    assert props["SSESpecification"] == {"SSEEnabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["DeletionProtectionEnabled"] is True
     assert RESOURCES[logical_id]["DeletionPolicy"] == "Retain"
@@ -144,12 +144,22 @@ def test_provisioning_creates_every_template_resource_on_moto(empty_stack):
     } <= machines
     identities = boto3.client("ses", region_name=region).list_identities()["Identities"]
     assert "grievance.local.gov.in" in identities
+    s3 = boto3.client("s3", region_name=region)
+    bucket = resources.physical_ids["DocumentsBucket"]
+    assert bucket == "crm-local-documents-123456789012"
+    encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert encryption["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    secrets = boto3.client("secretsmanager", region_name=region)
+    for logical_id in of_type("AWS::SecretsManager::Secret"):
+        value = secrets.get_secret_value(SecretId=resources.physical_ids[logical_id])["SecretString"]
+        assert len(value) == 64 and value.isalnum()
 
 
 def test_a_resource_type_the_local_stack_cannot_create_is_an_error_not_a_skip(bare_moto):
     from infra.provision import _Provisioner
 
-    template = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}}}}
+    template = {"Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {}}}}
 
-    with pytest.raises(ValueError, match="AWS::S3::Bucket"):
+    with pytest.raises(ValueError, match="AWS::CloudWatch::Alarm"):
         _Provisioner(template, {}, "ap-south-1").run()

@@ -171,3 +171,47 @@ def test_a_language_list_with_no_language_is_rejected(environment, value):
 
     with pytest.raises(ValidationError):
         get_settings()
+
+
+def test_a_stage_names_its_working_week_hours_and_holidays(environment):
+    from datetime import date, time
+
+    from chalicelib.domain.sla import calendar_from_document
+
+    environment.setenv("WORKING_DAYS", "Mon, tue,WED,thu,fri")
+    environment.setenv("OFFICE_HOURS", "09:00-17:00")
+    environment.setenv("UTC_OFFSET_MINUTES", "300")
+    environment.setenv("HOLIDAYS", "2026-04-14, 2026-08-14")
+
+    calendar = calendar_from_document(get_settings().working_calendar)
+
+    assert calendar.working_days == frozenset({0, 1, 2, 3, 4})
+    assert (calendar.day_start, calendar.day_end) == (time(9, 0), time(17, 0))
+    assert calendar.utc_offset_minutes == 300
+    assert calendar.holidays == frozenset({date(2026, 4, 14), date(2026, 8, 14)})
+    assert not calendar.is_working_day(date(2026, 8, 14))  # a Friday, but a holiday
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("WORKING_DAYS", "mon,funday"),
+        ("OFFICE_HOURS", "9-5"),
+        ("HOLIDAYS", "2026-02-30"),
+        ("UTC_OFFSET_MINUTES", "900"),
+    ],
+)
+def test_a_mistyped_calendar_is_refused_naming_the_setting(environment, variable, value):
+    environment.setenv(variable, value)
+
+    with pytest.raises(ValidationError, match=variable.lower()):
+        get_settings()
+
+
+def test_a_key_given_directly_wins_and_a_missing_one_is_an_error(environment):
+    environment.setenv("STAGE", "odisha")
+    environment.setenv("JWT_SIGNING_KEY", "k" * 40)
+
+    assert get_settings().secret("jwt_signing_key") == "k" * 40
+    with pytest.raises(RuntimeError, match="IDENTITY_HMAC_KEY is not configured for stage 'odisha'"):
+        get_settings().secret("identity_hmac_key")

@@ -1,0 +1,188 @@
+"""Each Lambda function's explicit policy file grants what its code really calls, and no more
+than that on data: a whole citizen and officer journey runs on the real handlers against
+moto while every AWS call is recorded, attributed to the function it would run in, and
+checked against that function's policy with the stack's intrinsics resolved."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.clock import utc_now
+from chalicelib.config import get_settings
+from chalicelib.models import grievances
+from infra.provision import LOCAL_ACCOUNT_ID, REPO_ROOT, _Provisioner, load_template
+from infra.schedules import ScheduleRunner, schedules_of
+from infra.sqs_poller import subscriptions_of
+from tests.aws_permissions import API_HANDLER, allows, event_source_permissions, recorded_calls, required_permissions
+from tests.integration.conftest import bearer, post
+
+CHALICE_CONFIG = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text())
+POLICY_FILES = {
+    name: REPO_ROOT / ".chalice" / spec["iam_policy_file"] for name, spec in CHALICE_CONFIG["lambda_functions"].items()
+}
+
+
+def deployed_functions(chalice_app: Any) -> set[str]:
+    return {API_HANDLER} | {source.name for source in chalice_app.app.event_sources}
+
+
+def resolved_policy(path: Path, resources: Any) -> dict[str, Any]:
+    """The policy as IAM would see it in the local stack: ${ResourcePrefix}, the region, the
+    account and every Ref to a resource of the template resolved as the stack resolves them."""
+    parameters = {"ResourcePrefix": "crm-local", "SesSenderDomain": "grievance.local.gov.in"}
+    resolver = _Provisioner(load_template(), parameters, resources.region)
+    resolver.stack = resources
+    return resolver.resolve(json.loads(path.read_text()))
+
+
+def unique_mobile() -> str:
+    return f"+9198{uuid.uuid4().int % 10**8:08d}"
+
+
+def test_every_deployed_function_has_its_own_policy_file(chalice_app):
+    assert set(POLICY_FILES) == deployed_functions(chalice_app)
+
+
+@pytest.mark.parametrize("function", sorted(POLICY_FILES))
+def test_no_policy_grants_a_wildcard_action_or_every_resource(function):
+    document = json.loads(POLICY_FILES[function].read_text())
+
+    assert document["Version"] == "2012-10-17"
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow"
+        assert not any("*" in action for action in statement["Action"]), statement["Sid"]
+        assert statement.get("Resource") != "*" and "*" not in statement.get("Resource", []), statement["Sid"]
+        if "NotResource" in statement:  # only SMS, which has no ARN, and never a topic
+            assert statement["Action"] == ["sns:Publish"] and statement["NotResource"] == ["arn:aws:sns:*:*:*"]
+
+
+def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
+    monkeypatch,
+    stack,
+    api,
+    chalice_app,
+    citizen,
+    staff_token,
+    admin_token,
+    file_grievance,
+    routed_grievance,
+    assignee_token,
+    consume,
+    deliver_notifications,
+):
+    resources = stack.resources
+    secrets = {
+        "identity_hmac_key": resources.arns["IdentityHmacKeySecret"],
+        "jwt_signing_key": resources.arns["JwtSigningKeySecret"],
+    }
+    with recorded_calls(secrets) as calls:
+        # a citizen registers, signs in, changes their details and files grievances
+        person = citizen()
+        assert api.get("/health").status_code == 200
+        assert api.get("/services?q=water").status_code == 200
+        refreshed = post(api, "/auth/refresh", {"refresh_token": person.refresh_token})
+        assert refreshed.status_code == 200, refreshed.json_body
+        changed = api.patch(
+            "/me",
+            headers={**bearer(person.access_token), "Content-Type": "application/json"},
+            body=json.dumps({"language": "hi"}),
+        )
+        assert changed.status_code == 200, changed.json_body
+        tracking_id = routed_grievance(person)
+        assert api.get("/grievances", headers=bearer(person.access_token)).status_code == 200
+        # the state cell points WATER's webhook somewhere that answers nothing and appoints an officer
+        put = api.put(
+            "/departments/WATER/webhook",
+            headers={**bearer(admin_token), "Content-Type": "application/json"},
+            body=json.dumps({"url": "http://127.0.0.1:9/unreachable"}),
+        )
+        assert put.status_code == 200, put.json_body
+        appointed = post(
+            api,
+            "/officers",
+            {
+                "name": "Ravi Das",
+                "role": "officer",
+                "mobile": unique_mobile(),
+                "email": f"{uuid.uuid4().hex[:8]}@od.gov.in",
+                "password": "a long enough passphrase 42",
+                "department": "WATER",
+                "district": "PURI",
+            },
+            admin_token,
+        )
+        assert appointed.status_code == 201, appointed.json_body
+        # the officer asks, the citizen answers, the officer resolves, the citizen closes it
+        officer = assignee_token(tracking_id)
+        assert api.get("/officer/grievances", headers=bearer(officer)).status_code == 200
+        for step in ({"action": "accept"}, {"action": "request_info", "note": "Which street?"}):
+            assert post(api, f"/grievances/{tracking_id}/actions", step, officer).status_code == 200
+        reply = post(api, f"/grievances/{tracking_id}/reply", {"message": "Station Road."}, person.access_token)
+        assert reply.status_code == 200, reply.json_body
+        resolved = post(api, f"/grievances/{tracking_id}/actions", {"action": "resolve", "note": "Fixed."}, officer)
+        assert resolved.status_code == 200, resolved.json_body
+        assert post(api, f"/grievances/{tracking_id}/feedback", {"rating": 5}, person.access_token).status_code == 200
+        deliver_notifications()
+        assert api.get(f"/grievances/{tracking_id}/history", headers=bearer(officer)).status_code == 200
+        assert api.get(f"/grievances/{tracking_id}/notifications", headers=bearer(officer)).status_code == 200
+        assert api.get("/webhooks/dead-letters", headers=bearer(admin_token)).status_code == 200
+        # an untouched grievance breaches its compressed SLA and escalates through Step Functions
+        monkeypatch.setenv("SLA_SECONDS_PER_HOUR", str(2 / 24))
+        get_settings.cache_clear()
+        late = routed_grievance(person)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and grievances.get_grievance(late).level == 0:
+            consume("handle_sla_events")
+            time.sleep(0.25)
+        assert grievances.get_grievance(late).level == 1
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        # a grievance whose routing message was lost is found by the scheduled sweep
+        file_grievance(person, category="ROADS_POTHOLE")
+        monkeypatch.setattr("chalicelib.services.route_grievance.utc_now", lambda: utc_now() + timedelta(minutes=6))
+        sweep = {s.name: s for s in schedules_of(chalice_app)}["sweep_unrouted_grievances"]
+        assert ScheduleRunner([sweep], region=resources.region).run_once(sweep)["requeued"] >= 1
+        monkeypatch.undo()
+        consume("route_grievances")
+        deliver_notifications()
+        # the citizen signs out and erases their account
+        assert post(api, "/auth/logout", {"refresh_token": refreshed.json_body["refresh_token"]}).status_code in {
+            200,
+            204,
+        }
+        assert api.delete("/me", headers=bearer(refreshed.json_body["access_token"])).status_code in {200, 204}
+
+    needed: dict[str, set[tuple[str, str]]] = {function: set() for function in POLICY_FILES}
+    for call in calls:
+        needed[call.function] |= set(required_permissions(call, resources.region, LOCAL_ACCOUNT_ID))
+    for subscription in subscriptions_of(chalice_app):
+        queue_arn = f"arn:aws:sqs:{resources.region}:{LOCAL_ACCOUNT_ID}:{subscription.queue_name}"
+        needed[subscription.name] |= set(event_source_permissions(queue_arn))
+
+    assert all(needed.values()), f"a function the journey never ran: {[f for f, p in needed.items() if not p]}"
+    refused = {
+        function: sorted(p for p in permissions if not allows(resolved_policy(POLICY_FILES[function], resources), *p))
+        for function, permissions in needed.items()
+    }
+    assert refused == {function: [] for function in POLICY_FILES}
+
+
+def test_the_check_refuses_what_a_policy_does_not_grant(stack):
+    """The journey's check can fail: the route consumer may not read citizens or send SMS."""
+    policy = resolved_policy(POLICY_FILES["route_grievances"], stack.resources)
+    region, account = stack.resources.region, LOCAL_ACCOUNT_ID
+
+    assert allows(policy, "dynamodb:GetItem", f"arn:aws:dynamodb:{region}:{account}:table/crm-local-grievances")
+    assert not allows(policy, "dynamodb:GetItem", f"arn:aws:dynamodb:{region}:{account}:table/crm-local-citizens")
+    assert not allows(policy, "dynamodb:Scan", f"arn:aws:dynamodb:{region}:{account}:table/crm-local-grievances")
+    assert not allows(policy, "sns:Publish", "*")
+    sms = resolved_policy(POLICY_FILES["deliver_notifications"], stack.resources)
+    assert allows(sms, "sns:Publish", "*")
+    assert not allows(sms, "sns:Publish", f"arn:aws:sns:{region}:{account}:crm-local-department-events")
