@@ -304,6 +304,41 @@ def slim_deployment_zip(path: Path) -> tuple[int, int]:
     return before, path.stat().st_size
 
 
+def import_as_lambda(archive: Path, stage: Stage, statement: str = "import app") -> float:
+    """Seconds a fresh interpreter spends on `statement` with only the zip's contents and the
+    runtime's boto3 (this venv's copies of RUNTIME_PROVIDED and their dependencies) on its
+    path, as Lambda would import it: an import the zip cannot satisfy fails here too."""
+    import importlib.util
+    import tempfile
+
+    runtime_packages = (*RUNTIME_PROVIDED, "dateutil", "urllib3", "six")
+    with tempfile.TemporaryDirectory() as scratch:
+        code_dir, runtime_dir = Path(scratch, "task"), Path(scratch, "runtime")
+        runtime_dir.mkdir()
+        with zipfile.ZipFile(archive) as shipped:
+            shipped.extractall(code_dir)
+        for name in runtime_packages:
+            spec = importlib.util.find_spec(name)
+            assert spec is not None and spec.origin is not None, name
+            origin = Path(spec.origin)
+            source = origin.parent if origin.name == "__init__.py" else origin
+            (runtime_dir / source.name).symlink_to(source)
+        code = f"import time\nt0 = time.perf_counter()\n{statement}\nprint(time.perf_counter() - t0)\n"
+        environment = {
+            "PYTHONPATH": f"{code_dir}{os.pathsep}{runtime_dir}",
+            "AWS_DEFAULT_REGION": stage.region,
+            **stage.environment,
+        }
+        # -S: no site-packages, so nothing of this venv but the runtime's own packages is seen
+        for _ in range(2):  # the first run writes the .pyc files, as the first cold start does
+            result = subprocess.run(
+                [sys.executable, "-S", "-c", code], cwd=code_dir, env=environment, capture_output=True, text=True
+            )
+            if result.returncode != 0:
+                raise RuntimeError(f"the shipped zip cannot run {statement!r}:\n{result.stderr}")
+        return float(result.stdout.split()[-1])
+
+
 def package(stage_name: str, out_dir: Path | None = None) -> Path:
     """Run `chalice package` for the stage with the merge template; returns the output dir."""
     stage = load_stage(stage_name)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from chalicelib.config import ENVIRONMENT_VARIABLES, Settings
-from infra.package import deployable_stages, expand_offline, load_stage, merge_template, package
+from infra.package import deployable_stages, expand_offline, import_as_lambda, load_stage, merge_template, package
 from infra.provision import REPO_ROOT, load_template
 
 STAGES = deployable_stages()
@@ -205,6 +205,8 @@ def test_the_deployment_zip_leaves_out_what_the_lambda_runtime_ships(stack):
     assert {"app.py", "chalicelib", "pynamodb", "aws_lambda_powertools", "pydantic_core"} <= top_level
     assert not {"boto3", "botocore", "s3transfer"} & top_level
     assert not any(name.startswith(("tests", "infra", "bench", ".venv")) for name in top_level)
+    # and what ships is enough: the app imports with only the zip and the runtime's boto3
+    import_as_lambda(stack.out / "deployment.zip", stack.stage)
 
 
 NAME_PROPERTIES = ("TableName", "QueueName", "TopicName", "BucketName", "Name", "FunctionName", "LogGroupName")
