@@ -33,6 +33,7 @@ def reset_caches() -> None:
     secret_string.cache_clear()
     queue_url.cache_clear()
     account_id.cache_clear()
+    bucket_name.cache_clear()
     topic_arn.cache_clear()
     state_machine_arn.cache_clear()
 
@@ -56,6 +57,12 @@ def state_machine_arn(logical_name: str) -> str:
     """The ARN of one of this stage's state machines."""
     settings = get_settings()
     return f"arn:aws:states:{settings.region}:{account_id()}:stateMachine:{settings.resource_name(logical_name)}"
+
+
+@cache
+def bucket_name(logical_name: str) -> str:
+    """One of this stage's buckets: bucket names are global, so they carry the account."""
+    return f"{get_settings().resource_name(logical_name)}-{account_id()}"
 
 
 @cache

@@ -224,6 +224,13 @@ class _Provisioner:
                 for rule in props["CorsConfiguration"]["CorsRules"]
             ]
             s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
+        if "LifecycleConfiguration" in props:
+            s3.put_bucket_lifecycle_configuration(
+                Bucket=name,
+                LifecycleConfiguration={
+                    "Rules": [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
+                },
+            )
         self.stack.physical_ids[logical_id] = name
         self.stack.arns[logical_id] = f"arn:aws:s3:::{name}"
 
@@ -240,6 +247,22 @@ class _Provisioner:
         ]
         self.stack.physical_ids[logical_id] = arn
         self.stack.arns[logical_id] = arn
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's spelling of one S3 lifecycle rule, in the API's."""
+    translated: dict[str, Any] = {
+        "ID": rule["Id"],
+        "Status": rule["Status"],
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
+    if "ExpirationInDays" in rule:
+        translated["Expiration"] = {"Days": rule["ExpirationInDays"]}
+    if "NoncurrentVersionExpiration" in rule:
+        translated["NoncurrentVersionExpiration"] = {
+            "NoncurrentDays": rule["NoncurrentVersionExpiration"]["NoncurrentDays"]
+        }
+    return translated
 
 
 def provision(*, resource_prefix: str, ses_sender_domain: str, region: str) -> ProvisionedStack:

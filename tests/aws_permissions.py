@@ -143,6 +143,15 @@ def _others(service: str, operation: str, p: dict[str, Any], where: str) -> list
         return [("states:StartExecution", p["stateMachineArn"])]
     if (service, operation) == ("secretsmanager", "GetSecretValue"):
         return [("secretsmanager:GetSecretValue", p["SecretId"])]
+    if service == "s3" and operation in {"HeadObject", "GetObject", "PutObject", "DeleteObject"}:
+        action = {"HeadObject": "GetObject"}.get(operation, operation)
+        return [(f"s3:{action}", f"arn:aws:s3:::{p['Bucket']}/{p['Key']}")]
+    if (service, operation) == ("s3", "CopyObject"):
+        source = p["CopySource"]
+        return [
+            ("s3:GetObject", f"arn:aws:s3:::{source['Bucket']}/{source['Key']}"),
+            ("s3:PutObject", f"arn:aws:s3:::{p['Bucket']}/{p['Key']}"),
+        ]
     if (service, operation) == ("sts", "GetCallerIdentity"):
         return []  # needs no permission
     return None

@@ -7,6 +7,7 @@ asks for a language the catalogue lacks still gets a readable name.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypeVar
@@ -74,6 +75,12 @@ class Service:
     fee_inr: int = 0
     form: dict[str, Any] = field(default_factory=dict)
     documents: tuple[DocumentSlot, ...] = ()
+    # Bumped whenever the form or the document slots change; an application keeps the
+    # version it was filed against.
+    form_version: int = 1
+
+    def slot(self, name: str) -> DocumentSlot | None:
+        return next((slot for slot in self.documents if slot.slot == name), None)
 
     def matches(self, query: str) -> bool:
         """True when every word of `query` appears in a name, description or keyword,
@@ -118,8 +125,34 @@ def from_document(kind: type[Item], document: dict[str, Any]) -> Item:
 
 
 def _all_words_found(query: str, texts: list[str]) -> bool:
+    """Every word of the query is in the texts, as typed or as it sounds: "pani" finds
+    "पानी", "jal" finds "जल" and "नल" finds "nal", whatever script either was written in."""
     words = normalize_for_search(query).split()
     if not words:
         return True
     haystack = " ".join(normalize_for_search(text) for text in texts)
-    return all(word in haystack for word in words)
+    sounds = {sound for text in texts for word in normalize_for_search(text).split() if (sound := skeleton(word))}
+    return all(word in haystack or _sounds_like(skeleton(word), sounds) for word in words)
+
+
+def skeleton(word: str) -> str:
+    """How a word sounds, roughly, in any Indian script or in Latin letters: transliterated
+    to ASCII, then only its first letter and its consonants, doubled letters collapsed.
+    Indic scripts often leave the vowel "a" unwritten (जल → "jl"), so vowels cannot count."""
+    from anyascii import anyascii
+
+    latin = "".join(ch for ch in anyascii(word).lower() if ch.isalnum())
+    # the anusvara comes out as "m"; before anything but a labial it is said "n" (पेंशन: pension)
+    latin = re.sub(r"m(?=[^aeioupbmy])", "n", latin)
+    latin = latin.replace("sh", "s").replace("w", "v").replace("ph", "f").replace("ee", "i").replace("oo", "u")
+    if not latin:
+        return ""
+    consonants = latin[0] + "".join(ch for ch in latin[1:] if ch not in "aeiouy")
+    return "".join(ch for i, ch in enumerate(consonants) if i == 0 or ch != consonants[i - 1])
+
+
+def _sounds_like(sound: str, sounds: set[str]) -> bool:
+    """A whole word that sounds the same, or (from 3 sounds on) the start of one."""
+    if len(sound) < 2:
+        return False
+    return sound in sounds or (len(sound) >= 3 and any(other.startswith(sound) for other in sounds))

@@ -136,6 +136,8 @@ class Grievance:
     # "<timer_seq>:<kind>" of the last timer message acted on without re-arming (a warning,
     # a breach at the top level), so a redelivered one is recognised.
     last_timer_event: str | None = None
+    # A grievance about a service application: it goes to that application's department and officer.
+    application_id: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -1,15 +1,19 @@
-"""Catalogue routes: districts, departments, services and grievance categories. Public."""
+"""Catalogue routes: districts, departments, services and grievance categories. Reading is
+public; the state cell and department heads keep departments and services."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from chalicelib.domain.catalogue import Category, Department, District, Service, localized
-from chalicelib.handlers.http import parse_query, route
-from chalicelib.services import browse_catalogue
+from chalicelib.domain.catalogue import Category, Department, District, DocumentSlot, Service, localized
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.identity import Principal, Role
+from chalicelib.handlers.http import StrictBody, parse_body, parse_query, route
+from chalicelib.services import browse_catalogue, manage_catalogue
 
 catalogue_api = Blueprint(__name__)
 
@@ -31,6 +35,62 @@ class ServiceQuery(CategoryQuery):
     q: str | None = Field(default=None, max_length=100)
     limit: int = Field(default=50, ge=1, le=100)
     cursor: str | None = Field(default=None, pattern=CODE_PATTERN)
+
+
+Names = dict[str, str]
+
+
+class DepartmentIn(StrictBody):
+    names: Names = Field(min_length=1, max_length=12)
+    description: Names = Field(default_factory=dict, max_length=12)
+
+
+class DocumentSlotIn(StrictBody):
+    slot: str = Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")
+    names: Names = Field(min_length=1, max_length=12)
+    required: StrictBool = True
+
+
+class ServiceIn(StrictBody):
+    department: str = Field(pattern=CODE_PATTERN)
+    names: Names = Field(min_length=1, max_length=12)
+    sla_days: int = Field(ge=1, le=365, strict=True)
+    form: dict[str, Any]
+    description: Names = Field(default_factory=dict, max_length=12)
+    eligibility: Names = Field(default_factory=dict, max_length=12)
+    keywords: dict[str, list[str]] = Field(default_factory=dict, max_length=12)
+    fee_inr: int = Field(default=0, ge=0, le=1_000_000, strict=True)
+    documents: list[DocumentSlotIn] = Field(default_factory=list, max_length=20)
+
+
+@route(catalogue_api, "/departments/{code}", methods=["PUT"], roles=frozenset({Role.STATE_ADMIN}))
+def put_department(caller: Principal, code: str) -> dict[str, Any]:
+    body = parse_body(catalogue_api, DepartmentIn)
+    department = manage_catalogue.put_department(caller, _code(code), body.names, body.description)
+    return _department(department, None)
+
+
+@route(catalogue_api, "/services/{code}", methods=["PUT"], roles=frozenset({Role.STATE_ADMIN, Role.DEPARTMENT_HEAD}))
+def put_service(caller: Principal, code: str) -> dict[str, Any]:
+    body = parse_body(catalogue_api, ServiceIn)
+    changes = manage_catalogue.ServiceChanges(
+        department=body.department,
+        names=body.names,
+        sla_days=body.sla_days,
+        form=body.form,
+        description=body.description,
+        eligibility=body.eligibility,
+        keywords=body.keywords,
+        fee_inr=body.fee_inr,
+        documents=[DocumentSlot(slot=d.slot, names=d.names, required=d.required) for d in body.documents],
+    )
+    return _service_detail(manage_catalogue.put_service(caller, _code(code), changes), None)
+
+
+def _code(code: str) -> str:
+    if not re.match(CODE_PATTERN, code):
+        raise InvalidInput("code: capital letters, digits and _ only.", field="code")
+    return code
 
 
 @route(catalogue_api, "/districts", methods=["GET"], public=True)
@@ -99,6 +159,7 @@ def _service_detail(service: Service, lang: str | None) -> dict[str, Any]:
         "eligibility": localized(service.eligibility, lang),
         "keywords": service.keywords,
         "form": service.form,
+        "form_version": service.form_version,
         "documents": [
             {"slot": d.slot, "name": localized(d.names, lang), "names": d.names, "required": d.required}
             for d in service.documents

@@ -9,6 +9,7 @@ from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.clock import utc_now
+from chalicelib.domain.application import TRACKING_ID_PATTERN as APPLICATION_ID_PATTERN
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.grievance import CLOCK_RUNNING, TRACKING_ID_PATTERN, Action, Grievance, Status
 from chalicelib.domain.identity import Principal
@@ -32,6 +33,7 @@ class GrievanceIn(StrictBody):
     description: str = Field(min_length=1, max_length=5000)
     location: LocationIn
     channel: str | None = Field(default=None, max_length=20)
+    application_id: str | None = Field(default=None, pattern=APPLICATION_ID_PATTERN)
 
 
 class OfficerActionIn(StrictBody):
@@ -93,6 +95,7 @@ def file_a_grievance(caller: Principal) -> Response:
             lat=body.location.lat,
             lon=body.location.lon,
             channel=body.channel or "web",
+            application_id=body.application_id,
         ),
         idempotency_key=key[:200] if key else None,
         lambda_context=grievances_api.lambda_context,
@@ -229,6 +232,7 @@ def detail(grievance: Grievance, caller: Principal) -> dict[str, Any]:
         "rejected_at": _iso(grievance.rejected_at),
         "rating": grievance.rating,
         "appealed": grievance.appealed,
+        "application_id": grievance.application_id,
         "overdue": grievance.overdue(utc_now()),
         **staff_only,
     }

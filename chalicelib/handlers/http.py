@@ -64,6 +64,9 @@ def domain_error_response(error: errors.DomainError) -> Response:
     allowed = getattr(error, "allowed", None)
     if allowed is not None:  # a move the state does not allow: say which ones it does
         response.body["error"]["allowed"] = allowed
+    problems = getattr(error, "problems", None)
+    if problems is not None:  # a form with several wrong fields: name every one
+        response.body["error"]["problems"] = problems
     return response
 
 

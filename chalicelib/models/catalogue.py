@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -54,8 +54,22 @@ class CatalogueEntry(Model):
     department = UnicodeAttribute(null=True)
     kind_code = UnicodeAttribute(null=True)
     details = JSONAttribute()
+    form_version = NumberAttribute(null=True)  # services: what an edit is conditioned on
 
     by_department = DepartmentIndex()
+
+
+def _entry(item: CatalogueItem) -> CatalogueEntry:
+    kind = KINDS[type(item)]
+    department = getattr(item, "department", None)
+    return CatalogueEntry(
+        kind,
+        item.code,
+        department=department,
+        kind_code=f"{kind}#{item.code}" if department else None,
+        details=to_document(item),
+        form_version=item.form_version if isinstance(item, Service) else None,
+    )
 
 
 def save_catalogue(items: Iterable[CatalogueItem]) -> int:
@@ -63,17 +77,7 @@ def save_catalogue(items: Iterable[CatalogueItem]) -> int:
     count = 0
     with CatalogueEntry.batch_write() as batch:
         for item in items:
-            kind = KINDS[type(item)]
-            department = getattr(item, "department", None)
-            batch.save(
-                CatalogueEntry(
-                    kind,
-                    item.code,
-                    department=department,
-                    kind_code=f"{kind}#{item.code}" if department else None,
-                    details=to_document(item),
-                )
-            )
+            batch.save(_entry(item))
             count += 1
     return count
 
@@ -100,6 +104,52 @@ def list_services(department: str | None = None) -> list[Service]:
 
 def get_service(code: str) -> Service | None:
     return _get(Service, code)
+
+
+SERVICE_VERSION = "SERVICE_VERSION"
+
+
+def save_service(service: Service, replacing: Service | None) -> None:
+    """Write a service; the version it replaces (when its form changed) is kept, so the
+    applications filed against it can still be read and answered. Conflict when someone
+    else changed the service since `replacing` was read."""
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.models.base import shared_connection
+
+    entry = _entry(service)
+    try:
+        with TransactWrite(connection=shared_connection()) as transaction:
+            if replacing is None:
+                transaction.save(entry, condition=CatalogueEntry.code.does_not_exist())
+            else:
+                # the stored form_version is the one read, or a concurrent edit changed the form
+                transaction.save(entry, condition=CatalogueEntry.form_version == replacing.form_version)
+                if replacing.form_version != service.form_version:
+                    kept = CatalogueEntry(
+                        SERVICE_VERSION, f"{service.code}#{replacing.form_version}", details=to_document(replacing)
+                    )
+                    transaction.save(kept, condition=CatalogueEntry.code.does_not_exist())
+    except TransactWriteError:
+        raise Conflict("The service was changed by someone else; read it again.") from None
+
+
+def get_service_version(code: str, form_version: int) -> Service | None:
+    """The service as it was at `form_version` (the current one, or a kept earlier one)."""
+    current = get_service(code)
+    if current is not None and current.form_version == form_version:
+        return current
+    try:
+        entry = CatalogueEntry.get(SERVICE_VERSION, f"{code}#{form_version}")
+    except CatalogueEntry.DoesNotExist:
+        return None
+    return from_document(Service, entry.details)
+
+
+def save_department(department: Department) -> None:
+    _entry(department).save()
 
 
 def list_categories(department: str | None = None) -> list[Category]:

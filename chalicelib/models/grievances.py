@@ -1,4 +1,4 @@
-"""Grievances (and service applications): the records citizens and officers both change.
+"""Grievances: the records citizens and officers both change.
 
 A grievance changes only through `save_change`: one DynamoDB transaction that writes the
 whole record guarded by the version that was read (two officers acting at once: one wins,
@@ -17,10 +17,8 @@ from typing import Any, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
-    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
-    UTCDateTimeAttribute,
     VersionAttribute,
 )
 from pynamodb.exceptions import TransactWriteError
@@ -29,11 +27,10 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.audit import entry_hash, genesis
 from chalicelib.domain.errors import Conflict, InvalidInput
-from chalicelib.domain.grievance import OPEN, Change, Event, Grievance, Status
+from chalicelib.domain.grievance import OPEN, Change, Grievance, Status
 from chalicelib.models.base import TableName, shared_connection
-from chalicelib.models.records import AuditEntryRecord, Counter
+from chalicelib.models.records import AuditEntryRecord, Counter, chain_audit, history
 
 PAUSED = "~paused"  # sorts after every ISO date: paused grievances end an officer's queue
 
@@ -146,6 +143,7 @@ class GrievanceRecord(Model):
     audit_seq = NumberAttribute(default=0)
     audit_hash = UnicodeAttribute(null=True)
     last_timer_event = UnicodeAttribute(null=True)
+    application_id = UnicodeAttribute(null=True)
     # Sparse index keys, present only while they mean something:
     queue_owner = UnicodeAttribute(null=True)  # the assignee, while the grievance is open
     queue_due = UnicodeAttribute(null=True)  # due_at, or PAUSED while waiting on the citizen
@@ -187,6 +185,7 @@ _PLAIN = (
     "audit_seq",
     "audit_hash",
     "last_timer_event",
+    "application_id",
 )
 
 
@@ -217,36 +216,7 @@ def _to_grievance(record: GrievanceRecord) -> Grievance:
 
 
 def _audit_records(before: Grievance, change: Change) -> tuple[list[AuditEntryRecord], int, str]:
-    seq, head = before.audit_seq, before.audit_hash or genesis(before.tracking_id)
-    records = []
-    for event in change.events:
-        seq += 1
-        entry = _audit_entry(seq, event)
-        digest = entry_hash(head, entry)
-        records.append(
-            AuditEntryRecord(before.tracking_id, seq, **_audit_attributes(entry), prev_hash=head, entry_hash=digest)
-        )
-        head = digest
-    return records, seq, head
-
-
-def _audit_entry(seq: int, event: Event) -> dict[str, Any]:
-    return {
-        "seq": seq,
-        "at": iso(event.at),
-        "event": event.name,
-        "actor_id": event.actor_id,
-        "actor_role": event.actor_role,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "note": event.note,
-        "internal": event.internal,
-        "details": event.details,
-    }
-
-
-def _audit_attributes(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if k != "seq"}
+    return chain_audit(before.tracking_id, before.audit_seq, before.audit_hash, change.events)
 
 
 def _load_moves(before: Grievance | None, after: Grievance) -> dict[str, int]:
@@ -311,11 +281,11 @@ class Page:
     cursor: str | None
 
 
-def _encode(key: dict[str, Any] | None) -> str | None:
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
 
 
-def _decode(cursor: str | None, keys: set[str], fixed: dict[str, str]) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, keys: set[str], fixed: dict[str, str]) -> dict[str, Any] | None:
     """The start key a cursor stands for. A cursor that is unreadable, names other
     attributes, or belongs to another partition (another citizen's list, another officer's
     queue) is refused as a 422, never handed to DynamoDB."""
@@ -338,7 +308,7 @@ def _decode(cursor: str | None, keys: set[str], fixed: dict[str, str]) -> dict[s
 
 def _page(results: Any, limit: int) -> Page:
     items = [_to_grievance(r) for r in results]
-    return Page(items[:limit], _encode(results.last_evaluated_key) if len(items) >= limit else None)
+    return Page(items[:limit], encode_cursor(results.last_evaluated_key) if len(items) >= limit else None)
 
 
 def citizen_grievances(citizen_id: str, *, limit: int, cursor: str | None) -> Page:
@@ -347,7 +317,7 @@ def citizen_grievances(citizen_id: str, *, limit: int, cursor: str | None) -> Pa
         citizen_id,
         scan_index_forward=False,
         limit=limit,
-        last_evaluated_key=_decode(cursor, {"tracking_id", "citizen_id", "filed_at"}, {"citizen_id": citizen_id}),
+        last_evaluated_key=decode_cursor(cursor, {"tracking_id", "citizen_id", "filed_at"}, {"citizen_id": citizen_id}),
     )
     return _page(results, limit)
 
@@ -359,7 +329,7 @@ def officer_queue(
     One Query on the queue index (with a filter on status when asked)."""
     range_condition = QueueIndex.queue_due < _iso(due_before) if due_before else None
     filter_condition = GrievanceRecord.status == status.value if status else None
-    start = _decode(cursor, {"tracking_id", "queue_owner", "queue_due"}, {"queue_owner": officer_id})
+    start = decode_cursor(cursor, {"tracking_id", "queue_owner", "queue_due"}, {"queue_owner": officer_id})
     if start is not None and due_before is not None and not start["queue_due"]["S"] < _iso(due_before):
         # A cursor from the unfiltered queue lies outside the overdue range (DynamoDB refuses it).
         raise InvalidInput("cursor: not a cursor of the overdue list.", field="cursor")
@@ -397,45 +367,4 @@ def open_loads(officer_ids: list[str]) -> dict[str, tuple[int, str]]:
     return {officer_id: found.get(load_counter_key(officer_id)[0], (0, "")) for officer_id in officer_ids}
 
 
-def history(tracking_id: str) -> list[dict[str, Any]]:
-    """Every audit entry of a grievance in order, as stored (hashes included)."""
-    return [
-        {
-            "seq": int(r.seq),
-            "at": r.at,
-            "event": r.event,
-            "actor_id": r.actor_id,
-            "actor_role": r.actor_role,
-            "from_state": r.from_state,
-            "to_state": r.to_state,
-            "note": r.note,
-            "internal": bool(r.internal),
-            "details": r.details or {},
-            "prev_hash": r.prev_hash,
-            "entry_hash": r.entry_hash,
-        }
-        for r in AuditEntryRecord.query(tracking_id, consistent_read=True)
-    ]
-
-
-class ApplicationRecord(Model):
-    class Meta:
-        table_name = TableName("applications")
-
-    tracking_id = UnicodeAttribute(hash_key=True)
-    citizen_id = UnicodeAttribute()
-    service_code = UnicodeAttribute()
-    form_version = NumberAttribute(default=1)
-    fields: MapAttribute[str, Any] = MapAttribute(default=dict)
-    department = UnicodeAttribute()
-    district = UnicodeAttribute()
-    status = UnicodeAttribute(default="submitted")
-    assignee_id = UnicodeAttribute(null=True)
-    filed_at = UnicodeAttribute()
-    due_at = UnicodeAttribute(null=True)
-    updated_at = UTCDateTimeAttribute(null=True)
-    version = VersionAttribute()
-
-    by_citizen = CitizenIndex()
-    by_assignee = AssigneeIndex()
-    by_department = DepartmentIndex()
+__all__ = ["history"]  # grievances.history: the shared audit trail's reader, where callers look for it

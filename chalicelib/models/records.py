@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import (
@@ -17,6 +18,8 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
+from chalicelib.domain.audit import entry_hash, genesis
+from chalicelib.domain.grievance import Event
 from chalicelib.ids import new_id
 from chalicelib.models.base import TableName
 
@@ -43,6 +46,57 @@ class AuditEntryRecord(Model):
     details = JSONAttribute(default=dict)
     prev_hash = UnicodeAttribute()
     entry_hash = UnicodeAttribute()
+
+
+def chain_audit(subject: str, seq: int, head: str, events: Sequence[Event]) -> tuple[list[AuditEntryRecord], int, str]:
+    """The audit entries of `events`, chained onto a trail whose last entry is `seq` with
+    hash `head` (0 and "" for a new record); returns them with the new head."""
+    head = head or genesis(subject)
+    entries = []
+    for event in events:
+        seq += 1
+        entry: dict[str, Any] = {
+            "seq": seq,
+            "at": _iso(event.at),
+            "event": event.name,
+            "actor_id": event.actor_id,
+            "actor_role": event.actor_role,
+            "from_state": event.from_state,
+            "to_state": event.to_state,
+            "note": event.note,
+            "internal": event.internal,
+            "details": event.details,
+        }
+        digest = entry_hash(head, entry)
+        attributes = {k: v for k, v in entry.items() if k != "seq"}
+        entries.append(AuditEntryRecord(subject, seq, **attributes, prev_hash=head, entry_hash=digest))
+        head = digest
+    return entries, seq, head
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def history(subject: str) -> list[dict[str, Any]]:
+    """Every audit entry of a grievance or an application in order, as stored (hashes included)."""
+    return [
+        {
+            "seq": int(r.seq),
+            "at": r.at,
+            "event": r.event,
+            "actor_id": r.actor_id,
+            "actor_role": r.actor_role,
+            "from_state": r.from_state,
+            "to_state": r.to_state,
+            "note": r.note,
+            "internal": bool(r.internal),
+            "details": r.details or {},
+            "prev_hash": r.prev_hash,
+            "entry_hash": r.entry_hash,
+        }
+        for r in AuditEntryRecord.query(subject, consistent_read=True)
+    ]
 
 
 class NotificationLogEntry(Model):

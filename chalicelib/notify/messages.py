@@ -42,12 +42,16 @@ class AnnouncedEvent(BaseModel):
 
 
 class GrievanceAnnouncement(BaseModel):
-    """One saved grievance change, published once on the events queue and fanned out to the
-    citizen, the owner, the department's topic and its webhook. It carries the grievance as
-    it was at the change, so the messages describe that moment even if it has moved on."""
+    """One saved grievance (or service application) change, published once on the events
+    queue and fanned out to the citizen, the owner, the department's topic and its webhook.
+    It carries the record as it was at the change, so the messages describe that moment even
+    if it has moved on. For an application, `category` is the service code, `status` its
+    stage and `service_names` the service's names by language."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    kind: Literal["grievance", "application"] = "grievance"
+    service_names: dict[str, str] = Field(default_factory=dict)
     tracking_id: str
     citizen_id: str
     assignee_id: str | None

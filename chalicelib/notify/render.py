@@ -16,9 +16,20 @@ from typing import Any
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FALLBACK_LANGUAGE = "en"
-PLACEHOLDERS = frozenset({"tracking_id", "department", "category", "district", "due", "level", "note"})
-# Events after which the grievance has a deadline: the citizen is always told it.
-WITH_DEADLINE = frozenset({"assigned", "accepted", "reassigned", "escalated", "reopened", "appealed"})
+PLACEHOLDERS = frozenset({"tracking_id", "department", "category", "district", "due", "level", "note", "service"})
+# Events after which the grievance or application has a deadline: the citizen is always told it.
+WITH_DEADLINE = frozenset(
+    {
+        "assigned",
+        "accepted",
+        "reassigned",
+        "escalated",
+        "reopened",
+        "appealed",
+        "application_submitted",
+        "application_verified",
+    }
+)
 
 
 class TemplateProblem(Exception):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -22,8 +21,9 @@ from chalicelib.config import get_settings
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.grievance import Grievance, file, new_tracking_id
 from chalicelib.domain.identity import Principal
-from chalicelib.models import catalogue, grievances
+from chalicelib.models import applications, catalogue, grievances
 from chalicelib.services.grievance_effects import apply_effects
+from chalicelib.services.idempotency import run_once
 
 logger = Logger(child=True)
 
@@ -43,6 +43,7 @@ class NewGrievance:
     lat: float | None = None
     lon: float | None = None
     channel: str = "web"
+    application_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,57 +62,22 @@ class Filed:
         }
 
 
-class IdempotencyKeyReused(InvalidInput):
-    def __init__(self) -> None:
-        super().__init__("Idempotency-Key: already used with a different request.", field="Idempotency-Key")
-
-
 def file_grievance(
     citizen: Principal, request: NewGrievance, idempotency_key: str | None = None, lambda_context: Any = None
 ) -> Filed:
-    """File once per idempotency key; see the module docstring. With the Lambda's context,
-    a filing cut off mid-way (timeout, crash) frees its key when the invocation's time is
-    up, instead of answering "still in progress" to every retry for a day."""
+    """File once per idempotency key; see the module docstring."""
     if not idempotency_key:
         return _file(citizen, request)
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError,
-        IdempotencyValidationError,
+    answer = run_once(
+        citizen.subject_id, idempotency_key, request.__dict__, lambda: _file(citizen, request).as_dict(), lambda_context
     )
-
-    config = IdempotencyConfig(
-        event_key_jmespath="[citizen, key]",
-        payload_validation_jmespath="request",
-        expires_after_seconds=24 * 3600,
-    )
-    if lambda_context is not None:
-        config.register_lambda_context(lambda_context)
-
-    def run(call: dict[str, Any]) -> dict[str, Any]:
-        return _file(citizen, request).as_dict()
-
-    once = idempotent_function(data_keyword_argument="call", persistence_store=_idempotency_store(), config=config)(run)
-    call = {"citizen": citizen.subject_id, "key": idempotency_key, "request": request.__dict__}
-    try:
-        answer = once(call=call)
-    except IdempotencyValidationError:
-        raise IdempotencyKeyReused() from None
-    except IdempotencyAlreadyInProgressError:
-        raise Conflict("A request with this Idempotency-Key is still being handled; retry shortly.") from None
     return Filed(**answer)
-
-
-@cache
-def _idempotency_store() -> Any:
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
-    return DynamoDBPersistenceLayer(table_name=get_settings().resource_name("idempotency"))
 
 
 def _file(citizen: Principal, request: NewGrievance, now: datetime | None = None) -> Filed:
     now = now or utc_now()
     description = _check(request)
+    department = _department_of_application(citizen, request.application_id)
     if request.category:
         existing = _open_duplicate(citizen.subject_id, request.category, request.district, now)
         if existing is not None:
@@ -129,6 +95,8 @@ def _file(citizen: Principal, request: NewGrievance, now: datetime | None = None
             lat=request.lat,
             lon=request.lon,
             channel=request.channel,
+            department=department,
+            application_id=request.application_id,
         )
         change = file(grievance, citizen)
         try:
@@ -157,6 +125,17 @@ def _check(request: NewGrievance) -> str:
     if (request.lat is None) != (request.lon is None):
         raise InvalidInput("location.lat: give both lat and lon, or neither.", field="location.lat")
     return description
+
+
+def _department_of_application(citizen: Principal, application_id: str | None) -> str | None:
+    """A grievance about an application goes to the application's department; only the
+    applicant can complain about it (anyone else is told there is no such application)."""
+    if application_id is None:
+        return None
+    application = applications.get_application(application_id)
+    if application is None or application.citizen_id != citizen.subject_id:
+        raise InvalidInput("application_id: no such application of yours.", field="application_id")
+    return application.department
 
 
 def _open_duplicate(citizen_id: str, category: str, district: str, now: datetime) -> Grievance | None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from chalicelib.aws import client, topic_arn
 from chalicelib.clock import utc_now
+from chalicelib.domain.catalogue import localized
 from chalicelib.domain.grievance import Event, Grievance
 from chalicelib.domain.identity import Citizen
 from chalicelib.domain.sla import WorkingCalendar
@@ -77,13 +78,18 @@ def fan_out(announcement: GrievanceAnnouncement) -> None:
         _publish_to_department(announcement, event)
 
 
+def _title(announcement: GrievanceAnnouncement) -> str:
+    return "_application_title" if announcement.kind == "application" else "_title"
+
+
 def _citizen_hears_of(announcement: GrievanceAnnouncement) -> bool:
     return any(render.has_message("citizen", event.name) for event in announcement.events)
 
 
-def _values(announcement: GrievanceAnnouncement, event: AnnouncedEvent) -> dict[str, object]:
+def _values(announcement: GrievanceAnnouncement, event: AnnouncedEvent, language: str = "en") -> dict[str, object]:
     return {
         "tracking_id": announcement.tracking_id,
+        "service": localized(announcement.service_names, language) or announcement.category or "-",
         "department": announcement.department or "-",
         "category": announcement.category or "-",
         "district": announcement.district,
@@ -105,7 +111,7 @@ def _for_citizen(announcement: GrievanceAnnouncement, event: AnnouncedEvent, cit
         return []
     language = citizen.language
     language_used = render.language_used("citizen", event.name, language)
-    values = _values(announcement, event)
+    values = _values(announcement, event, language_used)
     text = render.render("citizen", event.name, language, values)
     key = f"{announcement.tracking_id}#{event.seq}#citizen"
     common: dict[str, Any] = {
@@ -121,7 +127,7 @@ def _for_citizen(announcement: GrievanceAnnouncement, event: AnnouncedEvent, cit
     )
     email = None
     if citizen.email:
-        title = render.render("citizen", "_title", language, values)
+        title = render.render("citizen", _title(announcement), language, values)
         email = OutboundMessage(
             channel="email",
             to=citizen.email,
@@ -143,7 +149,7 @@ def _for_owner(
 ) -> list[OutboundMessage]:
     values = _values(announcement, event)
     text = render.render("owner", event.name, "en", values)
-    title = render.render("owner", "_title", "en", values)
+    title = render.render("owner", _title(announcement), "en", values)
     key = f"{announcement.tracking_id}#{event.seq}#owner"
     return [
         OutboundMessage(channel="sms", to=mobile, text=text, subject=announcement.tracking_id, dedupe_key=f"{key}#sms"),
@@ -162,6 +168,7 @@ def _for_owner(
 def _event_payload(announcement: GrievanceAnnouncement, event: AnnouncedEvent) -> dict[str, object]:
     """What a department learns of an event: the grievance's state, never the citizen."""
     return {
+        "kind": announcement.kind,
         "tracking_id": announcement.tracking_id,
         "event": event.name,
         "status": announcement.status,

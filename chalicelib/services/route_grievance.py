@@ -16,7 +16,7 @@ from chalicelib.domain.catalogue import Category
 from chalicelib.domain.categorize import categorize
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.grievance import STATE_CELL, UNCATEGORISED_SLA_HOURS, Grievance, Status, assign
-from chalicelib.models import catalogue, grievances
+from chalicelib.models import applications, catalogue, grievances, officers
 from chalicelib.services.grievance_effects import apply_effects, ensure_timer, request_routing
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.sla_clock import current_clock
@@ -36,7 +36,7 @@ def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance 
         ensure_timer(grievance)  # routed before; a crash may have come between save and timer
         return grievance
     department, category, sla_hours, round_the_clock = _decide(grievance)
-    owner = find_owner(0, department, grievance.district)
+    owner = _application_officer(grievance, department) or find_owner(0, department, grievance.district)
     if owner is None:
         raise RuntimeError(
             f"nobody can own grievances of {department} in {grievance.district}, not even the state cell"
@@ -63,6 +63,17 @@ def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance 
     apply_effects(grievance, saved, change)
     logger.info("grievance routed", extra={"tracking_id": tracking_id, "department": department})
     return saved
+
+
+def _application_officer(grievance: Grievance, department: str) -> str | None:
+    """The officer handling the application a grievance is about, while still active there."""
+    if grievance.application_id is None:
+        return None
+    application = applications.get_application(grievance.application_id)
+    if application is None or application.department != department or application.assignee_id is None:
+        return None
+    officer = officers.get_officer(application.assignee_id)
+    return officer.officer_id if officer is not None and officer.active else None
 
 
 def _decide(grievance: Grievance) -> tuple[str, Category | None, float, bool]:

@@ -33,7 +33,7 @@ def list_mine(principal: Principal, *, limit: int, cursor: str | None) -> grieva
 def get_one(principal: Principal, tracking_id: str) -> tuple[Grievance, list[dict[str, Any]]]:
     """The grievance and its timeline as this caller may see it."""
     grievance = visible_grievance(principal, tracking_id)
-    return grievance, _visible_entries(principal, grievances.history(tracking_id))
+    return grievance, visible_entries(principal, grievances.history(tracking_id))
 
 
 def history(principal: Principal, tracking_id: str) -> Trail:
@@ -42,10 +42,10 @@ def history(principal: Principal, tracking_id: str) -> Trail:
     grievance = visible_grievance(principal, tracking_id)
     entries = grievances.history(tracking_id)
     broken = first_broken_entry(tracking_id, entries, grievance.audit_seq, grievance.audit_hash)
-    return Trail(_visible_entries(principal, entries), broken is None)
+    return Trail(visible_entries(principal, entries), broken is None)
 
 
-def _visible_entries(principal: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def visible_entries(principal: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if principal.is_staff:
         return entries
     # Citizens see what happened and by which role, never internal notes or officers' ids.

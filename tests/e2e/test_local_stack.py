@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -56,7 +57,12 @@ def local_stack():
     if process.poll() is not None or not any("local stack ready" in line for line in output):
         process.kill()
         pytest.fail("the local stack did not start:\n" + "".join(output))
-    yield process, api_port, "".join(output)
+    banner = "".join(output)
+    # Keep reading what the runner prints: a full pipe would block its every log line.
+    process.printed = output  # type: ignore[attr-defined]
+    process.drain = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)  # type: ignore[attr-defined]
+    process.drain.start()  # type: ignore[attr-defined]
+    yield process, api_port, banner
     if process.poll() is None:
         process.kill()
         process.wait(timeout=10)
@@ -229,6 +235,84 @@ def test_a_grievance_is_assigned_within_seconds_worked_and_closed_with_an_intact
     connection.close()
 
 
+def upload_on_runner(connection, token: str, slot: str, content: bytes, content_type: str) -> str:
+    """Ask for an upload slot and POST the file straight to S3 (moto), as a browser would."""
+    import requests
+
+    body = {"service_code": "WATER_NEW_CONNECTION", "slot": slot, "content_type": content_type}
+    status, form = request(connection, "POST", "/uploads", body, token=token)
+    assert status == 201, form
+    sent = requests.post(form["url"], data=form["fields"], files={"file": (slot, content, content_type)}, timeout=10)
+    assert sent.status_code in {200, 201, 204}, sent.text
+    return str(form["upload_id"])
+
+
+def test_a_citizen_finds_water_connection_in_hindi_applies_and_is_served_to_completion(local_stack):
+    """Issue 7's done-when, on the dev runner over HTTP."""
+    _, api_port, _ = local_stack
+    connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
+    citizen = citizen_on_runner(connection, "98765432104", "+919812300004", language="hi")
+    admin, _ = staff_on_runner(connection, role="state_admin")
+
+    _, found = request(
+        connection,
+        "GET",
+        "/services?q=%E0%A4%9C%E0%A4%B2%20%E0%A4%95%E0%A4%A8%E0%A5%87%E0%A4%95%E0%A5%8D%E0%A4%B6%E0%A4%A8&lang=hi",
+    )
+    assert "WATER_NEW_CONNECTION" in {s["code"] for s in found["services"]}  # "जल कनेक्शन"
+    documents = {
+        slot: upload_on_runner(connection, citizen, slot, b"%PDF-1.7 " + slot.encode(), "application/pdf")
+        for slot in ("proof_of_ownership", "identity_proof")
+    }
+    fields = {
+        "applicant_name": "Sunita Behera",
+        "mobile": "9812300004",
+        "connection_type": "domestic",
+        "premises_address": "3 Temple Road, Old Town, Bhubaneswar",
+        "pincode": "751002",
+    }
+    body = {"service_code": "WATER_NEW_CONNECTION", "fields": fields, "documents": documents}
+    status, applied = request(connection, "POST", "/applications", body, token=citizen)
+    assert status == 201, applied
+    tracking_id = applied["tracking_id"]
+    assigned = request(connection, "GET", f"/applications/{tracking_id}", token=admin)[1]["assigned_to"]
+    officer, _ = staff_on_runner(connection, officer_id=assigned)
+    path = f"/applications/{tracking_id}/actions"
+
+    assert request(connection, "POST", path, {"action": "start_verification"}, token=officer)[0] == 200
+    ask = {
+        "action": "request_info",
+        "note": "Upload a photo of the premises.",
+        "request": {"documents": ["premises_photo"]},
+    }
+    assert request(connection, "POST", path, ask, token=officer)[0] == 200
+    photo = upload_on_runner(connection, citizen, "premises_photo", b"\xff\xd8\xff\xe0 photo", "image/jpeg")
+    answer = {"action": "provide_info", "note": "Photo attached.", "documents": {"premises_photo": photo}}
+    assert request(connection, "POST", path, answer, token=citizen)[0] == 200
+    for step in ({"action": "verify"}, {"action": "approve", "note": "Sanctioned."}, {"action": "complete"}):
+        assert request(connection, "POST", path, step, token=officer)[0] == 200
+
+    final = request(connection, "GET", f"/applications/{tracking_id}", token=citizen)[1]
+    assert final["status"] == "completed" and final["chain_intact"] is True
+    assert [e["event"] for e in final["timeline"]] == [
+        "application_submitted",
+        "application_verification_started",
+        "application_info_requested",
+        "application_info_provided",
+        "application_verified",
+        "application_approved",
+        "application_completed",
+    ]
+    sms = eventually(
+        lambda: request(connection, "GET", "/dev/outbox?to=%2B919812300004")[1]["messages"],
+        lambda messages: sum(tracking_id in m["text"] for m in messages) >= 6,
+    )
+    mine = [m["text"] for m in sms if tracking_id in m["text"]]
+    # submitted, being verified, asked, verified, approved, completed: each told, in Hindi
+    assert len(mine) >= 6 and all(any("\u0900" <= ch <= "\u097f" for ch in text) for text in mine)
+    connection.close()
+
+
 def test_an_untouched_grievance_climbs_every_level_once_on_step_functions(local_stack):
     _, api_port, _ = local_stack
     connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
@@ -275,9 +359,10 @@ def test_sigterm_stops_every_part_cleanly(local_stack):
     process, api_port, _ = local_stack
 
     process.send_signal(signal.SIGTERM)
-    remaining, _ = process.communicate(timeout=60)
+    process.wait(timeout=60)
+    process.drain.join(timeout=10)
 
     assert process.returncode == 0
-    assert "stopped." in remaining
+    assert "stopped." in "".join(process.printed[-20:])
     with pytest.raises(OSError):
         http.client.HTTPConnection("127.0.0.1", api_port, timeout=2).request("GET", "/health")

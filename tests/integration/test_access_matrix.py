@@ -66,6 +66,15 @@ MATRIX: dict[tuple[str, str], str | frozenset[Role]] = {
     ("/departments/{code}/webhook", "GET"): frozenset({ADMIN}),
     ("/departments/{code}/webhook", "PUT"): frozenset({ADMIN}),
     ("/webhooks/dead-letters", "GET"): frozenset({ADMIN}),
+    ("/departments/{code}", "PUT"): frozenset({ADMIN}),
+    ("/services/{code}", "PUT"): frozenset({HEAD, ADMIN}),
+    ("/uploads", "POST"): frozenset({CITIZEN}),
+    ("/applications", "POST"): frozenset({CITIZEN}),
+    ("/applications", "GET"): frozenset({CITIZEN}),
+    ("/applications/{tracking_id}", "GET"): EVERYONE,
+    ("/applications/{tracking_id}/actions", "POST"): EVERYONE,
+    ("/applications/{tracking_id}/documents/{slot}", "GET"): EVERYONE,
+    ("/officer/applications", "GET"): frozenset({OFFICER, SUPERVISOR, HEAD, ADMIN}),
 }
 PROTECTED = sorted((route, rules) for route, rules in MATRIX.items() if rules != PUBLIC)
 

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
-from chalicelib.models import grievances
+from chalicelib.models import applications, grievances
 from infra.provision import LOCAL_ACCOUNT_ID, REPO_ROOT, _Provisioner, load_template
 from infra.schedules import ScheduleRunner, schedules_of
 from infra.sqs_poller import subscriptions_of
@@ -26,6 +27,15 @@ from tests.integration.conftest import bearer, post
 CHALICE_CONFIG = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text())
 POLICY_FILES = {
     name: REPO_ROOT / ".chalice" / spec["iam_policy_file"] for name, spec in CHALICE_CONFIG["lambda_functions"].items()
+}
+
+
+APPLICATION_FIELDS = {
+    "applicant_name": "Asha Devi",
+    "mobile": "9876543210",
+    "connection_type": "domestic",
+    "premises_address": "Plot 12, Saheed Nagar, Bhubaneswar",
+    "pincode": "751007",
 }
 
 
@@ -151,6 +161,52 @@ def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
         assert ScheduleRunner([sweep], region=resources.region).run_once(sweep)["requeued"] >= 1
         monkeypatch.undo()
         consume("route_grievances")
+        deliver_notifications()
+        # the citizen applies for a water connection with two documents; the officer asks for more
+        uploads = {}
+        for slot in ("proof_of_ownership", "identity_proof", "premises_photo"):
+            form = post(
+                api,
+                "/uploads",
+                {"service_code": "WATER_NEW_CONNECTION", "slot": slot, "content_type": "application/pdf"},
+                person.access_token,
+            ).json_body
+            requests.post(
+                form["url"], data=form["fields"], files={"file": ("f", b"%PDF-1.7", "application/pdf")}, timeout=10
+            )
+            uploads[slot] = form["upload_id"]
+        applied = post(
+            api,
+            "/applications",
+            {
+                "service_code": "WATER_NEW_CONNECTION",
+                "fields": APPLICATION_FIELDS,
+                "documents": {s: uploads[s] for s in ("proof_of_ownership", "identity_proof")},
+            },
+            person.access_token,
+        )
+        assert applied.status_code == 201, applied.json_body
+        application_id = applied.json_body["tracking_id"]
+        assert (
+            api.get(
+                f"/applications/{application_id}/documents/identity_proof", headers=bearer(person.access_token)
+            ).status_code
+            == 200
+        )
+        handler = next(
+            a for a in stack.seed.accounts if a.officer_id == applications.get_application(application_id).assignee_id
+        )
+        handler_token = post(
+            api, "/auth/login", {"username": handler.username, "password": handler.password}
+        ).json_body["access_token"]
+        for step in (
+            {"action": "start_verification"},
+            {"action": "request_info", "note": "Photo?", "request": {"documents": ["premises_photo"]}},
+        ):
+            assert post(api, f"/applications/{application_id}/actions", step, handler_token).status_code == 200
+        answer = {"action": "provide_info", "documents": {"premises_photo": uploads["premises_photo"]}}
+        assert post(api, f"/applications/{application_id}/actions", answer, person.access_token).status_code == 200
+        assert api.get("/officer/applications", headers=bearer(handler_token)).status_code == 200
         deliver_notifications()
         # the citizen signs out and erases their account
         assert post(api, "/auth/logout", {"refresh_token": refreshed.json_body["refresh_token"]}).status_code in {

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from tests.integration.conftest import Person, bearer, post
+from tests.integration.conftest import JSON, Person, bearer, post
 
 SPEC = json.loads((Path(__file__).resolve().parents[2] / "chalicelib/openapi.json").read_text("utf-8"))
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
@@ -229,3 +230,141 @@ def test_the_grievance_schemas_catch_a_drift():
     for drifted in drifts:
         with pytest.raises(AssertionError):
             assert_matches(drifted, schema)
+
+
+# --- applications: real answers, as applicants, their officer and the catalogue's keepers ---
+
+DEMO_STATE = json.loads((Path(__file__).resolve().parents[2] / "infra/seed/demo_state.json").read_text("utf-8"))
+SERVICE = "WATER_TARIFF_CORRECTION"  # slots: disputed_bill (required), meter_photo
+BILL_FIELDS = {
+    "consumer_number": "10023345",
+    "mobile": "9876543210",
+    "bill_month": "2026-10",
+    "correction_type": "arrears",
+}
+
+
+@dataclass
+class Applications:
+    """The application journeys' fixtures in one place."""
+
+    api: Any
+    citizen: Callable[..., Person]
+    staff_token: Callable[..., str]
+    accounts: list[Any]
+    admin_token: str
+
+    def get(self, url: str, token: str) -> Any:
+        return self.api.get(url, headers=bearer(token))
+
+    def post(self, url: str, body: Any, token: str) -> Any:
+        return post(self.api, url, body, token)
+
+    def put(self, url: str, body: Any, token: str) -> Any:
+        return self.api.put(url, headers={**JSON, **bearer(token)}, body=json.dumps(body))
+
+    def upload(self, person: Person, slot: str) -> tuple[Any, str]:
+        """POST /uploads, then the file straight to S3 (moto) as a browser would."""
+        answer = self.post(
+            "/uploads", {"service_code": SERVICE, "slot": slot, "content_type": "application/pdf"}, person.access_token
+        )
+        assert answer.status_code == 201, answer.body
+        form = answer.json_body
+        sent = requests.post(
+            form["url"], data=form["fields"], files={"file": ("a.pdf", b"%PDF-1.7 test", "application/pdf")}, timeout=10
+        )
+        assert sent.status_code in {200, 201, 204}, sent.text
+        return answer, form["upload_id"]
+
+    def handler_token(self, tracking_id: str) -> str:
+        """The access token of the officer the application was given to (seen through state_admin)."""
+        seen = self.get(f"/applications/{tracking_id}", self.admin_token).json_body
+        account = next(a for a in self.accounts if a.officer_id == seen["assigned_to"])
+        response = post(self.api, "/auth/login", {"username": account.username, "password": account.password})
+        assert response.status_code == 200, response.body
+        return response.json_body["access_token"]
+
+
+@pytest.fixture
+def applications(api, stack, citizen, staff_token, admin_token) -> Applications:
+    return Applications(api, citizen, staff_token, stack.seed.accounts, admin_token)
+
+
+def application_journey(a: Applications) -> Iterator[Answer]:
+    """An application from upload to the applicant's answer, read by the applicant and its officer."""
+    asha, ravi = a.citizen(), a.citizen()
+    uploaded, bill = a.upload(asha, "disputed_bill")
+    yield "post", "/uploads", "201", uploaded
+    wrong_type = {"service_code": SERVICE, "slot": "disputed_bill", "content_type": "text/html"}
+    yield "post", "/uploads", "422", a.post("/uploads", wrong_type, asha.access_token)
+    body = {"service_code": SERVICE, "fields": BILL_FIELDS, "documents": {"disputed_bill": bill}}
+    wrong = a.post(
+        "/applications",
+        {**body, "fields": {**BILL_FIELDS, "mobile": "12345", "bill_month": "26-10"}},
+        asha.access_token,
+    )
+    assert [p["field"] for p in wrong.json_body["error"]["problems"]] == ["fields.bill_month", "fields.mobile"]
+    yield "post", "/applications", "422", wrong
+    applied = a.post("/applications", body, asha.access_token)
+    yield "post", "/applications", "201", applied
+    tracking_id = applied.json_body["tracking_id"]
+    one = f"/applications/{tracking_id}"
+    yield "get", "/applications", "200", a.get("/applications?limit=5", asha.access_token)
+    yield "get", "/applications/{tracking_id}", "200", a.get(one, asha.access_token)
+    yield "get", "/applications/{tracking_id}", "404", a.get(one, ravi.access_token)
+    officer = a.handler_token(tracking_id)
+
+    def act(status: str, token: str, **action: Any) -> Answer:
+        return "post", "/applications/{tracking_id}/actions", status, a.post(f"{one}/actions", action, token)
+
+    yield act("409", officer, action="approve")
+    yield act("403", asha.access_token, action="start_verification")
+    yield act("200", officer, action="start_verification")
+    yield act("200", officer, action="comment", note="Meter reader asked to confirm the reading.")
+    yield act("422", officer, action="request_info")
+    asked = {"note": "Upload a photo of the meter.", "request": {"documents": ["meter_photo"]}}
+    yield act("200", officer, action="request_info", **asked)
+    yield "get", "/officer/applications", "200", a.get("/officer/applications?stage=info_requested&limit=5", officer)
+    yield "get", "/officer/applications", "403", a.get("/officer/applications", asha.access_token)
+    _, photo = a.upload(asha, "meter_photo")
+    yield act(
+        "422", asha.access_token, action="provide_info", fields={"mobile": "123"}, documents={"meter_photo": photo}
+    )
+    yield act("200", asha.access_token, action="provide_info", note="Photo attached.", documents={"meter_photo": photo})
+    for reader in (asha.access_token, officer, a.admin_token):
+        yield "get", "/applications/{tracking_id}", "200", a.get(one, reader)
+    documents = "/applications/{tracking_id}/documents/{slot}"
+    yield "get", documents, "200", a.get(f"{one}/documents/meter_photo", asha.access_token)
+    yield "get", documents, "200", a.get(f"{one}/documents/disputed_bill", officer)
+    yield "get", documents, "404", a.get(f"{one}/documents/no_such_slot", asha.access_token)
+
+
+def catalogue_journey(a: Applications) -> Iterator[Answer]:
+    """The catalogue's keepers putting back what is there (so the shared demo state stays as seeded)."""
+    water = next(d for d in DEMO_STATE["departments"] if d["code"] == "WATER")
+    department = {"names": water["names"], "description": water.get("description", {})}
+    head = a.staff_token("department_head", department="WATER")
+    yield "put", "/departments/{code}", "200", a.put("/departments/WATER", department, a.admin_token)
+    yield "put", "/departments/{code}", "403", a.put("/departments/WATER", department, head)
+    yield "put", "/departments/{code}", "422", a.put("/departments/WATER", {"names": {"hi": "जल"}}, a.admin_token)
+    seeded = next(s for s in DEMO_STATE["services"] if s["code"] == SERVICE)
+    service = {k: v for k, v in seeded.items() if k != "code"}
+    same = a.put(f"/services/{SERVICE}", service, head)
+    assert same.json_body["form_version"] == 1, same.body  # nothing changed, nothing versioned
+    yield "put", "/services/{code}", "200", same
+    roads_head = a.staff_token("department_head", department="ROADS")
+    yield "put", "/services/{code}", "403", a.put(f"/services/{SERVICE}", service, roads_head)
+    open_form = {"type": "object", "properties": {"n": {"type": "string"}}}
+    yield "put", "/services/{code}", "422", a.put(f"/services/{SERVICE}", {**service, "form": open_form}, head)
+    yield "get", "/services/{code}", "200", a.api.get(f"/services/{SERVICE}")
+
+
+@pytest.mark.parametrize("journey", [application_journey, catalogue_journey], ids=["application", "catalogue"])
+def test_application_answers_match_their_documented_schema(applications, journey):
+    for method, path, status, response in journey(applications):
+        step = f"{method.upper()} {path} {status}"
+        assert str(response.status_code) == status, (step, response.body)
+        try:
+            assert_matches(response.json_body, response_schema(path, status, method))
+        except AssertionError as error:
+            raise AssertionError(f"{step}: {error}") from None

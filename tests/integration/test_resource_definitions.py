@@ -9,9 +9,10 @@ import boto3
 import pytest
 from pynamodb.models import Model
 
+from chalicelib.models.applications import ApplicationRecord
 from chalicelib.models.catalogue import CatalogueEntry
 from chalicelib.models.citizens import CitizenRecord, IdentityClaim
-from chalicelib.models.grievances import ApplicationRecord, GrievanceRecord
+from chalicelib.models.grievances import GrievanceRecord
 from chalicelib.models.officers import OfficerRecord
 from chalicelib.models.records import AuditEntryRecord, Counter, NotificationLogEntry
 from chalicelib.models.sessions import OtpChallengeRecord, RefreshSessionRecord

@@ -23,6 +23,7 @@ FORBIDDEN = {
     "handlers": ("boto3", "botocore", "pynamodb", "chalicelib.models", "chalicelib.aws"),
     "services": ("boto3", "botocore", "pynamodb", "chalice"),
     "models": ("boto3", "chalice", "chalicelib.handlers", "chalicelib.services", "chalicelib.notify"),
+    "storage": ("boto3", "pynamodb", "chalice", "chalicelib.handlers", "chalicelib.services", "chalicelib.models"),
 }
 
 

@@ -20,6 +20,7 @@ VALUES = {
     "due": "02 Dec 2026 17:30",
     "level": 2,
     "note": "Valve reopened.",
+    "service": "New Water Connection",
 }
 LANGUAGES = ("en", "hi", "or")
 CITIZEN_EVENTS = sorted({event for audience, event, _ in render.templates() if audience == "citizen"})
@@ -39,11 +40,23 @@ PUBLIC_EVENTS = {
     "reopened",
     "appealed",
 }
+# ... and every stage of a service application the citizen is told of.
+PUBLIC_APPLICATION_EVENTS = {
+    "application_submitted",
+    "application_verification_started",
+    "application_verified",
+    "application_info_requested",
+    "application_approved",
+    "application_rejected",
+    "application_completed",
+}
 
 
 def test_every_public_event_has_a_citizen_message_and_every_owner_event_one_for_the_owner():
-    assert PUBLIC_EVENTS | {"_title"} == set(CITIZEN_EVENTS)
+    titles = {"_title", "_application_title"}
+    assert PUBLIC_EVENTS | PUBLIC_APPLICATION_EVENTS | titles == set(CITIZEN_EVENTS)
     assert {"assigned", "escalated", "sla_warning", "sla_breached"} <= set(OWNER_EVENTS)
+    assert {"application_submitted", "application_info_provided"} <= set(OWNER_EVENTS)
 
 
 @pytest.mark.parametrize("event", CITIZEN_EVENTS)

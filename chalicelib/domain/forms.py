@@ -1,0 +1,106 @@
+"""A service's application form: a JSON Schema the department writes and every application
+is validated against, field by field.
+
+The schema is checked when it is saved, not when a citizen meets it: it must be a valid
+Draft 2020-12 schema of an object whose properties are plain values (string, integer,
+number, boolean, or a list of strings) and that refuses fields it does not name, so every
+field a citizen can send is one the department reviewed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from chalicelib.domain.errors import InvalidInput
+
+PLAIN_TYPES = frozenset({"string", "integer", "number", "boolean", "array"})
+MAX_FIELDS = 60
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    message: str
+
+
+class FormInvalid(InvalidInput):
+    """422 naming every field that is wrong (the first as `field`)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = problems[0]
+        super().__init__(f"{first.field}: {first.message}", field=first.field)
+        self.problems = [{"field": p.field, "message": p.message} for p in problems]
+
+
+def check_form(form: dict[str, Any], field: str = "form") -> None:
+    """InvalidInput unless `form` is a schema this system can show and validate."""
+    try:
+        Draft202012Validator.check_schema(form)
+    except SchemaError as error:
+        where = ".".join(str(part) for part in error.path)
+        raise InvalidInput(
+            f"{field}: not a valid JSON Schema ({error.message})", field=f"{field}.{where}".rstrip(".")
+        ) from None
+    if form.get("type") != "object" or form.get("additionalProperties") is not False:
+        raise InvalidInput(f"{field}: must be an object schema with additionalProperties false.", field=field)
+    properties = form.get("properties")
+    if not isinstance(properties, dict) or not properties or len(properties) > MAX_FIELDS:
+        raise InvalidInput(f"{field}.properties: name between 1 and {MAX_FIELDS} fields.", field=f"{field}.properties")
+    for name, spec in properties.items():
+        if not isinstance(spec, dict) or spec.get("type") not in PLAIN_TYPES:
+            raise InvalidInput(
+                f"{field}.properties.{name}: type must be one of {', '.join(sorted(PLAIN_TYPES))}.",
+                field=f"{field}.properties.{name}",
+            )
+        if spec["type"] == "array" and spec.get("items", {}).get("type") != "string":
+            raise InvalidInput(f"{field}.properties.{name}: a list holds strings.", field=f"{field}.properties.{name}")
+    unknown = [name for name in form.get("required", []) if name not in properties]
+    if unknown:
+        raise InvalidInput(f"{field}.required: {unknown[0]} is not a field of the form.", field=f"{field}.required")
+
+
+def validate_fields(form: dict[str, Any], fields: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """The fields when they satisfy the form; FormInvalid naming each wrong one otherwise.
+    `partial`: only the fields given are checked (answers to an officer's request)."""
+    schema = {**form, "required": []} if partial else form
+    problems = []
+    for error in sorted(Draft202012Validator(schema).iter_errors(fields), key=lambda e: list(e.path)):
+        if error.validator == "required":
+            name = str(error.message).split("'")[1]
+            problems.append(Problem(f"fields.{name}", "is required"))
+        elif error.validator == "additionalProperties":
+            for name in sorted(set(fields) - set(form.get("properties", {}))):
+                problems.append(Problem(f"fields.{name}", "is not a field of this form"))
+        else:
+            where = ".".join(str(part) for part in error.path)
+            problems.append(Problem(f"fields.{where}" if where else "fields", _message(error)))
+    if problems:
+        raise FormInvalid(problems)
+    return fields
+
+
+def _message(error: Any) -> str:
+    """A citizen-readable message; never echoes the value (it may be personal)."""
+    spec = error.schema if isinstance(error.schema, dict) else {}
+    match error.validator:
+        case "type":
+            return f"must be a {spec.get('type')}"
+        case "enum":
+            return "must be one of " + ", ".join(str(v) for v in spec.get("enum", []))
+        case "pattern":
+            return "is not in the expected format"
+        case "minLength":
+            return f"must be at least {spec.get('minLength')} characters"
+        case "maxLength":
+            return f"must be at most {spec.get('maxLength')} characters"
+        case "minimum" | "exclusiveMinimum":
+            return f"must be at least {spec.get('minimum', spec.get('exclusiveMinimum'))}"
+        case "maximum" | "exclusiveMaximum":
+            return f"must be at most {spec.get('maximum', spec.get('exclusiveMaximum'))}"
+        case "format":
+            return f"must be a {spec.get('format')}"
+    return "is not acceptable"

@@ -1,0 +1,197 @@
+"""Service applications: upload slots, applying, the stage actions, and the views."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.clock import utc_now
+from chalicelib.domain.application import NEXT_STEP, TRACKING_ID_PATTERN, Action, Application, Stage
+from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.identity import Principal
+from chalicelib.handlers.http import CITIZENS, EVERYONE, STAFF, StrictBody, parse_body, parse_query, route
+from chalicelib.services import act_on_application, apply_for_service, view_applications
+
+applications_api = Blueprint(__name__)
+
+CODE = r"^[A-Z][A-Z0-9_]{1,59}$"
+SLOT = r"^[a-z][a-z0-9_]{0,59}$"
+UPLOAD_ID = r"^upl-[0-9a-z]{26}$"
+
+
+class UploadIn(StrictBody):
+    service_code: str = Field(pattern=CODE)
+    slot: str = Field(pattern=SLOT)
+    content_type: str = Field(max_length=100)
+
+
+class ApplicationIn(StrictBody):
+    service_code: str = Field(pattern=CODE)
+    fields: dict[str, Any] = Field(default_factory=dict, max_length=60)
+    documents: dict[str, str] = Field(default_factory=dict, max_length=20)
+    district: str | None = Field(default=None, pattern=CODE)
+
+
+class InfoRequestIn(StrictBody):
+    fields: list[str] = Field(default_factory=list, max_length=60)
+    documents: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ApplicationActionIn(StrictBody):
+    action: Action
+    note: str | None = Field(default=None, max_length=2000)
+    fields: dict[str, Any] = Field(default_factory=dict, max_length=60)
+    documents: dict[str, str] = Field(default_factory=dict, max_length=20)
+    request: InfoRequestIn | None = None
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=1000)
+
+
+class QueueQuery(PageQuery):
+    stage: Stage | None = None
+    overdue: bool = False
+
+
+def _tracking_id(tracking_id: str) -> str:
+    if not re.match(TRACKING_ID_PATTERN, tracking_id):
+        raise NotFound("No such application.", field="tracking_id")
+    return tracking_id
+
+
+def _documents(documents: dict[str, str]) -> dict[str, str]:
+    for slot, upload_id in documents.items():
+        if not re.match(SLOT, slot) or not re.match(UPLOAD_ID, upload_id):
+            raise InvalidInput(f"documents.{slot}: name an upload_id from POST /uploads.", field=f"documents.{slot}")
+    return documents
+
+
+@route(applications_api, "/uploads", methods=["POST"], roles=CITIZENS)
+def request_upload(caller: Principal) -> Response:
+    body = parse_body(applications_api, UploadIn)
+    slot = apply_for_service.request_upload(caller, body.service_code, body.slot, body.content_type)
+    return Response(
+        status_code=201,
+        body={
+            "upload_id": slot.upload_id,
+            "url": slot.url,
+            "fields": slot.fields,
+            "max_bytes": slot.max_bytes,
+            "expires_in": slot.expires_in,
+        },
+    )
+
+
+@route(applications_api, "/applications", methods=["POST"], roles=CITIZENS)
+def apply(caller: Principal) -> Response:
+    body = parse_body(applications_api, ApplicationIn)
+    key = applications_api.current_request.headers.get("idempotency-key")
+    application = apply_for_service.apply(
+        caller,
+        apply_for_service.NewApplication(body.service_code, body.fields, _documents(body.documents), body.district),
+        idempotency_key=key[:200] if key else None,
+        lambda_context=applications_api.lambda_context,
+    )
+    return Response(
+        status_code=201,
+        body={"tracking_id": application.tracking_id, "status": application.stage.value, "due_at": _due(application)},
+    )
+
+
+@route(applications_api, "/applications", methods=["GET"], roles=CITIZENS)
+def list_my_applications(caller: Principal) -> dict[str, Any]:
+    query = parse_query(applications_api, PageQuery)
+    found, cursor = view_applications.list_mine(caller, limit=query.limit, cursor=query.cursor)
+    return {"applications": [summary(a) for a in found], "next_cursor": cursor}
+
+
+@route(applications_api, "/applications/{tracking_id}", methods=["GET"], roles=EVERYONE)
+def get_application(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    application, timeline, intact = view_applications.get_one(caller, _tracking_id(tracking_id))
+    return {**detail(application, caller), "timeline": timeline, "chain_intact": intact}
+
+
+@route(applications_api, "/applications/{tracking_id}/actions", methods=["POST"], roles=EVERYONE)
+def act_on_application_route(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    body = parse_body(applications_api, ApplicationActionIn)
+    request = act_on_application.ApplicationAction(
+        action=body.action,
+        note=body.note,
+        fields=body.fields,
+        documents=_documents(body.documents),
+        requested_fields=tuple(body.request.fields) if body.request else (),
+        requested_documents=tuple(body.request.documents) if body.request else (),
+    )
+    return detail(act_on_application.act(caller, _tracking_id(tracking_id), request), caller)
+
+
+@route(applications_api, "/applications/{tracking_id}/documents/{slot}", methods=["GET"], roles=EVERYONE)
+def download_document(caller: Principal, tracking_id: str, slot: str) -> dict[str, Any]:
+    return view_applications.document_link(caller, _tracking_id(tracking_id), slot)
+
+
+@route(applications_api, "/officer/applications", methods=["GET"], roles=STAFF)
+def officer_queue(caller: Principal) -> dict[str, Any]:
+    query = parse_query(applications_api, QueueQuery)
+    found, cursor = view_applications.officer_queue(
+        caller, stage=query.stage, overdue=query.overdue, limit=query.limit, cursor=query.cursor
+    )
+    return {"applications": [detail(a, caller) for a in found], "next_cursor": cursor}
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _due(application: Application) -> str | None:
+    """The deadline while the clock runs; none while it waits on the citizen or once decided."""
+    return _iso(application.due_at) if application.due_at and application.is_open else None
+
+
+def summary(application: Application) -> dict[str, Any]:
+    return {
+        "tracking_id": application.tracking_id,
+        "service_code": application.service_code,
+        "status": application.stage.value,
+        "department": application.department,
+        "district": application.district,
+        "filed_at": _iso(application.filed_at),
+        "due_at": _due(application),
+    }
+
+
+def detail(application: Application, caller: Principal) -> dict[str, Any]:
+    waiting_on, next_step = NEXT_STEP[application.stage]
+    request = application.info_request
+    return {
+        **summary(application),
+        "form_version": application.form_version,
+        "fields": application.fields,
+        "documents": [
+            {
+                "slot": d.slot,
+                "content_type": d.content_type,
+                "size": d.size,
+                "sha256": d.sha256,
+                "uploaded_at": _iso(d.uploaded_at),
+            }
+            for d in application.documents.values()
+        ],
+        "expected_next": {"by": waiting_on, "what": next_step},
+        "info_requested": (
+            {"note": request.note, "fields": list(request.fields), "documents": list(request.documents)}
+            if request
+            else None
+        ),
+        "decided_at": _iso(application.decided_at),
+        "completed_at": _iso(application.completed_at),
+        "overdue": application.overdue(utc_now()),
+        **({"assigned_to": application.assignee_id} if caller.is_staff else {}),
+    }

@@ -1,0 +1,157 @@
+"""A citizen applies for a service: the form is checked against the service's schema, the
+documents against its slots, the application is routed to the least-loaded officer of the
+department in the applicant's district and saved with its first audit entry in one
+transaction — then the citizen and the officer are told.
+
+Documents are uploaded first (`request_upload` → a presigned POST straight to S3) and named
+in the application by their upload id; a retry with the same Idempotency-Key gets the first
+answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.clock import utc_now
+from chalicelib.config import get_settings
+from chalicelib.domain.application import Application, Document, new_application_id, sla_seconds_for, submit
+from chalicelib.domain.catalogue import Service
+from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.forms import validate_fields
+from chalicelib.domain.identity import Principal
+from chalicelib.ids import new_id
+from chalicelib.models import applications, catalogue, citizens
+from chalicelib.services.application_notices import publish
+from chalicelib.services.grievance_owners import find_owner
+from chalicelib.services.idempotency import run_once
+from chalicelib.services.sla_clock import current_clock
+from chalicelib.storage import documents as storage
+
+logger = Logger(child=True)
+
+
+@dataclass(frozen=True)
+class UploadSlot:
+    upload_id: str
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class NewApplication:
+    service_code: str
+    fields: dict[str, Any]
+    documents: dict[str, str]  # slot -> upload id
+    district: str | None = None
+
+
+def request_upload(citizen: Principal, service_code: str, slot: str, content_type: str) -> UploadSlot:
+    """Where to upload one document for one slot of a service (valid 15 minutes)."""
+    service = _service(service_code)
+    if service.slot(slot) is None:
+        known = ", ".join(s.slot for s in service.documents) or "none"
+        raise InvalidInput(f"slot: {service_code} takes no document {slot!r} (slots: {known}).", field="slot")
+    if content_type not in storage.CONTENT_TYPES:
+        raise InvalidInput(f"content_type: one of {', '.join(storage.CONTENT_TYPES)}.", field="content_type")
+    upload_id = new_id("upl")
+    form = storage.upload_form(storage.upload_key(citizen.subject_id, upload_id), content_type, storage.MAX_BYTES)
+    return UploadSlot(upload_id, form.url, form.fields, storage.MAX_BYTES, storage.UPLOAD_SECONDS)
+
+
+def apply(
+    citizen: Principal, request: NewApplication, idempotency_key: str | None = None, lambda_context: Any = None
+) -> Application:
+    if not idempotency_key:
+        return _apply(citizen, request)
+    payload = {**request.__dict__}
+    answer = run_once(
+        citizen.subject_id,
+        idempotency_key,
+        payload,
+        lambda: {"tracking_id": _apply(citizen, request).tracking_id},
+        lambda_context,
+    )
+    saved = applications.get_application(str(answer["tracking_id"]))
+    assert saved is not None, "an application answered once is stored"
+    return saved
+
+
+def _apply(citizen: Principal, request: NewApplication, now: datetime | None = None) -> Application:
+    now = now or utc_now()
+    service = _service(request.service_code, field="service_code")
+    fields = validate_fields(service.form, request.fields)
+    district = _district_of(citizen, request.district)
+    missing = [slot.slot for slot in service.documents if slot.required and slot.slot not in request.documents]
+    if missing:
+        raise InvalidInput(f"documents.{missing[0]}: this document is required.", field=f"documents.{missing[0]}")
+    owner = find_owner(0, service.department, district)
+    clock = current_clock()
+    for _ in range(3):  # a clash of random tracking ids is rare; try a fresh one
+        tracking_id = new_application_id(get_settings().state_code, now)
+        attached = attach_documents(citizen, service, tracking_id, request.documents, now)
+        application = Application(
+            tracking_id=tracking_id,
+            citizen_id=citizen.subject_id,
+            service_code=service.code,
+            form_version=service.form_version,
+            department=service.department,
+            district=district,
+            fields=fields,
+            documents=attached,
+            filed_at=now,
+            assignee_id=owner,
+            sla_seconds=sla_seconds_for(service.sla_days, clock),
+        )
+        change = submit(application, citizen, clock, now)
+        try:
+            saved = applications.save_change(None, change, now)
+            break
+        except Conflict:
+            continue
+    else:
+        raise RuntimeError("could not find a free tracking id")
+    publish(saved, change.events, saved.audit_seq - len(change.events) + 1)
+    logger.info("application submitted", extra={"tracking_id": saved.tracking_id, "service": service.code})
+    return saved
+
+
+def attach_documents(
+    citizen: Principal, service: Service, tracking_id: str, uploads: dict[str, str], now: datetime
+) -> dict[str, Document]:
+    """Check, hash and file each named upload under the application."""
+    attached = {}
+    for slot, upload_id in sorted(uploads.items()):
+        if service.slot(slot) is None:
+            raise InvalidInput(f"documents.{slot}: not a document slot of {service.code}.", field=f"documents.{slot}")
+        source = storage.upload_key(citizen.subject_id, upload_id)
+        try:
+            stored = storage.attach(source, f"applications/{tracking_id}/{slot}/{upload_id}", storage.MAX_BYTES)
+        except storage.NotUploaded as problem:
+            raise InvalidInput(f"documents.{slot}: {problem}.", field=f"documents.{slot}") from None
+        attached[slot] = Document(slot, stored.key, stored.content_type, stored.size, stored.sha256, now)
+    return attached
+
+
+def _service(code: str, field: str = "service_code") -> Service:
+    service = catalogue.get_service(code)
+    if service is None:
+        raise InvalidInput(f"{field}: no service {code!r} in this state's catalogue.", field=field)
+    return service
+
+
+def _district_of(citizen: Principal, district: str | None) -> str:
+    """Where the applicant is served: the district asked for, else their address's."""
+    if district is None:
+        profile = citizens.get_citizen(citizen.subject_id)
+        district = profile.address.district if profile and profile.address else None
+    if district is None:
+        raise InvalidInput("district: say which district you apply in (your profile has no address).", field="district")
+    if catalogue.get_district(district) is None:
+        raise InvalidInput(f"district: no district {district!r} in this state.", field="district")
+    return district

@@ -1,0 +1,55 @@
+"""Once per Idempotency-Key: a retried request gets the first answer (Powertools Idempotency
+on the idempotency table); the same key with another body is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import Conflict, InvalidInput
+
+
+class IdempotencyKeyReused(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("Idempotency-Key: already used with a different request.", field="Idempotency-Key")
+
+
+def run_once(
+    caller_id: str, key: str, request: dict[str, Any], work: Callable[[], dict[str, Any]], lambda_context: Any = None
+) -> dict[str, Any]:
+    """`work()` once per (caller, key); its JSON-able answer is kept a day. With the Lambda's
+    context, a request cut off mid-way (timeout, crash) frees its key when the invocation's
+    time is up, instead of answering "still in progress" to every retry for a day."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    config = IdempotencyConfig(
+        event_key_jmespath="[caller, key]",
+        payload_validation_jmespath="request",
+        expires_after_seconds=24 * 3600,
+    )
+    if lambda_context is not None:
+        config.register_lambda_context(lambda_context)
+
+    def run(call: dict[str, Any]) -> dict[str, Any]:
+        return work()
+
+    once = idempotent_function(data_keyword_argument="call", persistence_store=_store(), config=config)(run)
+    try:
+        return dict(once(call={"caller": caller_id, "key": key, "request": request}))
+    except IdempotencyValidationError:
+        raise IdempotencyKeyReused() from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict("A request with this Idempotency-Key is still being handled; retry shortly.") from None
+
+
+@cache
+def _store() -> Any:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(table_name=get_settings().resource_name("idempotency"))
