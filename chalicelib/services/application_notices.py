@@ -17,9 +17,12 @@ from chalicelib.observability import count_event
 logger = Logger(child=True)
 
 
-def publish(application: Application, events: Sequence[Event], first_seq: int) -> None:
+def publish(
+    application: Application, events: Sequence[Event], first_seq: int, service_names: dict[str, str] | None = None
+) -> None:
     """Announce what a saved change did (internal notes tell no one). A failure here is
-    logged, never raised: the change is saved and answered already."""
+    logged, never raised: the change is saved and answered already. `service_names`, when
+    the caller has the service at hand, saves reading it again."""
     announced = [
         AnnouncedEvent(seq=first_seq + offset, name=event.name, at=event.at, note=event.note)
         for offset, event in enumerate(events)
@@ -30,11 +33,13 @@ def publish(application: Application, events: Sequence[Event], first_seq: int) -
     if not announced:
         return
     try:
-        service = catalogue.get_service(application.service_code)
+        if service_names is None:
+            service = catalogue.get_service(application.service_code)
+            service_names = service.names if service else {}
         publish_announcement(
             GrievanceAnnouncement(
                 kind="application",
-                service_names=service.names if service else {},
+                service_names=service_names,
                 tracking_id=application.tracking_id,
                 citizen_id=application.citizen_id,
                 assignee_id=application.assignee_id,

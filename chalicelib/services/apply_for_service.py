@@ -116,7 +116,7 @@ def _apply(citizen: Principal, request: NewApplication, now: datetime | None = N
             continue
     else:
         raise RuntimeError("could not find a free tracking id")
-    publish(saved, change.events, saved.audit_seq - len(change.events) + 1)
+    publish(saved, change.events, saved.audit_seq - len(change.events) + 1, service.names)
     logger.info("application submitted", extra={"tracking_id": saved.tracking_id, "service": service.code})
     return saved
 

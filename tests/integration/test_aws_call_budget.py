@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from bench.aws_calls import OPERATIONS, count_aws_calls
@@ -29,6 +31,27 @@ def test_an_unknown_department_filter_costs_one_more_lookup_to_tell_a_typo_from_
 
     assert response.status_code == 422
     assert dict(calls) == {"dynamodb:Query": 1, "dynamodb:GetItem": 1}
+
+
+APPLICATION_BUDGET: dict[str, dict[str, int]] = {
+    "POST /applications (2 documents)": {
+        # service, district, the applicant's address; the officers of the seat and their
+        # loads; per document: head, read to hash, copy under the application; the
+        # transaction; the announcement.
+        "dynamodb:GetItem": 3,
+        "dynamodb:Query": 1,
+        "dynamodb:BatchGetItem": 1,
+        "s3:HeadObject": 2,
+        "s3:GetObject": 2,
+        "s3:CopyObject": 2,
+        "dynamodb:TransactWriteItems": 1,
+        "sqs:SendMessage": 1,
+    },
+    # the application, the officer (a deactivated one is refused at once), the service's
+    # names for the messages; the transaction; the announcement
+    "POST /applications/{id}/actions": {"dynamodb:GetItem": 3, "dynamodb:TransactWriteItems": 1, "sqs:SendMessage": 1},
+    "GET /applications/{id}": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},  # the record, its trail
+}
 
 
 # The grievance path, step by step, with what each step may cost once warm. An extra call
@@ -106,3 +129,56 @@ def test_each_grievance_step_costs_what_it_is_budgeted_and_never_a_scan(api, sta
     assert [name for name, _, _ in measured] == list(GRIEVANCE_BUDGET)
     assert all(status in {200, 201} for _, status, _ in measured)
     assert not any(op.endswith(":Scan") for _, _, calls in measured for op in calls)
+
+
+def test_applying_and_moving_an_application_costs_what_the_readme_says(api, stack, citizen, staff_token):
+    """Warm: one application with two documents, then one officer move."""
+    import json
+
+    import requests
+
+    from chalicelib.models import applications
+    from tests.integration.conftest import bearer, post
+
+    asha = citizen()
+    fields = {
+        "applicant_name": "Asha Devi",
+        "mobile": "9876543210",
+        "connection_type": "domestic",
+        "premises_address": "Plot 12, Saheed Nagar, Bhubaneswar",
+        "pincode": "751007",
+    }
+
+    def submit() -> tuple[object, Counter]:
+        documents = {}
+        for slot in ("proof_of_ownership", "identity_proof"):
+            body = {"service_code": "WATER_NEW_CONNECTION", "slot": slot, "content_type": "application/pdf"}
+            form = post(api, "/uploads", body, asha.access_token).json_body
+            requests.post(
+                form["url"], data=form["fields"], files={"file": ("f", b"%PDF-1.7", "application/pdf")}, timeout=10
+            )
+            documents[slot] = form["upload_id"]
+        body = {"service_code": "WATER_NEW_CONNECTION", "fields": fields, "documents": documents}
+        with count_aws_calls() as calls:
+            answer = post(api, "/applications", body, asha.access_token)
+        return answer, calls
+
+    submit()  # warm
+    answer, calls = submit()
+
+    assert answer.status_code == 201
+    assert dict(calls) == APPLICATION_BUDGET["POST /applications (2 documents)"]
+    tracking_id = answer.json_body["tracking_id"]
+    officer_id = applications.get_application(tracking_id).assignee_id
+    account = next(a for a in stack.seed.accounts if a.officer_id == officer_id)
+    token = post(api, "/auth/login", {"username": account.username, "password": account.password}).json_body[
+        "access_token"
+    ]
+    with count_aws_calls() as calls:
+        moved = post(api, f"/applications/{tracking_id}/actions", {"action": "start_verification"}, token)
+    assert moved.status_code == 200
+    assert dict(calls) == APPLICATION_BUDGET["POST /applications/{id}/actions"]
+    with count_aws_calls() as calls:
+        seen = api.get(f"/applications/{tracking_id}", headers=bearer(asha.access_token))
+    assert seen.status_code == 200 and json.loads(seen.body)["status"] == "under_verification"
+    assert dict(calls) == APPLICATION_BUDGET["GET /applications/{id}"]
