@@ -17,7 +17,15 @@ from chalicelib.config import get_settings
 def client(service: str) -> Any:
     import boto3  # deferred: most requests only touch DynamoDB through PynamoDB
 
-    return boto3.client(service, region_name=get_settings().region)
+    settings = get_settings()
+    if service == "s3" and not settings.aws_endpoint_url:
+        from botocore.config import Config
+
+        # Presigned links must name the bucket's own region (bucket.s3.<region>.amazonaws.com):
+        # newer regions have no global address, and a redirect breaks a browser's POST.
+        config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+        return boto3.client("s3", region_name=settings.region, config=config)
+    return boto3.client(service, region_name=settings.region)
 
 
 @cache

@@ -56,7 +56,8 @@ ALLOWED: dict[Stage, frozenset[Action]] = {
     Stage.SUBMITTED: frozenset({Action.START_VERIFICATION, Action.COMMENT}),
     Stage.UNDER_VERIFICATION: frozenset({Action.VERIFY, Action.REQUEST_INFO, Action.REJECT, Action.COMMENT}),
     Stage.PROCESSING: frozenset({Action.APPROVE, Action.REJECT, Action.REQUEST_INFO, Action.COMMENT}),
-    Stage.INFO_REQUESTED: frozenset({Action.PROVIDE_INFO, Action.COMMENT}),
+    # A citizen who never answers must not hold an officer's desk for ever: it can be refused.
+    Stage.INFO_REQUESTED: frozenset({Action.PROVIDE_INFO, Action.REJECT, Action.COMMENT}),
     Stage.APPROVED: frozenset({Action.COMPLETE, Action.COMMENT}),
     Stage.REJECTED: frozenset({Action.COMPLETE, Action.COMMENT}),
     Stage.COMPLETED: frozenset({Action.COMMENT}),
@@ -65,7 +66,8 @@ CITIZEN_ACTIONS = frozenset({Action.PROVIDE_INFO})
 # The SLA clock runs until the service is delivered or refused; it stops while the
 # department waits on the citizen.
 CLOCK_RUNNING = frozenset({Stage.SUBMITTED, Stage.UNDER_VERIFICATION, Stage.PROCESSING, Stage.APPROVED})
-OPEN = CLOCK_RUNNING | {Stage.INFO_REQUESTED}
+# On the officer's desk (queue and load) until completed: a rejection still has to be closed.
+OPEN = CLOCK_RUNNING | {Stage.INFO_REQUESTED, Stage.REJECTED}
 TRACKING_ID_PATTERN = r"^[A-Z]{2}-APP-[0-9]{6}-[0-9A-Z]{6}$"
 # What the applicant waits for next, by stage (for the citizen's view).
 NEXT_STEP: dict[Stage, tuple[str | None, str]] = {
@@ -259,7 +261,9 @@ def act(
             return ApplicationChange(after, [_event("application_approved", actor, now, before, after, note=note)])
         case Action.REJECT:
             reason = _required_note(note, "the reason for rejecting")
-            after = replace(before, stage=Stage.REJECTED, decided_at=now, due_at=None)
+            after = replace(
+                before, stage=Stage.REJECTED, decided_at=now, due_at=None, info_request=None, sla_remaining_seconds=None
+            )
             return ApplicationChange(after, [_event("application_rejected", actor, now, before, after, note=reason)])
         case Action.COMPLETE:
             after = replace(before, stage=Stage.COMPLETED, completed_at=now, due_at=None)
@@ -295,6 +299,24 @@ def _request_info(
     return ApplicationChange(after, [event])
 
 
+def check_answer(application: Application, note: str | None, fields: set[str], slots: set[str]) -> None:
+    """The citizen's answer carries what the officer asked for, and only that: what was
+    verified already is not theirs to rewrite on the way back."""
+    request = application.info_request
+    if request is None:
+        return
+    unasked = [f"fields.{name}" for name in sorted(fields - set(request.fields))]
+    unasked += [f"documents.{slot}" for slot in sorted(slots - set(request.documents))]
+    if unasked:
+        raise InvalidInput(f"{unasked[0]}: the officer did not ask for this.", field=unasked[0])
+    missing = [f"documents.{slot}" for slot in request.documents if slot not in slots]
+    missing += [f"fields.{name}" for name in request.fields if name not in fields]
+    if missing:
+        raise InvalidInput(f"{missing[0]}: the officer asked for this.", field=missing[0])
+    if not (note and note.strip()) and not fields and not slots:
+        raise InvalidInput("note: answer the officer's request.", field="note")
+
+
 def _provide_info(
     before: Application,
     citizen: Principal,
@@ -306,12 +328,7 @@ def _provide_info(
 ) -> ApplicationChange:
     request = before.info_request
     assert request is not None  # the stage guarantees it
-    missing = [f"documents.{slot}" for slot in request.documents if slot not in documents]
-    missing += [f"fields.{name}" for name in request.fields if name not in answers]
-    if missing:
-        raise InvalidInput(f"{missing[0]}: the officer asked for this.", field=missing[0])
-    if not (note and note.strip()) and not answers and not documents:
-        raise InvalidInput("note: answer the officer's request.", field="note")
+    check_answer(before, note, set(answers), set(documents))
     remaining = before.sla_remaining_seconds or 0.0
     after = replace(
         before,

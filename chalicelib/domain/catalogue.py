@@ -78,6 +78,8 @@ class Service:
     # Bumped whenever the form or the document slots change; an application keeps the
     # version it was filed against.
     form_version: int = 1
+    # Bumped on every change: an edit is saved only over the revision it was made from.
+    revision: int = 0
 
     def slot(self, name: str) -> DocumentSlot | None:
         return next((slot for slot in self.documents if slot.slot == name), None)

@@ -45,22 +45,37 @@ def check_form(form: dict[str, Any], field: str = "form") -> None:
         raise InvalidInput(
             f"{field}: not a valid JSON Schema ({error.message})", field=f"{field}.{where}".rstrip(".")
         ) from None
+    if _mentions_reference(form):
+        raise InvalidInput(f"{field}: a form is self-contained ($ref is not allowed).", field=field)
     if form.get("type") != "object" or form.get("additionalProperties") is not False:
         raise InvalidInput(f"{field}: must be an object schema with additionalProperties false.", field=field)
     properties = form.get("properties")
     if not isinstance(properties, dict) or not properties or len(properties) > MAX_FIELDS:
         raise InvalidInput(f"{field}.properties: name between 1 and {MAX_FIELDS} fields.", field=f"{field}.properties")
     for name, spec in properties.items():
-        if not isinstance(spec, dict) or spec.get("type") not in PLAIN_TYPES:
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        if not isinstance(kind, str) or kind not in PLAIN_TYPES:
             raise InvalidInput(
                 f"{field}.properties.{name}: type must be one of {', '.join(sorted(PLAIN_TYPES))}.",
                 field=f"{field}.properties.{name}",
             )
-        if spec["type"] == "array" and spec.get("items", {}).get("type") != "string":
+        items = spec.get("items")
+        if kind == "array" and not (isinstance(items, dict) and items.get("type") == "string"):
             raise InvalidInput(f"{field}.properties.{name}: a list holds strings.", field=f"{field}.properties.{name}")
-    unknown = [name for name in form.get("required", []) if name not in properties]
+    required = form.get("required", [])
+    unknown = [name for name in required if name not in properties] if isinstance(required, list) else ["required"]
     if unknown:
         raise InvalidInput(f"{field}.required: {unknown[0]} is not a field of the form.", field=f"{field}.required")
+
+
+def _mentions_reference(node: Any) -> bool:
+    """Whether a schema reaches outside itself ($ref, $dynamicRef): resolving that when a
+    citizen applies could fetch from anywhere, or fail."""
+    if isinstance(node, dict):
+        return any(key in {"$ref", "$dynamicRef"} or _mentions_reference(value) for key, value in node.items())
+    if isinstance(node, list):
+        return any(_mentions_reference(item) for item in node)
+    return False
 
 
 def validate_fields(form: dict[str, Any], fields: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -68,7 +83,8 @@ def validate_fields(form: dict[str, Any], fields: dict[str, Any], *, partial: bo
     `partial`: only the fields given are checked (answers to an officer's request)."""
     schema = {**form, "required": []} if partial else form
     problems = []
-    for error in sorted(Draft202012Validator(schema).iter_errors(fields), key=lambda e: list(e.path)):
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for error in sorted(validator.iter_errors(fields), key=lambda e: [str(part) for part in e.path]):
         if error.validator == "required":
             name = str(error.message).split("'")[1]
             problems.append(Problem(f"fields.{name}", "is required"))
@@ -88,7 +104,7 @@ def _message(error: Any) -> str:
     spec = error.schema if isinstance(error.schema, dict) else {}
     match error.validator:
         case "type":
-            return f"must be a {spec.get('type')}"
+            return f"must be of type {spec.get('type')}"
         case "enum":
             return "must be one of " + ", ".join(str(v) for v in spec.get("enum", []))
         case "pattern":

@@ -17,7 +17,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.application import Application, ApplicationChange, Document, InfoRequest, Stage
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.models.base import TableName, shared_connection
 from chalicelib.models.grievances import PAUSED, decode_cursor, encode_cursor, load_counter_key
 from chalicelib.models.records import AuditEntryRecord, Counter, chain_audit
@@ -178,6 +178,13 @@ def _to_application(record: ApplicationRecord) -> Application:
     )
 
 
+class TrackingIdTaken(Conflict):
+    """A new application's tracking id is already used (rare: 30 random bits a day)."""
+
+    def __init__(self) -> None:
+        super().__init__("tracking id taken")
+
+
 def _load_moves(before: Application | None, after: Application) -> dict[str, int]:
     moves: dict[str, int] = {}
     if before is not None and before.is_open and before.assignee_id:
@@ -209,9 +216,13 @@ def save_change(before: Application | None, change: ApplicationChange, now: date
                     actions.append(Counter.touched_at.set(_iso(now)))
                 transaction.update(Counter(counter, window), actions=actions)
     except TransactWriteError as error:
-        reasons = [r for r in (error.cancellation_reasons or []) if r is not None]
-        if any(r.code in {"ConditionalCheckFailed", "TransactionConflict"} for r in reasons):
-            raise Conflict("The application was changed by someone else; read it again.") from None
+        reasons = list(error.cancellation_reasons or [])
+        if before is None and reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            raise TrackingIdTaken() from None
+        if any(r is not None and r.code in {"ConditionalCheckFailed", "TransactionConflict"} for r in reasons):
+            # changed since read, or another transaction held the same item (an officer's
+            # load counter) at that instant: nothing was written
+            raise Conflict("The application was changed at the same moment; read it again and retry.") from None
         raise
     return replace(after, version=base.version + 1)
 
@@ -245,6 +256,9 @@ def officer_queue(
     """An officer's open applications, most urgent first; `due_before` keeps the overdue.
     One Query on the queue index (filtered by stage when asked)."""
     start = decode_cursor(cursor, {"tracking_id", "queue_owner", "queue_due"}, {"queue_owner": officer_id})
+    if start is not None and due_before is not None and not start["queue_due"]["S"] < _iso(due_before):
+        # A cursor from the unfiltered queue lies outside the overdue range (DynamoDB refuses it).
+        raise InvalidInput("cursor: not a cursor of the overdue list.", field="cursor")
     results = ApplicationRecord.by_queue.query(
         officer_id,
         range_key_condition=QueueIndex.queue_due < _iso(due_before) if due_before else None,

@@ -54,7 +54,7 @@ class CatalogueEntry(Model):
     department = UnicodeAttribute(null=True)
     kind_code = UnicodeAttribute(null=True)
     details = JSONAttribute()
-    form_version = NumberAttribute(null=True)  # services: what an edit is conditioned on
+    revision = NumberAttribute(null=True)  # services: what an edit is conditioned on
 
     by_department = DepartmentIndex()
 
@@ -68,7 +68,7 @@ def _entry(item: CatalogueItem) -> CatalogueEntry:
         department=department,
         kind_code=f"{kind}#{item.code}" if department else None,
         details=to_document(item),
-        form_version=item.form_version if isinstance(item, Service) else None,
+        revision=item.revision if isinstance(item, Service) else None,
     )
 
 
@@ -125,8 +125,8 @@ def save_service(service: Service, replacing: Service | None) -> None:
             if replacing is None:
                 transaction.save(entry, condition=CatalogueEntry.code.does_not_exist())
             else:
-                # the stored form_version is the one read, or a concurrent edit changed the form
-                transaction.save(entry, condition=CatalogueEntry.form_version == replacing.form_version)
+                # the stored revision is the one read, or someone else's edit came in between
+                transaction.save(entry, condition=CatalogueEntry.revision == replacing.revision)
                 if replacing.form_version != service.form_version:
                     kept = CatalogueEntry(
                         SERVICE_VERSION, f"{service.code}#{replacing.form_version}", details=to_document(replacing)

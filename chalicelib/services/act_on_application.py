@@ -81,6 +81,7 @@ def _citizen_input(
         if request.fields or request.documents:
             raise InvalidInput("fields: only the applicant's answer (provide_info) carries fields.", field="fields")
         return {}, {}
+    stages.check_answer(application, request.note, set(request.fields), set(request.documents))
     service = service_of(application)
     answers = validate_fields(service.form, request.fields, partial=True) if request.fields else {}
     documents = attach_documents(principal, service, application.tracking_id, request.documents, now)

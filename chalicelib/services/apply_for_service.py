@@ -10,6 +10,7 @@ answer.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,6 +72,7 @@ def apply(
         return _apply(citizen, request)
     payload = {**request.__dict__}
     answer = run_once(
+        "apply_for_service",
         citizen.subject_id,
         idempotency_key,
         payload,
@@ -110,15 +112,28 @@ def _apply(citizen: Principal, request: NewApplication, now: datetime | None = N
         )
         change = submit(application, citizen, clock, now)
         try:
-            saved = applications.save_change(None, change, now)
-            break
-        except Conflict:
+            saved = _save_new(change, now)
+        except applications.TrackingIdTaken:  # its documents are filed again under the next id
             continue
+        break
     else:
         raise RuntimeError("could not find a free tracking id")
     publish(saved, change.events, saved.audit_seq - len(change.events) + 1, service.names)
     logger.info("application submitted", extra={"tracking_id": saved.tracking_id, "service": service.code})
     return saved
+
+
+def _save_new(change: Any, now: datetime) -> Application:
+    """Save a new application; an officer's load counter held by another transaction at
+    that instant is retried (nothing was written), a lasting clash is a 409 to retry."""
+    for pause in (0.05, 0.2, 0.5):
+        try:
+            return applications.save_change(None, change, now)
+        except applications.TrackingIdTaken:
+            raise
+        except Conflict:
+            time.sleep(pause)
+    return applications.save_change(None, change, now)
 
 
 def attach_documents(

@@ -69,7 +69,12 @@ def file_grievance(
     if not idempotency_key:
         return _file(citizen, request)
     answer = run_once(
-        citizen.subject_id, idempotency_key, request.__dict__, lambda: _file(citizen, request).as_dict(), lambda_context
+        "file_grievance",
+        citizen.subject_id,
+        idempotency_key,
+        request.__dict__,
+        lambda: _file(citizen, request).as_dict(),
+        lambda_context,
     )
     return Filed(**answer)
 

@@ -17,9 +17,14 @@ class IdempotencyKeyReused(InvalidInput):
 
 
 def run_once(
-    caller_id: str, key: str, request: dict[str, Any], work: Callable[[], dict[str, Any]], lambda_context: Any = None
+    operation: str,
+    caller_id: str,
+    key: str,
+    request: dict[str, Any],
+    work: Callable[[], dict[str, Any]],
+    lambda_context: Any = None,
 ) -> dict[str, Any]:
-    """`work()` once per (caller, key); its JSON-able answer is kept a day. With the Lambda's
+    """`work()` once per (operation, caller, key); its JSON-able answer is kept a day. With the Lambda's
     context, a request cut off mid-way (timeout, crash) frees its key when the invocation's
     time is up, instead of answering "still in progress" to every retry for a day."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -39,7 +44,9 @@ def run_once(
     def run(call: dict[str, Any]) -> dict[str, Any]:
         return work()
 
-    once = idempotent_function(data_keyword_argument="call", persistence_store=_store(), config=config)(run)
+    once = idempotent_function(
+        data_keyword_argument="call", persistence_store=_store(), config=config, key_prefix=operation
+    )(run)
     try:
         return dict(once(call={"caller": caller_id, "key": key, "request": request}))
     except IdempotencyValidationError:

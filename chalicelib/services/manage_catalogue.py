@@ -71,7 +71,11 @@ def put_service(caller: Principal, code: str, changes: ServiceChanges) -> Servic
     )
     if current is not None:
         form_changed = (current.form, current.documents) != (service.form, service.documents)
-        service = replace(service, form_version=current.form_version + (1 if form_changed else 0))
+        service = replace(
+            service,
+            form_version=current.form_version + (1 if form_changed else 0),
+            revision=current.revision + 1,
+        )
     catalogue.save_service(service, current)
     logger.info("service saved", extra={"service": code, "form_version": service.form_version, "by": caller.subject_id})
     return service

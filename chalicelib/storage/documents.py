@@ -67,7 +67,9 @@ def attach(upload: str, destination: str, max_bytes: int) -> StoredFile:
     try:
         head = s3.head_object(Bucket=bucket, Key=upload)
     except s3.exceptions.ClientError as error:
-        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+        # Without s3:ListBucket (not granted: nobody lists citizens' uploads) S3 answers a
+        # missing key with 403, not 404.
+        if error.response.get("Error", {}).get("Code") in {"403", "404", "NoSuchKey", "NotFound", "AccessDenied"}:
             raise NotUploaded("nothing has been uploaded for it") from None
         raise
     size, content_type = int(head["ContentLength"]), str(head.get("ContentType", ""))
@@ -75,15 +77,18 @@ def attach(upload: str, destination: str, max_bytes: int) -> StoredFile:
         raise NotUploaded(f"must be between 1 byte and {max_bytes // (1024 * 1024)} MB")
     if content_type not in CONTENT_TYPES:
         raise NotUploaded(f"must be one of {', '.join(CONTENT_TYPES)}")
+    # The upload form stays valid for minutes: pin the version looked at, so what is hashed
+    # is what is copied even if the citizen posts again meanwhile.
+    version = {"VersionId": head["VersionId"]} if head.get("VersionId") else {}
     digest = hashlib.sha256()
-    body: Any = s3.get_object(Bucket=bucket, Key=upload)["Body"]
+    body: Any = s3.get_object(Bucket=bucket, Key=upload, **version)["Body"]
     for chunk in iter(lambda: body.read(256 * 1024), b""):
         digest.update(chunk)
     checksum = digest.hexdigest()
     s3.copy_object(
         Bucket=bucket,
         Key=destination,
-        CopySource={"Bucket": bucket, "Key": upload},
+        CopySource={"Bucket": bucket, "Key": upload, **version},
         MetadataDirective="REPLACE",
         ContentType=content_type,
         Metadata={"sha256": checksum},

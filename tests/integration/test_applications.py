@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from chalicelib.models import applications, records
+from chalicelib.models.grievances import encode_cursor
 from tests.integration.conftest import Person, bearer, post
 
 SERVICE = "WATER_NEW_CONNECTION"  # slots: proof_of_ownership, identity_proof (required), premises_photo
@@ -314,6 +315,14 @@ def test_the_officer_queue_lists_by_stage_and_overdue(api, citizen, apply, offic
     assert tracking_id in {a["tracking_id"] for a in submitted}
     assert tracking_id not in {a["tracking_id"] for a in processing}
     assert tracking_id not in {a["tracking_id"] for a in overdue}  # 15 working days to go
+    # a cursor of the whole queue (here: past a paused one) is not one of the overdue list:
+    # a 422 naming it, not DynamoDB's refusal as a 500
+    owner = applications.get_application(tracking_id).assignee_id
+    whole_queue = encode_cursor(
+        {"tracking_id": {"S": tracking_id}, "queue_owner": {"S": owner}, "queue_due": {"S": "~paused"}}
+    )
+    mixed = api.get(f"/officer/applications?overdue=true&cursor={whole_queue}", headers=bearer(officer))
+    assert mixed.status_code == 422 and mixed.json_body["error"]["field"] == "cursor"
 
 
 def test_a_grievance_about_an_application_goes_to_its_officer(api, citizen, apply, consume, admin_token):

@@ -215,3 +215,24 @@ def test_a_key_given_directly_wins_and_a_missing_one_is_an_error(environment):
     assert get_settings().secret("jwt_signing_key") == "k" * 40
     with pytest.raises(RuntimeError, match="IDENTITY_HMAC_KEY is not configured for stage 'odisha'"):
         get_settings().secret("identity_hmac_key")
+
+
+def test_deployed_s3_links_name_the_buckets_own_region(environment):
+    """ap-south-2 has no global S3 address: presigned links must be regional, virtual-hosted."""
+    from chalicelib import aws
+
+    environment.setenv("AWS_DEFAULT_REGION", "ap-south-2")
+    environment.setenv("AWS_ACCESS_KEY_ID", "testing")
+    environment.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    environment.delenv("AWS_ENDPOINT_URL", raising=False)
+    aws.reset_caches()
+    try:
+        form = aws.client("s3").generate_presigned_post(Bucket="crm-punjab-documents-123456789012", Key="uploads/x")
+        link = aws.client("s3").generate_presigned_url(
+            "get_object", Params={"Bucket": "crm-punjab-documents-123456789012", "Key": "k"}
+        )
+    finally:
+        aws.reset_caches()
+
+    assert form["url"] == "https://crm-punjab-documents-123456789012.s3.ap-south-2.amazonaws.com/"
+    assert link.startswith("https://crm-punjab-documents-123456789012.s3.ap-south-2.amazonaws.com/k?")
