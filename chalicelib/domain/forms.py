@@ -12,9 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from chalicelib.domain.errors import InvalidInput
 
 PLAIN_TYPES = frozenset({"string", "integer", "number", "boolean", "array"})
@@ -38,6 +35,9 @@ class FormInvalid(InvalidInput):
 
 def check_form(form: dict[str, Any], field: str = "form") -> None:
     """InvalidInput unless `form` is a schema this system can show and validate."""
+    from jsonschema import Draft202012Validator  # deferred: ~70 ms of import, paid by forms only
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(form)
     except SchemaError as error:
@@ -81,6 +81,8 @@ def _mentions_reference(node: Any) -> bool:
 def validate_fields(form: dict[str, Any], fields: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """The fields when they satisfy the form; FormInvalid naming each wrong one otherwise.
     `partial`: only the fields given are checked (answers to an officer's request)."""
+    from jsonschema import Draft202012Validator  # deferred: see check_form
+
     schema = {**form, "required": []} if partial else form
     problems = []
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)

@@ -50,3 +50,18 @@ def test_layers_import_only_what_they_may(package):
     ]
 
     assert violations == []
+
+
+def test_a_cold_start_does_not_import_what_only_some_requests_need():
+    """Every function imports app.py on a cold start: heavy libraries used by a few routes
+    (the X-Ray SDK, jsonschema for forms, anyascii for search, ULIDs) are imported on use."""
+    import subprocess
+    import sys
+
+    heavy = ("aws_xray_sdk", "jsonschema", "anyascii", "ulid")
+    code = f"import sys, app; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=CHALICELIB.parent, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+    assert loaded == "[]"
