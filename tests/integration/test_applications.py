@@ -426,3 +426,16 @@ def test_water_connection_is_found_in_english_hindi_and_transliterated(api, stac
     found = api.get(f"/services?q={query}").json_body["services"]
 
     assert "WATER_NEW_CONNECTION" in {s["code"] for s in found}, query
+
+
+def test_a_citizen_asking_for_too_many_upload_slots_is_told_when_to_try_again(api, citizen, monkeypatch):
+    monkeypatch.setattr("chalicelib.services.apply_for_service.MAX_UPLOADS_PER_HOUR", 2)
+    asha, ravi = citizen(), citizen()
+    body = {"service_code": SERVICE, "slot": "identity_proof", "content_type": "application/pdf"}
+
+    answers = [post(api, "/uploads", body, asha.access_token) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert answers[2].json_body["error"]["code"] == "rate_limited"
+    assert 0 < int(answers[2].headers["Retry-After"]) <= 3600
+    assert post(api, "/uploads", body, ravi.access_token).status_code == 201  # per citizen
