@@ -26,7 +26,7 @@ from typing import Any
 
 from chalicelib.domain.access import CaseScope, can_see_case
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
-from chalicelib.domain.grievance import Event
+from chalicelib.domain.grievance import Event, required_note
 from chalicelib.domain.identity import Principal, Role
 from chalicelib.domain.sla import SlaClock
 
@@ -168,25 +168,7 @@ def sla_seconds_for(sla_days: int, clock: SlaClock) -> float:
 
 
 def _event(name: str, actor: Principal, now: datetime, before: Application, after: Application, **extra: Any) -> Event:
-    note = extra.pop("note", None)
-    internal = extra.pop("internal", False)
-    return Event(
-        name=name,
-        actor_id=actor.subject_id,
-        actor_role=actor.role.value,
-        at=now,
-        from_state=before.stage.value,
-        to_state=after.stage.value,
-        note=note,
-        internal=internal,
-        details=extra,
-    )
-
-
-def _required_note(note: str | None, what: str) -> str:
-    if not note or not note.strip():
-        raise InvalidInput(f"note: {what} is required.", field="note")
-    return note.strip()
+    return Event.recorded(name, actor, now, before.stage.value, after.stage.value, **extra)
 
 
 def submit(application: Application, citizen: Principal, clock: SlaClock, now: datetime) -> ApplicationChange:
@@ -240,7 +222,7 @@ def act(
     before = application
     match action:
         case Action.COMMENT:
-            text = _required_note(note, "the comment")
+            text = required_note(note, "the comment")
             return ApplicationChange(
                 before, [_event("application_commented", actor, now, before, before, note=text, internal=True)]
             )
@@ -260,7 +242,7 @@ def act(
             after = replace(before, stage=Stage.APPROVED, decided_at=now)
             return ApplicationChange(after, [_event("application_approved", actor, now, before, after, note=note)])
         case Action.REJECT:
-            reason = _required_note(note, "the reason for rejecting")
+            reason = required_note(note, "the reason for rejecting")
             after = replace(
                 before, stage=Stage.REJECTED, decided_at=now, due_at=None, info_request=None, sla_remaining_seconds=None
             )
@@ -280,7 +262,7 @@ def _request_info(
     clock: SlaClock,
     now: datetime,
 ) -> ApplicationChange:
-    question = _required_note(note, "what the citizen should provide")
+    question = required_note(note, "what the citizen should provide")
     remaining = clock.remaining(now, before.due_at, False) if before.due_at else 0.0
     request = InfoRequest(note=question, resume_to=before.stage, fields=fields, documents=documents)
     after = replace(

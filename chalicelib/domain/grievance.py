@@ -161,6 +161,17 @@ class Event:
     internal: bool = False
     details: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def recorded(
+        cls, name: str, actor: Principal, now: datetime, from_state: str, to_state: str, **extra: Any
+    ) -> Event:
+        """The event of one move by `actor`; `note` and `internal` among `extra` are the
+        event's own, the rest its details. Grievances and applications both make them."""
+        note = extra.pop("note", None)
+        internal = extra.pop("internal", False)
+        role = "system" if actor is SYSTEM else actor.role.value
+        return cls(name, actor.subject_id, role, now, from_state, to_state, note, internal, extra)
+
 
 @dataclass(frozen=True)
 class Change:
@@ -190,19 +201,7 @@ def new_tracking_id(state_code: str, now: datetime) -> str:
 
 
 def _event(name: str, actor: Principal, now: datetime, before: Grievance, after: Grievance, **extra: Any) -> Event:
-    note = extra.pop("note", None)
-    internal = extra.pop("internal", False)
-    return Event(
-        name=name,
-        actor_id=actor.subject_id,
-        actor_role="system" if actor is SYSTEM else actor.role.value,
-        at=now,
-        from_state=before.status.value,
-        to_state=after.status.value,
-        note=note,
-        internal=internal,
-        details=extra,
-    )
+    return Event.recorded(name, actor, now, before.status.value, after.status.value, **extra)
 
 
 def require_allowed(grievance: Grievance, action: Action) -> None:
@@ -211,7 +210,7 @@ def require_allowed(grievance: Grievance, action: Action) -> None:
         raise ActionNotAllowed(action.value, grievance.status)
 
 
-def _required_note(note: str | None, what: str, field: str = "note") -> str:
+def required_note(note: str | None, what: str, field: str = "note") -> str:
     if not note or not note.strip():
         raise InvalidInput(f"{field}: {what} is required.", field=field)
     return note.strip()
@@ -283,14 +282,14 @@ def accept(grievance: Grievance, actor: Principal, now: datetime) -> Change:
 def comment(grievance: Grievance, actor: Principal, note: str | None, now: datetime) -> Change:
     """An internal note: staff read it in the history, citizens never see it."""
     require_allowed(grievance, Action.COMMENT)
-    text = _required_note(note, "the comment")
+    text = required_note(note, "the comment")
     return Change(grievance, [_event("commented", actor, now, grievance, grievance, note=text, internal=True)])
 
 
 def request_info(grievance: Grievance, actor: Principal, note: str | None, clock: SlaClock, now: datetime) -> Change:
     """Ask the citizen something; the SLA clock stops until they reply."""
     require_allowed(grievance, Action.REQUEST_INFO)
-    question = _required_note(note, "the question for the citizen")
+    question = required_note(note, "the question for the citizen")
     remaining = clock.remaining(now, grievance.due_at, grievance.round_the_clock) if grievance.due_at else 0.0
     after = replace(grievance, status=Status.INFO_REQUESTED, sla_remaining_seconds=remaining)
     return Change(after, [_event("info_requested", actor, now, grievance, after, note=question)])
@@ -299,7 +298,7 @@ def request_info(grievance: Grievance, actor: Principal, note: str | None, clock
 def reply(grievance: Grievance, citizen: Principal, message: str | None, clock: SlaClock, now: datetime) -> Change:
     """The citizen answers; the clock resumes with the time that was left."""
     require_allowed(grievance, Action.REPLY)
-    answer = _required_note(message, "the reply", field="message")
+    answer = required_note(message, "the reply", field="message")
     resumed = _rearm(grievance, clock, now, remaining=grievance.sla_remaining_seconds or 0.0)
     after = replace(resumed, status=Status.IN_PROGRESS)
     return Change(after, [_event("info_provided", citizen, now, grievance, after, note=answer)])
@@ -309,7 +308,7 @@ def transfer(grievance: Grievance, actor: Principal, department: str | None, not
     """Not this department's: send it to another (with a reason) for routing there. After
     MAX_TRANSFERS it goes to the state cell instead of bouncing on."""
     require_allowed(grievance, Action.TRANSFER)
-    reason = _required_note(note, "the reason for the transfer")
+    reason = required_note(note, "the reason for the transfer")
     if grievance.department == STATE_CELL and grievance.transfers > MAX_TRANSFERS:
         # It came here because it bounced too often; the state cell settles it itself.
         raise ActionNotAllowed(
@@ -356,7 +355,7 @@ def reassign(grievance: Grievance, actor: Principal, officer_id: str | None, clo
 def resolve(grievance: Grievance, actor: Principal, note: str | None, clock: SlaClock, now: datetime) -> Change:
     """Done. The citizen has 7 days to rate it or reopen it; then it closes by itself."""
     require_allowed(grievance, Action.RESOLVE)
-    how = _required_note(note, "the resolution")
+    how = required_note(note, "the resolution")
     after = replace(grievance, status=Status.RESOLVED, resolved_at=now, sla_remaining_seconds=None)
     # The same timer closes it: at "due" 7 days on, a still-resolved grievance closes.
     closes_at = clock.deadline(now, AUTO_CLOSE_AFTER_HOURS * 3600, round_the_clock=True)
@@ -366,7 +365,7 @@ def resolve(grievance: Grievance, actor: Principal, note: str | None, clock: Sla
 
 def reject(grievance: Grievance, actor: Principal, note: str | None, now: datetime) -> Change:
     require_allowed(grievance, Action.REJECT)
-    reason = _required_note(note, "the reason for rejecting")
+    reason = required_note(note, "the reason for rejecting")
     after = replace(grievance, status=Status.REJECTED, rejected_at=now, due_at=None, warn_at=None)
     after = replace(after, timer_seq=grievance.timer_seq + 1)
     return Change(after, [_event("rejected", actor, now, grievance, after, note=reason)])
@@ -398,7 +397,7 @@ def reopen(
     who decided it (or `owner_id`, when that officer has left the seat), with a fresh SLA.
     A grievance rejected before anyone owned it is registered again, for routing."""
     require_allowed(grievance, Action.REOPEN)
-    reason = _required_note(note, "the reason for reopening", field="reason")
+    reason = required_note(note, "the reason for reopening", field="reason")
     decided_at = grievance.resolved_at if grievance.status is Status.RESOLVED else grievance.rejected_at
     if decided_at is None or now - decided_at > REOPEN_WINDOW:
         raise ActionNotAllowed(
@@ -427,7 +426,7 @@ def appeal(
     department head (the appellate level) with its own SLA — the category's, or `sla_hours`
     for a grievance rejected before it ever had one."""
     require_allowed(grievance, Action.APPEAL)
-    reason = _required_note(note, "the grounds of appeal", field="reason")
+    reason = required_note(note, "the grounds of appeal", field="reason")
     if grievance.appealed:
         raise ActionNotAllowed(Action.APPEAL.value, grievance.status, "appeal: this grievance was already appealed.")
     if grievance.status is Status.CLOSED and (grievance.rating is None or grievance.rating > 2):

@@ -6,29 +6,25 @@ moves its officer's open-load counter (applications and grievances share an offi
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.expressions.update import Action as UpdateAction
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.application import Application, ApplicationChange, Document, InfoRequest, Stage
-from chalicelib.domain.errors import Conflict, InvalidInput
-from chalicelib.models.base import TableName, shared_connection
-from chalicelib.models.grievances import PAUSED, decode_cursor, encode_cursor, load_counter_key
-from chalicelib.models.records import AuditEntryRecord, Counter, chain_audit
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _parse(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+from chalicelib.models.base import (
+    PAUSED,
+    TableName,
+    decode_cursor,
+    decode_queue_cursor,
+    encode_cursor,
+    iso,
+    parse,
+    utc_text,
+)
+from chalicelib.models.records import chain_audit, load_moves, save_with_trail
 
 
 class CitizenIndex(GlobalSecondaryIndex[Any]):
@@ -99,7 +95,6 @@ def _document_of(document: dict[str, Any]) -> Document:
 
 def _to_record(application: Application) -> ApplicationRecord:
     owned = application.is_open and application.assignee_id is not None
-    paused = application.stage is Stage.INFO_REQUESTED
     request = application.info_request
     values: dict[str, Any] = {
         "tracking_id": application.tracking_id,
@@ -110,14 +105,14 @@ def _to_record(application: Application) -> ApplicationRecord:
         "district": application.district,
         "fields": application.fields,
         "documents": {
-            slot: {**document.__dict__, "uploaded_at": _iso(document.uploaded_at)}
+            slot: {**document.__dict__, "uploaded_at": utc_text(document.uploaded_at)}
             for slot, document in application.documents.items()
         },
         "stage": application.stage.value,
         "assignee_id": application.assignee_id,
-        "filed_at": _iso(application.filed_at),
+        "filed_at": utc_text(application.filed_at),
         "sla_seconds": application.sla_seconds,
-        "due_at": _iso(application.due_at) if application.due_at else None,
+        "due_at": iso(application.due_at),
         "sla_remaining_seconds": application.sla_remaining_seconds,
         "info_request": (
             {
@@ -129,14 +124,13 @@ def _to_record(application: Application) -> ApplicationRecord:
             if request
             else None
         ),
-        "decided_at": _iso(application.decided_at) if application.decided_at else None,
-        "completed_at": _iso(application.completed_at) if application.completed_at else None,
+        "decided_at": iso(application.decided_at),
+        "completed_at": iso(application.completed_at),
         "audit_seq": application.audit_seq,
         "audit_hash": application.audit_hash,
         "queue_owner": application.assignee_id if owned else None,
-        "queue_due": (PAUSED if paused else (_iso(application.due_at) if application.due_at else PAUSED))
-        if owned
-        else None,
+        # no deadline (waiting on the citizen, or refused): the end of the queue
+        "queue_due": (iso(application.due_at) or PAUSED) if owned else None,
     }
     if application.version:
         values["version"] = application.version
@@ -158,7 +152,7 @@ def _to_application(record: ApplicationRecord) -> Application:
         stage=Stage(record.stage),
         assignee_id=record.assignee_id,
         sla_seconds=float(record.sla_seconds or 0),
-        due_at=_parse(record.due_at),
+        due_at=parse(record.due_at),
         sla_remaining_seconds=record.sla_remaining_seconds,
         info_request=(
             InfoRequest(
@@ -170,60 +164,28 @@ def _to_application(record: ApplicationRecord) -> Application:
             if request
             else None
         ),
-        decided_at=_parse(record.decided_at),
-        completed_at=_parse(record.completed_at),
+        decided_at=parse(record.decided_at),
+        completed_at=parse(record.completed_at),
         version=int(record.version or 0),
         audit_seq=int(record.audit_seq or 0),
         audit_hash=record.audit_hash or "",
     )
 
 
-class TrackingIdTaken(Conflict):
-    """A new application's tracking id is already used (rare: 30 random bits a day)."""
-
-    def __init__(self) -> None:
-        super().__init__("tracking id taken")
-
-
-def _load_moves(before: Application | None, after: Application) -> dict[str, int]:
-    moves: dict[str, int] = {}
-    if before is not None and before.is_open and before.assignee_id:
-        moves[before.assignee_id] = moves.get(before.assignee_id, 0) - 1
-    if after.is_open and after.assignee_id:
-        moves[after.assignee_id] = moves.get(after.assignee_id, 0) + 1
-    return {officer: delta for officer, delta in moves.items() if delta}
-
-
 def save_change(before: Application | None, change: ApplicationChange, now: datetime) -> Application:
-    """Persist a move atomically; Conflict when someone else moved it first (or, for a new
-    application, when its tracking id is taken)."""
+    """Persist a move atomically (records.save_with_trail): KeyTaken when a new
+    application's tracking id is used, Conflict when someone else moved it first."""
     base = before or replace(change.application, audit_seq=0, audit_hash="", version=0)
     audits, seq, head = chain_audit(base.tracking_id, base.audit_seq, base.audit_hash, change.events)
     after = replace(change.application, audit_seq=seq, audit_hash=head, version=base.version)
-    try:
-        with TransactWrite(connection=shared_connection()) as transaction:
-            record = _to_record(after)
-            if before is None:
-                transaction.save(record, condition=ApplicationRecord.tracking_id.does_not_exist())
-            else:
-                transaction.save(record)
-            for audit in audits:
-                transaction.save(audit, condition=AuditEntryRecord.seq.does_not_exist())
-            for officer_id, delta in _load_moves(before, after).items():
-                counter, window = load_counter_key(officer_id)
-                actions: list[UpdateAction] = [Counter.value.add(delta)]
-                if delta > 0:
-                    actions.append(Counter.touched_at.set(_iso(now)))
-                transaction.update(Counter(counter, window), actions=actions)
-    except TransactWriteError as error:
-        reasons = list(error.cancellation_reasons or [])
-        if before is None and reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
-            raise TrackingIdTaken() from None
-        if any(r is not None and r.code in {"ConditionalCheckFailed", "TransactionConflict"} for r in reasons):
-            # changed since read, or another transaction held the same item (an officer's
-            # load counter) at that instant: nothing was written
-            raise Conflict("The application was changed at the same moment; read it again and retry.") from None
-        raise
+    save_with_trail(
+        _to_record(after),
+        new_key=ApplicationRecord.tracking_id if before is None else None,
+        audits=audits,
+        moves=load_moves(before, after),
+        now=now,
+        what="application",
+    )
     return replace(after, version=base.version + 1)
 
 
@@ -255,13 +217,10 @@ def officer_queue(
 ) -> tuple[list[Application], str | None]:
     """An officer's open applications, most urgent first; `due_before` keeps the overdue.
     One Query on the queue index (filtered by stage when asked)."""
-    start = decode_cursor(cursor, {"tracking_id", "queue_owner", "queue_due"}, {"queue_owner": officer_id})
-    if start is not None and due_before is not None and not start["queue_due"]["S"] < _iso(due_before):
-        # A cursor from the unfiltered queue lies outside the overdue range (DynamoDB refuses it).
-        raise InvalidInput("cursor: not a cursor of the overdue list.", field="cursor")
+    start = decode_queue_cursor(cursor, officer_id, due_before)
     results = ApplicationRecord.by_queue.query(
         officer_id,
-        range_key_condition=QueueIndex.queue_due < _iso(due_before) if due_before else None,
+        range_key_condition=QueueIndex.queue_due < utc_text(due_before) if due_before else None,
         filter_condition=ApplicationRecord.stage == stage.value if stage else None,
         limit=limit,
         last_evaluated_key=start,

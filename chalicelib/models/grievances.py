@@ -8,12 +8,10 @@ trail is append-only), and moves the owners' open-load counters.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -21,30 +19,21 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.grievance import OPEN, Change, Grievance, Status
-from chalicelib.models.base import TableName, shared_connection
-from chalicelib.models.records import AuditEntryRecord, Counter, chain_audit, history
-
-PAUSED = "~paused"  # sorts after every ISO date: paused grievances end an officer's queue
-
-
-def iso(moment: datetime | None) -> str | None:
-    return _iso(moment) if moment else None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+from chalicelib.models.base import (
+    PAUSED,
+    TableName,
+    decode_cursor,
+    decode_queue_cursor,
+    encode_cursor,
+    iso,
+    parse,
+    utc_text,
+)
+from chalicelib.models.records import Counter, chain_audit, history, load_counter_key, load_moves, save_with_trail
 
 
 class CitizenIndex(GlobalSecondaryIndex[Any]):
@@ -96,15 +85,6 @@ class AreaIndex(GlobalSecondaryIndex[Any]):
 
     area = UnicodeAttribute(hash_key=True)
     filed_at = UnicodeAttribute(range_key=True)
-
-
-class AssigneeIndex(GlobalSecondaryIndex[Any]):
-    class Meta:
-        index_name = "assignee-index"
-        projection = AllProjection()
-
-    assignee_id = UnicodeAttribute(hash_key=True)
-    due_at = UnicodeAttribute(range_key=True)
 
 
 class GrievanceRecord(Model):
@@ -215,56 +195,22 @@ def _to_grievance(record: GrievanceRecord) -> Grievance:
     return Grievance(**values, status=Status(record.status), version=int(record.version or 0))
 
 
-def _audit_records(before: Grievance, change: Change) -> tuple[list[AuditEntryRecord], int, str]:
-    return chain_audit(before.tracking_id, before.audit_seq, before.audit_hash, change.events)
-
-
-def _load_moves(before: Grievance | None, after: Grievance) -> dict[str, int]:
-    """How each owner's count of open grievances changes."""
-    moves: dict[str, int] = {}
-    if before is not None and before.is_open and before.assignee_id:
-        moves[before.assignee_id] = moves.get(before.assignee_id, 0) - 1
-    if after.is_open and after.assignee_id:
-        moves[after.assignee_id] = moves.get(after.assignee_id, 0) + 1
-    return {officer: delta for officer, delta in moves.items() if delta}
-
-
-def load_counter_key(officer_id: str) -> tuple[str, str]:
-    return f"officer-load#{officer_id}", "open"
-
-
 def save_change(before: Grievance | None, change: Change, now: datetime) -> Grievance:
     """Persist a transition atomically; Conflict when someone else changed it first.
 
     `before` is None for a new grievance (then its tracking id must be unused).
     """
     base = before or replace(change.grievance, audit_seq=0, audit_hash="", version=0)
-    audits, seq, head = _audit_records(base, change)
+    audits, seq, head = chain_audit(base.tracking_id, base.audit_seq, base.audit_hash, change.events)
     after = replace(change.grievance, audit_seq=seq, audit_hash=head, version=base.version)
-    record = _to_record(after)
-    try:
-        with TransactWrite(connection=shared_connection()) as transaction:
-            if before is None:
-                transaction.save(record, condition=GrievanceRecord.tracking_id.does_not_exist())
-            else:
-                transaction.save(record)
-            for audit in audits:
-                transaction.save(audit, condition=AuditEntryRecord.seq.does_not_exist())
-            for officer_id, delta in _load_moves(before, after).items():
-                counter, window = load_counter_key(officer_id)
-                actions: list[Action] = [Counter.value.add(delta)]
-                if delta > 0:
-                    actions.append(Counter.touched_at.set(_iso(now)))
-                transaction.update(Counter(counter, window), actions=actions)
-    except TransactWriteError as error:
-        reasons = [r for r in (error.cancellation_reasons or []) if r is not None]
-        if any(r.code == "ConditionalCheckFailed" for r in reasons):
-            raise Conflict("The grievance was changed by someone else; read it again.") from None
-        if any(r.code == "TransactionConflict" for r in reasons):
-            # Another transaction held one of the same items (the grievance, a load
-            # counter) at that instant: nothing was written; reading again and retrying decides.
-            raise Conflict("The grievance was being changed at the same moment; try again.") from None
-        raise
+    save_with_trail(
+        _to_record(after),
+        new_key=GrievanceRecord.tracking_id if before is None else None,
+        audits=audits,
+        moves=load_moves(before, after),
+        now=now,
+        what="grievance",
+    )
     return replace(after, version=base.version + 1)
 
 
@@ -279,31 +225,6 @@ def get_grievance(tracking_id: str) -> Grievance | None:
 class Page:
     grievances: list[Grievance]
     cursor: str | None
-
-
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
-
-
-def decode_cursor(cursor: str | None, keys: set[str], fixed: dict[str, str]) -> dict[str, Any] | None:
-    """The start key a cursor stands for. A cursor that is unreadable, names other
-    attributes, or belongs to another partition (another citizen's list, another officer's
-    queue) is refused as a 422, never handed to DynamoDB."""
-    if not cursor:
-        return None
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, UnicodeDecodeError):
-        decoded = None
-    valid = (
-        isinstance(decoded, dict)
-        and set(decoded) == keys
-        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in decoded.values())
-        and all(decoded[name]["S"] == value for name, value in fixed.items())
-    )
-    if not valid:
-        raise InvalidInput("cursor: not a cursor this list gave out.", field="cursor")
-    return cast(dict[str, Any], decoded)
 
 
 def _page(results: Any, limit: int) -> Page:
@@ -327,12 +248,9 @@ def officer_queue(
 ) -> Page:
     """An officer's open grievances, most urgent first; `due_before` keeps the overdue.
     One Query on the queue index (with a filter on status when asked)."""
-    range_condition = QueueIndex.queue_due < _iso(due_before) if due_before else None
+    range_condition = QueueIndex.queue_due < utc_text(due_before) if due_before else None
     filter_condition = GrievanceRecord.status == status.value if status else None
-    start = decode_cursor(cursor, {"tracking_id", "queue_owner", "queue_due"}, {"queue_owner": officer_id})
-    if start is not None and due_before is not None and not start["queue_due"]["S"] < _iso(due_before):
-        # A cursor from the unfiltered queue lies outside the overdue range (DynamoDB refuses it).
-        raise InvalidInput("cursor: not a cursor of the overdue list.", field="cursor")
+    start = decode_queue_cursor(cursor, officer_id, due_before)
     results = GrievanceRecord.by_queue.query(
         officer_id,
         range_key_condition=range_condition,
@@ -344,19 +262,19 @@ def officer_queue(
 
 
 def recent_for_citizen(citizen_id: str, since: datetime) -> Iterator[Grievance]:
-    results = GrievanceRecord.by_citizen.query(citizen_id, GrievanceRecord.filed_at >= _iso(since))
+    results = GrievanceRecord.by_citizen.query(citizen_id, GrievanceRecord.filed_at >= utc_text(since))
     return (_to_grievance(r) for r in results)
 
 
 def open_in_area(category: str, district: str, since: datetime) -> Iterator[Grievance]:
     """Open grievances of one category in one district filed since `since`. One Query."""
-    results = GrievanceRecord.by_area.query(f"{category}#{district}", GrievanceRecord.filed_at >= _iso(since))
+    results = GrievanceRecord.by_area.query(f"{category}#{district}", GrievanceRecord.filed_at >= utc_text(since))
     return (_to_grievance(r) for r in results)
 
 
 def awaiting_routing(filed_before: datetime) -> Iterator[str]:
     """Tracking ids still registered (not routed) filed before a moment. One Query."""
-    results = GrievanceRecord.by_routing.query("yes", GrievanceRecord.filed_at < _iso(filed_before))
+    results = GrievanceRecord.by_routing.query("yes", GrievanceRecord.filed_at < utc_text(filed_before))
     return (r.tracking_id for r in results)
 
 

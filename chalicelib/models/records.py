@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from pynamodb.attributes import (
+    Attribute,
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
@@ -14,14 +15,16 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.audit import entry_hash, genesis
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.grievance import Event
 from chalicelib.ids import new_id
-from chalicelib.models.base import TableName
+from chalicelib.models.base import TableName, shared_connection, utc_text
 
 
 class AuditEntryRecord(Model):
@@ -57,7 +60,7 @@ def chain_audit(subject: str, seq: int, head: str, events: Sequence[Event]) -> t
         seq += 1
         entry: dict[str, Any] = {
             "seq": seq,
-            "at": _iso(event.at),
+            "at": utc_text(event.at),
             "event": event.name,
             "actor_id": event.actor_id,
             "actor_role": event.actor_role,
@@ -72,10 +75,6 @@ def chain_audit(subject: str, seq: int, head: str, events: Sequence[Event]) -> t
         entries.append(AuditEntryRecord(subject, seq, **attributes, prev_hash=head, entry_hash=digest))
         head = digest
     return entries, seq, head
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def history(subject: str) -> list[dict[str, Any]]:
@@ -97,6 +96,78 @@ def history(subject: str) -> list[dict[str, Any]]:
         }
         for r in AuditEntryRecord.query(subject, consistent_read=True)
     ]
+
+
+class OwnedCase(Protocol):
+    """A grievance or an application, as far as an officer's open load is concerned."""
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def assignee_id(self) -> str | None: ...
+
+
+def load_counter_key(officer_id: str) -> tuple[str, str]:
+    """Where an officer's count of open grievances and applications is kept: one desk."""
+    return f"officer-load#{officer_id}", "open"
+
+
+def load_moves(before: OwnedCase | None, after: OwnedCase) -> dict[str, int]:
+    """How each owner's count of open cases changes with one move."""
+    moves: dict[str, int] = {}
+    if before is not None and before.is_open and before.assignee_id:
+        moves[before.assignee_id] = moves.get(before.assignee_id, 0) - 1
+    if after.is_open and after.assignee_id:
+        moves[after.assignee_id] = moves.get(after.assignee_id, 0) + 1
+    return {officer: delta for officer, delta in moves.items() if delta}
+
+
+class KeyTaken(Conflict):
+    """A new record's key is already used (a tracking id drawn twice: rare)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"The {what}'s tracking id is taken.")
+
+
+def save_with_trail(
+    record: Model,
+    *,
+    new_key: Attribute[Any] | None,
+    audits: list[AuditEntryRecord],
+    moves: dict[str, int],
+    now: datetime,
+    what: str,
+) -> None:
+    """One transaction for one move of a case: the whole record (guarded by its version, or
+    with `new_key`: only if that key is unused), its audit entries (append-only), and the
+    owners' open-load counters. KeyTaken for a used key; Conflict when someone else changed
+    it first, or held one of the same items (the record, a load counter) at that instant —
+    nothing is written then, and reading again and retrying decides."""
+    try:
+        with TransactWrite(connection=shared_connection()) as transaction:
+            if new_key is not None:
+                transaction.save(record, condition=new_key.does_not_exist())
+            else:
+                transaction.save(record)
+            for audit in audits:
+                transaction.save(audit, condition=AuditEntryRecord.seq.does_not_exist())
+            for officer_id, delta in moves.items():
+                counter, window = load_counter_key(officer_id)
+                actions: list[Action] = [Counter.value.add(delta)]
+                if delta > 0:
+                    actions.append(Counter.touched_at.set(utc_text(now)))
+                transaction.update(Counter(counter, window), actions=actions)
+    except TransactWriteError as error:
+        reasons = list(error.cancellation_reasons or [])
+        codes = {r.code for r in reasons if r is not None}
+        if new_key is not None and reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            raise KeyTaken(what) from None
+        if "ConditionalCheckFailed" in codes:
+            raise Conflict(f"The {what} was changed by someone else; read it again.") from None
+        if "TransactionConflict" in codes:
+            raise Conflict(f"The {what} was being changed at the same moment; try again.") from None
+        raise
 
 
 class NotificationLogEntry(Model):

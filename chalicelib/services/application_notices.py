@@ -10,9 +10,10 @@ from aws_lambda_powertools import Logger
 from chalicelib.domain.application import Application
 from chalicelib.domain.grievance import Event
 from chalicelib.models import catalogue
-from chalicelib.notify.messages import AnnouncedEvent, GrievanceAnnouncement
+from chalicelib.notify.messages import GrievanceAnnouncement
 from chalicelib.notify.queue import publish_announcement
 from chalicelib.observability import count_event
+from chalicelib.services.grievance_notices import announced_events
 
 logger = Logger(child=True)
 
@@ -23,11 +24,7 @@ def publish(
     """Announce what a saved change did (internal notes tell no one). A failure here is
     logged, never raised: the change is saved and answered already. `service_names`, when
     the caller has the service at hand, saves reading it again."""
-    announced = [
-        AnnouncedEvent(seq=first_seq + offset, name=event.name, at=event.at, note=event.note)
-        for offset, event in enumerate(events)
-        if not event.internal
-    ]
+    announced = announced_events(events, first_seq)
     for event in events:
         count_event("".join(part.capitalize() for part in event.name.split("_")))
     if not announced:

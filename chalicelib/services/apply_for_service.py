@@ -26,6 +26,7 @@ from chalicelib.domain.forms import validate_fields
 from chalicelib.domain.identity import Principal
 from chalicelib.ids import new_id
 from chalicelib.models import applications, catalogue, citizens, records
+from chalicelib.models.records import KeyTaken
 from chalicelib.services.application_notices import publish
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.idempotency import run_once
@@ -83,16 +84,16 @@ def apply(
 ) -> Application:
     if not idempotency_key:
         return _apply(citizen, request)
-    payload = {**request.__dict__}
-    answer = run_once(
-        "apply_for_service",
-        citizen.subject_id,
-        idempotency_key,
-        payload,
-        lambda: {"tracking_id": _apply(citizen, request).tracking_id},
-        lambda_context,
-    )
-    saved = applications.get_application(str(answer["tracking_id"]))
+    applied: list[Application] = []
+
+    def work() -> dict[str, Any]:
+        applied.append(_apply(citizen, request))
+        return {"tracking_id": applied[0].tracking_id}
+
+    answer = run_once("apply_for_service", citizen.subject_id, idempotency_key, request.__dict__, work, lambda_context)
+    if applied:  # applied now: no need to read it back
+        return applied[0]
+    saved = applications.get_application(str(answer["tracking_id"]))  # a retry: the first answer's
     assert saved is not None, "an application answered once is stored"
     return saved
 
@@ -126,7 +127,7 @@ def _apply(citizen: Principal, request: NewApplication, now: datetime | None = N
         change = submit(application, citizen, clock, now)
         try:
             saved = _save_new(change, now)
-        except applications.TrackingIdTaken:  # its documents are filed again under the next id
+        except KeyTaken:  # its documents are filed again under the next id
             continue
         break
     else:
@@ -142,7 +143,7 @@ def _save_new(change: Any, now: datetime) -> Application:
     for pause in (0.05, 0.2, 0.5):
         try:
             return applications.save_change(None, change, now)
-        except applications.TrackingIdTaken:
+        except KeyTaken:
             raise
         except Conflict:
             time.sleep(pause)

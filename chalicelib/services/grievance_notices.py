@@ -32,14 +32,20 @@ from chalicelib.notify.messages import AnnouncedEvent, GrievanceAnnouncement, Ou
 from chalicelib.notify.queue import enqueue_notifications, enqueue_webhooks, publish_announcement
 
 
-def publish(grievance: Grievance, events: Sequence[Event], first_seq: int) -> None:
-    """Publish what a saved change did; internal events (officers' notes) tell no one.
-    `first_seq` is the audit seq of the first event."""
-    announced = [
+def announced_events(events: Sequence[Event], first_seq: int) -> list[AnnouncedEvent]:
+    """What a saved change tells anyone: every event but internal ones (officers' notes),
+    each with its audit seq (`first_seq` is the first event's), which keys its messages."""
+    return [
         AnnouncedEvent(seq=first_seq + offset, name=event.name, at=event.at, note=event.note)
         for offset, event in enumerate(events)
         if not event.internal
     ]
+
+
+def publish(grievance: Grievance, events: Sequence[Event], first_seq: int) -> None:
+    """Publish what a saved change did; internal events (officers' notes) tell no one.
+    `first_seq` is the audit seq of the first event."""
+    announced = announced_events(events, first_seq)
     if not announced:
         return
     publish_announcement(

@@ -229,14 +229,26 @@ def admin_token(staff_token) -> str:
 
 
 @pytest.fixture
-def assignee_token(api, stack, admin_token) -> Callable[[str], str]:
-    """The access token of whoever currently owns the grievance (seen through state_admin)."""
+def officer_token(api, stack) -> Callable[[str], str]:
+    """The access token of a seeded officer, by officer id."""
 
-    def run(tracking_id: str) -> str:
-        seen = api.get(f"/grievances/{tracking_id}", headers=bearer(admin_token)).json_body
-        account = next(a for a in stack.seed.accounts if a.officer_id == seen["assigned_to"])
+    def run(officer_id: str) -> str:
+        account = next(a for a in stack.seed.accounts if a.officer_id == officer_id)
         response = post(api, "/auth/login", {"username": account.username, "password": account.password})
         assert response.status_code == 200, response.body
-        return response.json_body["access_token"]
+        return str(response.json_body["access_token"])
+
+    return run
+
+
+@pytest.fixture
+def assignee_token(api, admin_token, officer_token) -> Callable[[str], str]:
+    """The access token of whoever currently owns the grievance or application (seen
+    through state_admin)."""
+
+    def run(tracking_id: str) -> str:
+        kind = "applications" if "-APP-" in tracking_id else "grievances"
+        seen = api.get(f"/{kind}/{tracking_id}", headers=bearer(admin_token)).json_body
+        return officer_token(seen["assigned_to"])
 
     return run

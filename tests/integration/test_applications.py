@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from chalicelib.models import applications, records
-from chalicelib.models.grievances import encode_cursor
+from chalicelib.models.base import encode_cursor
 from tests.integration.conftest import Person, bearer, post
 
 SERVICE = "WATER_NEW_CONNECTION"  # slots: proof_of_ownership, identity_proof (required), premises_photo
@@ -71,17 +71,6 @@ def apply(api, upload) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def officer_of(api, stack, admin_token) -> Callable[[str], str]:
-    def run(tracking_id: str) -> str:
-        seen = api.get(f"/applications/{tracking_id}", headers=bearer(admin_token)).json_body
-        account = next(a for a in stack.seed.accounts if a.officer_id == seen["assigned_to"])
-        response = post(api, "/auth/login", {"username": account.username, "password": account.password})
-        return str(response.json_body["access_token"])
-
-    return run
-
-
-@pytest.fixture
 def catalogue_kept(stack):
     """The shared demo catalogue as it was: what a test adds is removed after it."""
     from chalicelib.models.catalogue import CatalogueEntry
@@ -125,11 +114,11 @@ def test_a_citizen_applies_with_documents_and_the_officer_of_their_district_gets
 
 
 def test_the_whole_journey_from_submission_to_completion_is_in_the_timeline_and_outbox(
-    api, citizen, apply, upload, officer_of, outbox
+    api, citizen, apply, upload, assignee_token, outbox
 ):
     asha = citizen()
     tracking_id = apply(asha).json_body["tracking_id"]
-    officer = officer_of(tracking_id)
+    officer = assignee_token(tracking_id)
 
     assert act(api, tracking_id, officer, action="start_verification").status_code == 200
     asked = act(
@@ -269,10 +258,10 @@ def test_the_same_idempotency_key_applies_once(citizen, apply, upload):
     assert stored_count(asha.citizen_id) == 1
 
 
-def test_a_stage_jump_is_a_409_naming_the_allowed_actions_and_changes_nothing(api, citizen, apply, officer_of):
+def test_a_stage_jump_is_a_409_naming_the_allowed_actions_and_changes_nothing(api, citizen, apply, assignee_token):
     asha = citizen()
     tracking_id = apply(asha).json_body["tracking_id"]
-    officer = officer_of(tracking_id)
+    officer = assignee_token(tracking_id)
     before = applications.get_application(tracking_id)
 
     jump = act(api, tracking_id, officer, action="approve")
@@ -303,10 +292,10 @@ def test_documents_are_downloadable_by_the_applicant_and_the_department_only(api
     assert api.get(f"/applications/{tracking_id}", headers=bearer(ravi.access_token)).status_code == 404
 
 
-def test_the_officer_queue_lists_by_stage_and_overdue(api, citizen, apply, officer_of):
+def test_the_officer_queue_lists_by_stage_and_overdue(api, citizen, apply, assignee_token):
     asha = citizen()
     tracking_id = apply(asha).json_body["tracking_id"]
-    officer = officer_of(tracking_id)
+    officer = assignee_token(tracking_id)
 
     submitted = api.get("/officer/applications?stage=submitted", headers=bearer(officer)).json_body["applications"]
     processing = api.get("/officer/applications?stage=processing", headers=bearer(officer)).json_body["applications"]
@@ -343,7 +332,7 @@ def test_a_grievance_about_an_application_goes_to_its_officer(api, citizen, appl
 
 
 def test_a_changed_form_makes_a_new_version_and_old_applications_keep_theirs(
-    api, citizen, apply, officer_of, staff_token, catalogue_kept
+    api, citizen, apply, assignee_token, staff_token, catalogue_kept
 ):
     code = f"WATER_TEST_{uuid.uuid4().hex[:6].upper()}"
     head = staff_token("department_head", department="WATER")
@@ -377,7 +366,7 @@ def test_a_changed_form_makes_a_new_version_and_old_applications_keep_theirs(
     )
 
     # the old application is still answered against version 1: meter_make is not its field
-    officer = officer_of(old.json_body["tracking_id"])
+    officer = assignee_token(old.json_body["tracking_id"])
     for step in ("start_verification",):
         assert act(api, old.json_body["tracking_id"], officer, action=step).status_code == 200
     asked = act(

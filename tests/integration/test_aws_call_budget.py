@@ -131,7 +131,7 @@ def test_each_grievance_step_costs_what_it_is_budgeted_and_never_a_scan(api, sta
     assert not any(op.endswith(":Scan") for _, _, calls in measured for op in calls)
 
 
-def test_applying_and_moving_an_application_costs_what_the_readme_says(api, stack, citizen, staff_token):
+def test_applying_and_moving_an_application_costs_what_the_readme_says(api, stack, citizen, officer_token):
     """Warm: one application with two documents, then one officer move."""
     import json
 
@@ -169,11 +169,7 @@ def test_applying_and_moving_an_application_costs_what_the_readme_says(api, stac
     assert answer.status_code == 201
     assert dict(calls) == APPLICATION_BUDGET["POST /applications (2 documents)"]
     tracking_id = answer.json_body["tracking_id"]
-    officer_id = applications.get_application(tracking_id).assignee_id
-    account = next(a for a in stack.seed.accounts if a.officer_id == officer_id)
-    token = post(api, "/auth/login", {"username": account.username, "password": account.password}).json_body[
-        "access_token"
-    ]
+    token = officer_token(applications.get_application(tracking_id).assignee_id)
     with count_aws_calls() as calls:
         moved = post(api, f"/applications/{tracking_id}/actions", {"action": "start_verification"}, token)
     assert moved.status_code == 200

@@ -84,6 +84,7 @@ def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
     file_grievance,
     routed_grievance,
     assignee_token,
+    officer_token,
     consume,
     deliver_notifications,
 ):
@@ -193,12 +194,7 @@ def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
             ).status_code
             == 200
         )
-        handler = next(
-            a for a in stack.seed.accounts if a.officer_id == applications.get_application(application_id).assignee_id
-        )
-        handler_token = post(
-            api, "/auth/login", {"username": handler.username, "password": handler.password}
-        ).json_body["access_token"]
+        handler_token = officer_token(applications.get_application(application_id).assignee_id)
         for step in (
             {"action": "start_verification"},
             {"action": "request_info", "note": "Photo?", "request": {"documents": ["premises_photo"]}},
