@@ -48,8 +48,30 @@ class Settings(BaseModel):
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
     office_hours: str = Field(default="10:00-17:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
     holidays: tuple[date, ...] = ()
+    # Rate limits this stage sets apart from the defaults (services/limits.py):
+    # "name=max/period,..." with period like 15m, 1h, 1d -> {name: (max, seconds)}.
+    rate_limits: dict[str, tuple[int, int]] = Field(default_factory=dict)
+    # Where citizens' mobiles may be (ISO 3166 regions): SMS goes only to these countries.
+    mobile_regions: tuple[str, ...] = Field(default=("IN",), min_length=1)
 
-    @field_validator("languages", mode="before")
+    @field_validator("rate_limits", mode="before")
+    @classmethod
+    def _parse_rate_limits(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+        parsed: dict[str, tuple[int, int]] = {}
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            name, _, rule = item.partition("=")
+            count, _, period = rule.partition("/")
+            if not (count.isdigit() and period[:-1].isdigit() and period[-1:] in units and int(period[:-1]) > 0):
+                raise ValueError(f"rate limit {item!r}: expected name=max/period, e.g. logins_per_source=300/1h")
+            parsed[name.strip()] = (int(count), int(period[:-1]) * units[period[-1]])
+        return parsed
+
+    @field_validator("languages", "mobile_regions", mode="before")
     @classmethod
     def _split_languages(cls, value: object) -> object:
         if isinstance(value, str):
@@ -140,6 +162,8 @@ ENVIRONMENT_VARIABLES = {
     "working_days": "WORKING_DAYS",
     "office_hours": "OFFICE_HOURS",
     "holidays": "HOLIDAYS",
+    "rate_limits": "RATE_LIMITS",
+    "mobile_regions": "MOBILE_REGIONS",
 }
 
 

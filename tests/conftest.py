@@ -22,6 +22,11 @@ MOTO_PORT = free_port()
 WEBHOOK_PORT = free_port()
 # Failed deliveries come straight back, so a test can watch every retry without waiting.
 os.environ["RETRY_BASE_SECONDS"] = "0"
+# Every test request comes from 127.0.0.1: the per-source limits are raised for the suite so
+# that only the tests about them (the `rate_limits` fixture) ever reach one.
+PER_SOURCE_LIMITS = ("otp_sends", "registrations", "logins", "password_resets", "tracks")
+SUITE_RATE_LIMITS = ",".join(f"{name}_per_source=100000/1h" for name in PER_SOURCE_LIMITS)
+os.environ["RATE_LIMITS"] = SUITE_RATE_LIMITS
 devstack.prepare_environment(MOTO_PORT, WEBHOOK_PORT)
 ENDPOINT = f"http://127.0.0.1:{MOTO_PORT}"
 
@@ -100,6 +105,20 @@ def bare_moto(_stack_state: StackState) -> Iterator[StackState]:
     _stack_state.reset()
     yield _stack_state
     _stack_state.reset()
+
+
+@pytest.fixture
+def rate_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Set some rate limits for one test: `rate_limits("registrations_per_source=3/1h")`."""
+    from chalicelib.config import get_settings
+
+    def set_limits(rules: str) -> None:
+        monkeypatch.setenv("RATE_LIMITS", f"{SUITE_RATE_LIMITS},{rules}")
+        get_settings.cache_clear()
+
+    yield set_limits
+    monkeypatch.setenv("RATE_LIMITS", SUITE_RATE_LIMITS)
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

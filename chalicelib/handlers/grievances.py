@@ -13,7 +13,16 @@ from chalicelib.domain.application import TRACKING_ID_PATTERN as APPLICATION_ID_
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.grievance import CLOCK_RUNNING, TRACKING_ID_PATTERN, Action, Grievance, Status
 from chalicelib.domain.identity import Principal
-from chalicelib.handlers.http import CITIZENS, EVERYONE, STAFF, StrictBody, parse_body, parse_query, route
+from chalicelib.handlers.http import (
+    CITIZENS,
+    EVERYONE,
+    STAFF,
+    StrictBody,
+    parse_body,
+    parse_query,
+    route,
+    source_address,
+)
 from chalicelib.services import act_on_grievance, file_grievance, view_grievances
 
 grievances_api = Blueprint(__name__)
@@ -177,7 +186,7 @@ def officer_queue(caller: Principal) -> dict[str, Any]:
 @route(grievances_api, "/track/{tracking_id}", methods=["GET"], public=True)
 def track_grievance(tracking_id: str) -> dict[str, Any]:
     query = parse_query(grievances_api, TrackQuery)
-    grievance = view_grievances.track(_tracking_id(tracking_id), query.mobile_last4)
+    grievance = view_grievances.track(_tracking_id(tracking_id), query.mobile_last4, source_address(grievances_api))
     return {
         "tracking_id": grievance.tracking_id,
         "status": grievance.status.value,

@@ -170,11 +170,21 @@ def parse_body(blueprint: Blueprint, model: type[Model]) -> Model:
         raise errors.PayloadTooLarge(f"The body may be at most {MAX_BODY_BYTES} bytes.")
     try:
         document = json.loads(raw or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise errors.MalformedRequest(f"The body is not valid JSON: {error}") from None
+    except (ValueError, RecursionError) as error:
+        # ValueError: not UTF-8, not JSON, or an integer of thousands of digits;
+        # RecursionError: thousands of nested arrays. Either way the body cannot be read.
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)[:200]
+        raise errors.MalformedRequest(f"The body is not valid JSON: {reason}") from None
     if not isinstance(document, dict):
         raise errors.MalformedRequest("The body must be a JSON object.")
     return model.model_validate(document)
+
+
+def source_address(blueprint: Blueprint) -> str:
+    """The caller's IP address as API Gateway saw the connection; never `X-Forwarded-For`,
+    which the caller writes itself."""
+    context = blueprint.current_request.context or {}
+    return str((context.get("identity") or {}).get("sourceIp") or "unknown")
 
 
 def parse_query(blueprint: Blueprint, model: type[Model]) -> Model:

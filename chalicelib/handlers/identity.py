@@ -8,7 +8,7 @@ from chalice.app import Blueprint, Response
 from pydantic import Field
 
 from chalicelib.domain.identity import mask_mobile
-from chalicelib.handlers.http import StrictBody, parse_body, route
+from chalicelib.handlers.http import StrictBody, parse_body, route, source_address
 from chalicelib.services import register_citizen as registration
 from chalicelib.services import sessions
 
@@ -97,7 +97,7 @@ def resend_otp() -> Response:
 @route(identity_api, "/auth/login", methods=["POST"], public=True)
 def log_in() -> dict[str, Any]:
     body = parse_body(identity_api, LoginIn)
-    return _tokens(sessions.log_in(body.username, body.password))
+    return _tokens(sessions.log_in(body.username, body.password, source=source_address(identity_api)))
 
 
 @route(identity_api, "/auth/refresh", methods=["POST"], public=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -21,23 +21,20 @@ from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
 from chalicelib.domain.application import Application, Document, new_application_id, sla_seconds_for, submit
 from chalicelib.domain.catalogue import Service
-from chalicelib.domain.errors import Conflict, InvalidInput, RateLimited
+from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.forms import validate_fields
 from chalicelib.domain.identity import Principal
 from chalicelib.ids import new_id
-from chalicelib.models import applications, catalogue, citizens, records
+from chalicelib.models import applications, catalogue, citizens
 from chalicelib.models.records import KeyTaken
+from chalicelib.services import limits
 from chalicelib.services.application_notices import publish
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.idempotency import run_once
-from chalicelib.services.one_time_codes import window_of
 from chalicelib.services.sla_clock import current_clock
 from chalicelib.storage import documents as storage
 
 logger = Logger(child=True)
-
-UPLOAD_WINDOW = timedelta(hours=1)
-MAX_UPLOADS_PER_HOUR = 60
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,7 @@ def request_upload(
     citizen: Principal, service_code: str, slot: str, content_type: str, now: datetime | None = None
 ) -> UploadSlot:
     """Where to upload one document for one slot of a service (valid 15 minutes), at most
-    MAX_UPLOADS_PER_HOUR an hour per citizen: each is up to 5 MB of the state's storage."""
+    `uploads_per_citizen` (60 an hour by default): each is up to 5 MB of the state's storage."""
     service = _service(service_code)
     if service.slot(slot) is None:
         known = ", ".join(s.slot for s in service.documents) or "none"
@@ -69,11 +66,7 @@ def request_upload(
     if content_type not in storage.CONTENT_TYPES:
         raise InvalidInput(f"content_type: one of {', '.join(storage.CONTENT_TYPES)}.", field="content_type")
     now = now or utc_now()
-    window, window_ends = window_of(now, UPLOAD_WINDOW)
-    counter = f"uploads#{citizen.subject_id}"
-    if not records.add_to_window(counter, window, expires_at=window_ends, limit=MAX_UPLOADS_PER_HOUR):
-        retry_after = max(int((window_ends - now).total_seconds()), 1)
-        raise RateLimited("Too many uploads this hour; try again later.", retry_after_seconds=retry_after)
+    limits.take("uploads_per_citizen", citizen.subject_id, now, "Too many uploads this hour; try again later.")
     upload_id = new_id("upl")
     form = storage.upload_form(storage.upload_key(citizen.subject_id, upload_id), content_type, storage.MAX_BYTES)
     return UploadSlot(upload_id, form.url, form.fields, storage.MAX_BYTES, storage.UPLOAD_SECONDS)

@@ -10,28 +10,20 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from chalicelib.domain.errors import InvalidInput, RateLimited
-from chalicelib.models import records, sessions
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.models import otp_challenges
 from chalicelib.notify.messages import OutboundMessage
 from chalicelib.notify.queue import enqueue_notification
 from chalicelib.security.keyed_hash import keyed_hash, same_hash
+from chalicelib.services import limits
 
 CODE_LIFETIME = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
-SEND_WINDOW = timedelta(minutes=15)
-MAX_SENDS_PER_WINDOW = 3
 
 _MESSAGES = {
     "en": "citizen-crm: your verification code is {code}. It expires in 5 minutes. Never share it with anyone.",
     "hi": "citizen-crm: आपका सत्यापन कोड {code} है। यह 5 मिनट में समाप्त हो जाएगा। इसे किसी से साझा न करें।",
 }
-
-
-def window_of(now: datetime, length: timedelta) -> tuple[str, datetime]:
-    """The fixed window `now` falls in: its key and when it ends."""
-    seconds = int(length.total_seconds())
-    start = int(now.timestamp()) // seconds * seconds
-    return str(start), datetime.fromtimestamp(start + seconds, tz=now.tzinfo)
 
 
 def holder_of(mobile: str) -> str:
@@ -40,14 +32,9 @@ def holder_of(mobile: str) -> str:
 
 
 def count_send(*, mobile: str, now: datetime) -> None:
-    """Count one send to `mobile` against its limit; RateLimited (429, with Retry-After)
-    after MAX_SENDS_PER_WINDOW in one window."""
-    window, window_ends = window_of(now, SEND_WINDOW)
-    if not records.add_to_window(
-        f"otp-sends#{holder_of(mobile)}", window, expires_at=window_ends, limit=MAX_SENDS_PER_WINDOW
-    ):
-        retry_after = max(int((window_ends - now).total_seconds()), 1)
-        raise RateLimited("Too many codes sent to this mobile; try again later.", retry_after_seconds=retry_after)
+    """Count one send to `mobile` against `otp_sends_per_mobile`; RateLimited (429, with
+    Retry-After) once the window is full."""
+    limits.take("otp_sends_per_mobile", mobile, now, "Too many codes sent to this mobile; try again later.")
 
 
 def send_code(*, mobile: str, purpose: str, subject_id: str, language: str, now: datetime) -> None:
@@ -59,7 +46,7 @@ def send_code(*, mobile: str, purpose: str, subject_id: str, language: str, now:
 def deliver_code(*, mobile: str, purpose: str, subject_id: str, language: str, now: datetime) -> None:
     """Send a fresh code to `mobile` whose send the caller has already counted."""
     code = f"{secrets.randbelow(1_000_000):06d}"
-    sessions.replace_otp_challenge(
+    otp_challenges.replace_otp_challenge(
         holder=holder_of(mobile),
         purpose=purpose,
         subject_id=subject_id,
@@ -77,14 +64,14 @@ def check_code(*, mobile: str, code: str, purpose: str, now: datetime) -> str:
     Raises InvalidInput naming `otp` for a wrong, expired, used-up or never-sent code.
     """
     holder = holder_of(mobile)
-    challenge = sessions.spend_otp_attempt(holder, max_attempts=MAX_ATTEMPTS, now=now)
+    challenge = otp_challenges.spend_otp_attempt(holder, max_attempts=MAX_ATTEMPTS, now=now)
     if challenge is None or challenge.purpose != purpose:
         raise InvalidInput("otp: no valid code for this mobile; request a new one.", field="otp")
     offered = keyed_hash("otp", f"{mobile}:{code}")
     if not same_hash(offered, challenge.code_hash):
         left = MAX_ATTEMPTS - challenge.attempts
         raise InvalidInput(f"otp: wrong code; {left} attempt(s) left.", field="otp")
-    if not sessions.consume_otp_challenge(holder, challenge.code_hash):
+    if not otp_challenges.consume_otp_challenge(holder, challenge.code_hash):
         raise InvalidInput("otp: this code was already used; request a new one.", field="otp")
     return challenge.subject_id
 
@@ -93,4 +80,4 @@ def forget_codes(*mobiles: str | None) -> None:
     """Drop any code still waiting for these mobiles (erasure)."""
     for mobile in mobiles:
         if mobile:
-            sessions.discard_otp_challenge(holder_of(mobile))
+            otp_challenges.discard_otp_challenge(holder_of(mobile))

@@ -30,17 +30,15 @@ from chalicelib.domain.identity import (
     mask_mobile,
 )
 from chalicelib.ids import new_id
-from chalicelib.models import citizens, officers, records
+from chalicelib.models import citizens, officers
 from chalicelib.models import sessions as stored_sessions
 from chalicelib.security.keyed_hash import keyed_hash
 from chalicelib.security.passwords import hash_password, needs_rehash, verify_password
 from chalicelib.security.tokens import issue_access_token, new_refresh_token
-from chalicelib.services.one_time_codes import window_of
+from chalicelib.services import limits
 
 logger = Logger(child=True)
 
-FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES = 5
 BAD_CREDENTIALS = "The username or password is wrong."
 
 Account = Citizen | Officer
@@ -60,12 +58,14 @@ def _decoy_hash() -> str:
     return hash_password("decoy password that no account has")
 
 
-def log_in(username: str, password: str, now: datetime | None = None) -> Tokens:
+def log_in(username: str, password: str, source: str = "unknown", now: datetime | None = None) -> Tokens:
+    """Tokens for the account this username and password open. Attempts are limited per
+    source address (every attempt) and per account (failures)."""
     now = now or utc_now()
+    limits.take("logins_per_source", source, now)
     kind_and_value = _username_key(username)
     shown = _masked(kind_and_value)
-    failures_key = "login-failures#" + keyed_hash("login-username", ":".join(kind_and_value))
-    window = _take_attempt(failures_key, now, shown)
+    attempt = _take_attempt("login_failures_per_account", ":".join(kind_and_value), now, shown)
 
     account = _account_matching(kind_and_value, password)
     if account is None:
@@ -76,7 +76,7 @@ def log_in(username: str, password: str, now: datetime | None = None) -> Tokens:
     except (Forbidden, Unauthenticated) as refusal:
         logger.info("login refused", extra={"username": shown, "outcome": refusal.code})
         raise
-    records.clear_window(failures_key, window)
+    limits.give_back(attempt)
     _rehash_if_needed(account, password)
     logger.info("login succeeded", extra={"username": shown, "subject_id": _subject_of(account)})
     return _start_session(account.principal(), family_id=new_id("login"), now=now)
@@ -116,12 +116,11 @@ def change_password(
     passwords are limited like failed logins: a stolen access token must not become a way
     to guess the password."""
     now = now or utc_now()
-    failures_key = f"password-change-failures#{principal.subject_id}"
-    window = _take_attempt(failures_key, now, principal.subject_id)
+    attempt = _take_attempt("password_change_failures_per_account", principal.subject_id, now, principal.subject_id)
     account = _load_account("citizen" if principal.is_citizen else "officer", principal.subject_id)
     if account is None or not account.password_hash or not verify_password(account.password_hash, current_password):
         raise InvalidInput("current_password: does not match.", field="current_password")
-    records.clear_window(failures_key, window)
+    limits.give_back(attempt)
     check_password_policy(new_password, field="new_password")
     if new_password == current_password:
         raise InvalidInput("new_password: must differ from the current password.", field="new_password")
@@ -136,15 +135,14 @@ def require_active_staff(principal: Principal) -> None:
         raise Unauthenticated("This account is no longer active.")
 
 
-def _take_attempt(failures_key: str, now: datetime, shown: str) -> str:
-    """Reserve one attempt in the current window (RateLimited once MAX_FAILURES are taken);
-    returns the window, for a success to clear."""
-    window, window_ends = window_of(now, FAILURE_WINDOW)
-    if not records.add_to_window(failures_key, window, expires_at=window_ends, limit=MAX_FAILURES):
+def _take_attempt(limit: str, subject: str, now: datetime, shown: str) -> limits.Slot:
+    """Reserve one attempt in the current window (RateLimited once the limit's slots are
+    taken); returns the slot, for a success to give back."""
+    try:
+        return limits.take(limit, subject, now, "Too many failed attempts; try again later.")
+    except RateLimited:
         logger.info("attempt refused", extra={"who": shown, "outcome": "locked"})
-        retry_after = max(int((window_ends - now).total_seconds()), 1)
-        raise RateLimited("Too many failed attempts; try again later.", retry_after_seconds=retry_after)
-    return window
+        raise
 
 
 def _username_key(username: str) -> tuple[str, str]:

@@ -4,20 +4,17 @@ an officer's queue, and public tracking by tracking id and the mobile's last 4 d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from chalicelib.clock import utc_now
 from chalicelib.domain.audit import first_broken_entry
-from chalicelib.domain.errors import NotFound, RateLimited
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.grievance import Grievance, Status
 from chalicelib.domain.identity import Principal
 from chalicelib.models import citizens, grievances, records
+from chalicelib.services import limits
 from chalicelib.services.act_on_grievance import visible_grievance
-from chalicelib.services.one_time_codes import window_of
-
-TRACKING_WINDOW = timedelta(minutes=15)
-MAX_TRACKING_MISSES = 10
 
 
 @dataclass(frozen=True)
@@ -88,20 +85,18 @@ def officer_queue(
     )
 
 
-def track(tracking_id: str, mobile_last4: str, now: datetime | None = None) -> Grievance:
+def track(tracking_id: str, mobile_last4: str, source: str, now: datetime | None = None) -> Grievance:
     """Status and dates for someone holding the tracking id and the registered mobile's
     last 4 digits (SMS and IVRS users). Wrong digits look exactly like an unknown id, and
-    misses are limited per tracking id so the digits cannot be guessed."""
+    lookups are limited per tracking id (10 in 15 minutes: the digits cannot be guessed) and
+    per source address."""
     now = now or utc_now()
-    window, window_ends = window_of(now, TRACKING_WINDOW)
-    misses_key = f"track-misses#{tracking_id}"
-    if records.count_in_window(misses_key, window, now) >= MAX_TRACKING_MISSES:
-        raise RateLimited(
-            "Too many attempts; try again later.", retry_after_seconds=max(int((window_ends - now).total_seconds()), 1)
-        )
+    limits.take("tracks_per_source", source, now)
+    # Every lookup takes its slot before the digits are compared, so parallel guesses cannot
+    # slip past the limit (a read-then-count let 21 of 40 through).
+    limits.take("tracking_lookups_per_grievance", tracking_id, now, "Too many attempts; try again later.")
     grievance = grievances.get_grievance(tracking_id)
     citizen = citizens.get_citizen(grievance.citizen_id) if grievance else None
     if grievance is None or citizen is None or not citizen.mobile or not citizen.mobile.endswith(mobile_last4):
-        records.add_to_window(misses_key, window, expires_at=window_ends)
         raise NotFound("No grievance with this tracking id and mobile.", field="tracking_id")
     return grievance

@@ -417,8 +417,8 @@ def test_water_connection_is_found_in_english_hindi_and_transliterated(api, stac
     assert "WATER_NEW_CONNECTION" in {s["code"] for s in found}, query
 
 
-def test_a_citizen_asking_for_too_many_upload_slots_is_told_when_to_try_again(api, citizen, monkeypatch):
-    monkeypatch.setattr("chalicelib.services.apply_for_service.MAX_UPLOADS_PER_HOUR", 2)
+def test_a_citizen_asking_for_too_many_upload_slots_is_told_when_to_try_again(api, citizen, rate_limits):
+    rate_limits("uploads_per_citizen=2/1h")
     asha, ravi = citizen(), citizen()
     body = {"service_code": SERVICE, "slot": "identity_proof", "content_type": "application/pdf"}
 

@@ -80,7 +80,8 @@ GRIEVANCE_BUDGET = {
     },
     "GET /grievances/{id} (citizen)": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
     "GET /grievances (citizen's list)": {"dynamodb:Query": 1},
-    "GET /track/{id}": {"dynamodb:GetItem": 3},
+    # a slot per source address and per tracking id (conditional adds), the grievance, its citizen
+    "GET /track/{id}": {"dynamodb:UpdateItem": 2, "dynamodb:GetItem": 2},
     "GET /grievances/{id}/history (citizen)": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
     "POST /grievances/{id}/actions (accept)": {
         "dynamodb:GetItem": 2,

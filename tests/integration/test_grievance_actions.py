@@ -636,15 +636,16 @@ def test_public_tracking_shows_status_and_dates_only_and_limits_guesses(api, cit
     assert miss.status_code == 404 and unknown.status_code == 404
     assert miss.json_body == unknown.json_body
 
-    for attempt in range(2, 11):  # misses 2..10 are still plain 404s
+    for attempt in range(3, 11):  # lookups 3..10 (misses) are still plain 404s
         assert api.get(f"/track/{tracking_id}?mobile_last4={wrong}").status_code == 404, attempt
+    # the 11th lookup of this tracking id in the window is refused, even with the right digits
     limited = api.get(f"/track/{tracking_id}?mobile_last4={right}")
     assert error_of(limited, 429)["code"]
     assert int(limited.headers.get("Retry-After") or limited.headers.get("retry-after")) > 0
 
 
 def _stay_inside_one_tracking_window() -> None:
-    """The miss counter lives in fixed 15-minute windows: don't start right at an edge."""
+    """The lookup counter lives in fixed 15-minute windows: don't start right at an edge."""
     left = 900 - time.time() % 900
     if left < 30:
         time.sleep(left + 1)

@@ -555,8 +555,8 @@ def registration_body_for_mobile(mobile: str) -> dict:
 
 
 def test_codes_and_counters_are_stored_without_the_mobile_number(register, stack):
+    from chalicelib.models.otp_challenges import OtpChallengeRecord
     from chalicelib.models.records import Counter
-    from chalicelib.models.sessions import OtpChallengeRecord
 
     person = register()
     digits = person.mobile.lstrip("+")

@@ -14,8 +14,9 @@ from chalicelib.models.catalogue import CatalogueEntry
 from chalicelib.models.citizens import CitizenRecord, IdentityClaim
 from chalicelib.models.grievances import GrievanceRecord
 from chalicelib.models.officers import OfficerRecord
+from chalicelib.models.otp_challenges import OtpChallengeRecord
 from chalicelib.models.records import AuditEntryRecord, Counter, NotificationLogEntry
-from chalicelib.models.sessions import OtpChallengeRecord, RefreshSessionRecord
+from chalicelib.models.sessions import RefreshSessionRecord
 from infra.provision import REPO_ROOT, load_template
 
 TEMPLATE = load_template()
