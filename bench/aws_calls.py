@@ -162,17 +162,17 @@ def grievance_operations(
 
 
 def callers_for_bench() -> GrievanceCallers:
-    """A citizen created straight in the tables (tokens issued directly) and the seeded
+    """A citizen created straight in the tables (a login started directly) and the seeded
     Puri roads officers, for the bench."""
     from chalicelib.clock import utc_now
     from chalicelib.domain.identity import Address, Principal, Role
     from chalicelib.models import citizens
     from chalicelib.security.keyed_hash import keyed_hash
-    from chalicelib.security.tokens import issue_access_token
     from chalicelib.services.demo_state import list_demo_accounts
+    from chalicelib.services.sessions import start_session
 
     now = utc_now()
-    citizen = citizens.register_citizen(
+    citizen = citizens.save_registration(
         citizen_id="cit-bench-calls",
         name="Bench Citizen",
         national_id_kind="aadhaar",
@@ -191,10 +191,10 @@ def callers_for_bench() -> GrievanceCallers:
 
     def token(account: Any) -> str:
         principal = Principal(account.officer_id, Role(account.role), account.department, account.district)
-        return issue_access_token(principal, now)[0]
+        return start_session(principal, now).access_token
 
     return GrievanceCallers(
-        citizen_token=issue_access_token(Principal(citizen.citizen_id, Role.CITIZEN), now)[0],
+        citizen_token=start_session(Principal(citizen.citizen_id, Role.CITIZEN), now).access_token,
         mobile_last4="2345",
         admin_token=token(next(a for a in accounts if a.role == "state_admin")),
         officer_tokens={

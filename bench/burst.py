@@ -91,7 +91,7 @@ def make_citizens(count: int) -> list[str]:
     ids = []
     for n in range(count):
         now = utc_now()
-        citizen = citizens.register_citizen(
+        citizen = citizens.save_registration(
             citizen_id=f"cit-burst-{n:05d}",
             name=f"Burst Citizen {n}",
             national_id_kind="aadhaar",

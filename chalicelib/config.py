@@ -7,17 +7,28 @@ value instead of reading `os.environ` at import.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import urllib.parse
 from datetime import date
 from functools import lru_cache
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LOCAL_STAGE = "local"
+# The keys a stage signs and hashes with; each has a `<key>_secret` twin naming its secret.
+KEYS = ("identity_hmac_key", "jwt_signing_key", "webhook_signing_key")
+
+
+class ConfigurationError(RuntimeError):
+    """The stage's environment is missing or has a wrong setting: a deployment mistake,
+    never the caller's (so it is not a pydantic ValidationError, which routes answer 422)."""
 
 
 class Settings(BaseModel):
-    stage: str = "local"
+    # Required: an unset STAGE is a broken deployment, never silently the local stage.
+    stage: str = Field(min_length=1)
     resource_prefix: str = "crm-local"
     region: str = "ap-south-1"
     state_code: str = Field(default="OD", pattern=r"^[A-Z]{2}$")
@@ -25,11 +36,15 @@ class Settings(BaseModel):
     ses_sender: str = "noreply@grievance.local.gov.in"
     sms_sender_id: str = "CRMGOV"
     sla_seconds_per_hour: float = Field(default=3600.0, gt=0)
-    # Only the local stage talks to moto's control API (outbox, demo accounts).
+    # Only the local stage talks to moto's control API (outbox, demo accounts), and a stage
+    # is local only when this points at this machine.
     aws_endpoint_url: str | None = None
-    # Secrets: set per stage by the deploy (from Secrets Manager), by config.json locally.
+    # Keys given directly: only the local stage may (config.json); see `secret()`.
     identity_hmac_key: str | None = Field(default=None, min_length=32)
     jwt_signing_key: str | None = Field(default=None, min_length=32)
+    # Derives departments' webhook secrets; apart from the identity key, so the function
+    # that posts webhooks never holds the key that hashes national IDs.
+    webhook_signing_key: str | None = Field(default=None, min_length=32)
     jwt_issuer: str = "citizen-crm"
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=90)
@@ -40,9 +55,12 @@ class Settings(BaseModel):
     # Local stage only: the dev runner's webhook receiver, where demo departments' webhooks go.
     webhook_receiver_url: str | None = None
     # Deployed stages: the Secrets Manager secrets holding the keys above (ARNs set by the
-    # stack). A key given directly (local stage) wins; a secret is read once per process.
+    # stack, each function only those it may read); a secret is read once per process.
     identity_hmac_key_secret: str | None = None
     jwt_signing_key_secret: str | None = None
+    webhook_signing_key_secret: str | None = None
+    # The citizen portal's origins: the only ones the documents bucket's CORS lets in.
+    allowed_origins: tuple[str, ...] = ()
     # The state's working calendar; a calendar stored in the catalogue overrides it field by field.
     utc_offset_minutes: int = Field(default=330, ge=-720, le=840)
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
@@ -70,6 +88,23 @@ class Settings(BaseModel):
                 raise ValueError(f"rate limit {item!r}: expected name=max/period, e.g. logins_per_source=300/1h")
             parsed[name.strip()] = (int(count), int(period[:-1]) * units[period[-1]])
         return parsed
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_only(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            parts = urllib.parse.urlsplit(origin)
+            exact = origin == f"{parts.scheme}://{parts.netloc}" and not set("*@") & set(parts.netloc)
+            if parts.scheme not in ("https", "http") or not parts.hostname or not exact:
+                raise ValueError(f"{origin!r} is not an origin: scheme://host[:port], no path, no wildcard")
+        return origins
 
     @field_validator("languages", "mobile_regions", mode="before")
     @classmethod
@@ -110,7 +145,10 @@ class Settings(BaseModel):
 
     @property
     def is_local(self) -> bool:
-        return self.stage == "local"
+        """The local stage on moto: STAGE=local said explicitly AND every AWS call going to
+        this machine. Only then do /dev/* answer, webhooks may be plain http to internal
+        hosts and keys may be given directly."""
+        return self.stage == LOCAL_STAGE and _is_loopback(self.aws_endpoint_url)
 
     @property
     def default_language(self) -> str:
@@ -121,17 +159,24 @@ class Settings(BaseModel):
         return f"citizen-crm:{self.stage}"
 
     def secret(self, name: str) -> str:
-        """A configured secret, given directly or kept in Secrets Manager; a stage without
-        it cannot authenticate anyone."""
+        """One of KEYS: on the local stage as given in its configuration, on every other
+        stage only from its Secrets Manager secret. A stage without it cannot authenticate
+        anyone; a deployed stage with a key given directly refuses to use it (a key in a
+        configuration file is in the repository and the function's console)."""
         value = getattr(self, name)
-        if value:
+        if value and self.is_local:
             return str(value)
+        if value:
+            raise ConfigurationError(
+                f"{name.upper()} is set directly on stage {self.stage!r}: only the local stage may do that; "
+                f"remove it, the stage reads its key from {name.upper()}_SECRET"
+            )
         secret_id = getattr(self, f"{name}_secret")
         if secret_id:
             from chalicelib.aws import secret_string  # deferred: only deployed stages need it
 
             return secret_string(secret_id)
-        raise RuntimeError(f"{name.upper()} is not configured for stage {self.stage!r}")
+        raise ConfigurationError(f"{name.upper()} is not configured for stage {self.stage!r}")
 
     def resource_name(self, logical_name: str) -> str:
         """The deployed name of a table, queue, topic or state machine of this stage."""
@@ -155,9 +200,12 @@ ENVIRONMENT_VARIABLES = {
     "refresh_token_days": "REFRESH_TOKEN_DAYS",
     "retry_base_seconds": "RETRY_BASE_SECONDS",
     "quiet_hours": "QUIET_HOURS",
+    "webhook_signing_key": "WEBHOOK_SIGNING_KEY",
     "webhook_receiver_url": "WEBHOOK_RECEIVER_URL",
     "identity_hmac_key_secret": "IDENTITY_HMAC_KEY_SECRET",
     "jwt_signing_key_secret": "JWT_SIGNING_KEY_SECRET",
+    "webhook_signing_key_secret": "WEBHOOK_SIGNING_KEY_SECRET",
+    "allowed_origins": "ALLOWED_ORIGINS",
     "utc_offset_minutes": "UTC_OFFSET_MINUTES",
     "working_days": "WORKING_DAYS",
     "office_hours": "OFFICE_HOURS",
@@ -169,9 +217,30 @@ ENVIRONMENT_VARIABLES = {
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings of the running stage; cached until `get_settings.cache_clear()`."""
+    """Settings of the running stage; cached until `get_settings.cache_clear()`. Raises
+    ConfigurationError, naming the variables, when one is missing or wrong."""
     values = {field: os.environ[env] for field, env in ENVIRONMENT_VARIABLES.items() if os.environ.get(env)}
-    return Settings.model_validate(values)
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors(include_url=False):
+            field = str(problem["loc"][0]) if problem["loc"] else "settings"
+            problems.append(f"{ENVIRONMENT_VARIABLES.get(field, field)} ({field}): {problem['msg']}")
+        raise ConfigurationError(f"the stage's configuration is invalid: {'; '.join(problems)}") from error
+
+
+def _is_loopback(url: str | None) -> bool:
+    """An http(s) URL whose host is this machine: localhost or a loopback address."""
+    parts = urllib.parse.urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
 
 
 def resource_name_at_import(logical_name: str) -> str:
@@ -181,4 +250,4 @@ def resource_name_at_import(logical_name: str) -> str:
     the one place a name is resolved at import. `chalice package` and Lambda both load
     the app with the stage's environment set, so the prefix is the stage's.
     """
-    return f"{os.environ.get('RESOURCE_PREFIX') or Settings().resource_prefix}-{logical_name}"
+    return f"{os.environ.get('RESOURCE_PREFIX') or Settings.model_fields['resource_prefix'].default}-{logical_name}"

@@ -7,7 +7,7 @@
 Deploying is idempotent: a re-run with nothing changed says so and prints the URL again.
 A failed deploy is rolled back by CloudFormation to the last good version.
 
-Tables, the documents bucket and the two key secrets have `DeletionPolicy: Retain` (and the
+Tables, the documents bucket and the three key secrets have `DeletionPolicy: Retain` (and the
 tables deletion protection), so deleting the stack never deletes a citizen's data. Only
 `DROP_DATA=<the same state>` does, and only after the stack is gone.
 
@@ -26,7 +26,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from infra.package import Stage, load_stage, package
+from infra.package import Stage, deployable_stage, load_stage, package
 from infra.provision import load_template
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
@@ -69,7 +69,9 @@ def _upload(s3: Any, bucket: str, key: str, body: bytes) -> None:
 
 
 def deploy(stage_name: str) -> str:
-    stage = load_stage(stage_name)
+    """Package and deploy the stage; the local stage, or one with a key in its configuration,
+    is refused before anything touches AWS."""
+    stage = deployable_stage(stage_name)
     out = package(stage_name)
     session = boto3.session.Session(region_name=stage.region)
     s3, cloudformation = session.client("s3"), session.client("cloudformation")

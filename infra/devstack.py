@@ -146,6 +146,7 @@ def build_stack() -> ProvisionedStack:
     return provision(
         resource_prefix=settings.resource_prefix,
         ses_sender_domain=settings.ses_sender.split("@", 1)[1],
+        allowed_origins=settings.allowed_origins,
         region=settings.region,
     )
 

@@ -8,8 +8,10 @@ The merge template is `infra/resources.json` (the very definitions the local sta
 provisions on moto) plus what only a deployed stack has: the stage's parameter values,
 the state machines' ASL inlined from the same files the local stack loads, partial batch
 responses on every SQS mapping, the API's name and throttling, the keys from Secrets
-Manager, and alarms. Chalice's merge is deep: it can add keys but only replace values, so
-everything here adds to what `chalice package` generates.
+Manager (each function is told only of the secrets its policy file lets it read), and
+alarms. Chalice's merge is deep: it can add keys but only replace values, so everything
+here adds to what `chalice package` generates. A stage unfit to deploy (the local stage, a
+key given directly, an origin that is not https) is refused before anything is built.
 
 Nothing here talks to AWS; `infra/deploy.py` does that with the output.
 """
@@ -59,6 +61,7 @@ DOCUMENTS_OVER_TLS_ONLY = {
 SECRET_VARIABLES = {
     "IDENTITY_HMAC_KEY_SECRET": "IdentityHmacKeySecret",
     "JWT_SIGNING_KEY_SECRET": "JwtSigningKeySecret",
+    "WEBHOOK_SIGNING_KEY_SECRET": "WebhookSigningKeySecret",
 }
 
 
@@ -86,7 +89,11 @@ class Stage:
 
     @property
     def parameters(self) -> dict[str, str]:
-        return {"ResourcePrefix": self.resource_prefix, "SesSenderDomain": self.ses_sender_domain}
+        return {
+            "ResourcePrefix": self.resource_prefix,
+            "SesSenderDomain": self.ses_sender_domain,
+            "AllowedOrigins": self.environment.get("ALLOWED_ORIGINS", ""),
+        }
 
 
 def load_stage(name: str, config_path: Path = CHALICE_CONFIG) -> Stage:
@@ -101,6 +108,46 @@ def load_stage(name: str, config_path: Path = CHALICE_CONFIG) -> Stage:
         api_throttling=stage.get("api_throttling", {}),
         alarms=stage.get("alarms", {}),
     )
+
+
+def deployable_stage(name: str, config_path: Path = CHALICE_CONFIG) -> Stage:
+    """The stage, if it may live in AWS; a SystemExit saying what is wrong otherwise."""
+    from pydantic import ValidationError
+
+    from chalicelib.config import ENVIRONMENT_VARIABLES, KEYS, LOCAL_STAGE, Settings
+
+    stage = load_stage(name, config_path)
+    if name == LOCAL_STAGE:
+        raise SystemExit("the local stage runs only on this machine (make dev); deploy a state's stage")
+    if stage.environment.get("STAGE") != name:
+        raise SystemExit(f"stage {name!r} must set STAGE={name} (an unset or other STAGE is refused)")
+    given = [ENVIRONMENT_VARIABLES[key] for key in KEYS if stage.environment.get(ENVIRONMENT_VARIABLES[key])]
+    if given:
+        raise SystemExit(
+            f"stage {name!r} sets {', '.join(given)} in {config_path.name}: a deployed stage reads its keys only "
+            "from the Secrets Manager secrets its stack generates; remove them"
+        )
+    try:
+        origins = Settings(stage=name, allowed_origins=stage.environment.get("ALLOWED_ORIGINS", "")).allowed_origins
+    except ValidationError as error:
+        raise SystemExit(f"stage {name!r}: ALLOWED_ORIGINS: {error.errors()[0]['msg']}") from None
+    if not origins or not all(origin.startswith("https://") for origin in origins):
+        raise SystemExit(f"stage {name!r} must name its portal's https origins in ALLOWED_ORIGINS, and only those")
+    return stage
+
+
+def secrets_readable_by(handler: str, config_path: Path = CHALICE_CONFIG) -> set[str]:
+    """Logical ids of the secrets the function's policy file lets it read."""
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    policy_path = config_path.parent / config["lambda_functions"][handler]["iam_policy_file"]
+    statements = json.loads(policy_path.read_text(encoding="utf-8"))["Statement"]
+    return {
+        resource["Ref"]
+        for statement in statements
+        if "secretsmanager:GetSecretValue" in statement["Action"]
+        for resource in statement["Resource"]
+        if isinstance(resource, dict) and "Ref" in resource
+    }
 
 
 def deployable_stages(config_path: Path = CHALICE_CONFIG) -> list[str]:
@@ -174,6 +221,14 @@ def merge_template(stage: Stage, app_module: Any) -> dict[str, Any]:
             },
         }
         resources[function_id]["DependsOn"] = [f"{function_id}LogGroup"]
+        # Each function learns only of the secrets its policy lets it read (the webhooks
+        # function, say, never of the identity key).
+        readable = secrets_readable_by(handler)
+        resources[function_id]["Properties"]["Environment"] = {
+            "Variables": {
+                variable: {"Ref": secret} for variable, secret in SECRET_VARIABLES.items() if secret in readable
+            }
+        }
         if handler in consumers:
             # The mapping names its queue by ARN, not Ref: make CloudFormation create it first.
             resources[function_id]["DependsOn"].append(queue_ids[consumers[handler]])
@@ -200,13 +255,6 @@ def merge_template(stage: Stage, app_module: Any) -> dict[str, Any]:
 
     return {
         "Parameters": parameters,
-        "Globals": {
-            "Function": {
-                "Environment": {
-                    "Variables": {variable: {"Ref": secret} for variable, secret in SECRET_VARIABLES.items()}
-                }
-            }
-        },
         "Resources": resources,
         "Outputs": {
             "DocumentsBucketName": {"Value": {"Ref": "DocumentsBucket"}},
@@ -341,7 +389,7 @@ def import_as_lambda(archive: Path, stage: Stage, statement: str = "import app")
 
 def package(stage_name: str, out_dir: Path | None = None) -> Path:
     """Run `chalice package` for the stage with the merge template; returns the output dir."""
-    stage = load_stage(stage_name)
+    stage = deployable_stage(stage_name)
     out = out_dir or BUILD_DIR / stage_name
     out.mkdir(parents=True, exist_ok=True)
     environment = {**os.environ, "AWS_DEFAULT_REGION": stage.region, "RESOURCE_PREFIX": stage.resource_prefix}

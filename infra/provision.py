@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,9 +97,12 @@ class _Provisioner:
                 return self._get_att(*argument)
         return {key: self.resolve(item) for key, item in value.items()}
 
-    def _ref(self, name: str) -> str:
+    def _ref(self, name: str) -> Any:
         if name in self.parameters:
-            return self.parameters[name]
+            value = self.parameters[name]
+            if self.template.get("Parameters", {}).get(name, {}).get("Type") == "CommaDelimitedList":
+                return [item.strip() for item in value.split(",") if item.strip()]
+            return value
         if name == "AWS::Region":
             return self.region
         if name == "AWS::AccountId":
@@ -114,7 +117,7 @@ class _Provisioner:
             name = match.group(1)
             if "." in name:
                 return self._get_att(*name.split(".", 1))
-            return self._ref(name)
+            return str(self._ref(name))
 
         return re.sub(r"\$\{([A-Za-z0-9:._]+)\}", replace, text)
 
@@ -265,7 +268,13 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     return translated
 
 
-def provision(*, resource_prefix: str, ses_sender_domain: str, region: str) -> ProvisionedStack:
+def provision(
+    *, resource_prefix: str, ses_sender_domain: str, allowed_origins: Sequence[str], region: str
+) -> ProvisionedStack:
     """Create every resource of the template for one stage; returns their physical ids."""
-    parameters = {"ResourcePrefix": resource_prefix, "SesSenderDomain": ses_sender_domain}
+    parameters = {
+        "ResourcePrefix": resource_prefix,
+        "SesSenderDomain": ses_sender_domain,
+        "AllowedOrigins": ",".join(allowed_origins),
+    }
     return _Provisioner(load_template(), parameters, region).run()

@@ -13,6 +13,7 @@ secret, refuses a timestamp that is stale or differs from the signed body's, and
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 import urllib.parse
@@ -32,7 +33,10 @@ from chalicelib.security.webhook_signature import (
 
 
 class WebhookReceiver:
-    def __init__(self, host: str, port: int) -> None:
+    """`tls`, a server-side context with a certificate, serves https (tests of certificate
+    checks); without it, plain http as the dev runner serves it."""
+
+    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None = None) -> None:
         self.deliveries: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         receiver = self
@@ -70,7 +74,9 @@ class WebhookReceiver:
                 pass  # the dev runner's log stays readable
 
         self.server = ThreadingHTTPServer((host, port), Handler)
-        self.url = f"http://{host}:{self.server.server_address[1]}"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://{host}:{self.server.server_address[1]}"
 
     def start(self) -> WebhookReceiver:
         threading.Thread(target=self.server.serve_forever, name="webhook-receiver", daemon=True).start()

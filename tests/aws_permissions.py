@@ -145,12 +145,25 @@ def _others(service: str, operation: str, p: dict[str, Any], where: str) -> list
         return [("secretsmanager:GetSecretValue", p["SecretId"])]
     if service == "s3" and operation in {"HeadObject", "GetObject", "PutObject", "DeleteObject"}:
         action = {"HeadObject": "GetObject"}.get(operation, operation)
+        if p.get("VersionId"):  # IAM authorizes reading or deleting one version as its own action
+            action += "Version"
         return [(f"s3:{action}", f"arn:aws:s3:::{p['Bucket']}/{p['Key']}")]
     if (service, operation) == ("s3", "CopyObject"):
         source = p["CopySource"]
+        read = "s3:GetObjectVersion" if source.get("VersionId") else "s3:GetObject"
         return [
-            ("s3:GetObject", f"arn:aws:s3:::{source['Bucket']}/{source['Key']}"),
+            (read, f"arn:aws:s3:::{source['Bucket']}/{source['Key']}"),
             ("s3:PutObject", f"arn:aws:s3:::{p['Bucket']}/{p['Key']}"),
+        ]
+    if (service, operation) == ("s3", "ListObjectVersions"):
+        return [("s3:ListBucketVersions", f"arn:aws:s3:::{p['Bucket']}")]
+    if (service, operation) == ("s3", "DeleteObjects"):
+        return [
+            (
+                "s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject",
+                f"arn:aws:s3:::{p['Bucket']}/{o['Key']}",
+            )
+            for o in p["Delete"]["Objects"]
         ]
     if (service, operation) == ("sts", "GetCallerIdentity"):
         return []  # needs no permission

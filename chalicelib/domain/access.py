@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain.identity import Principal, Role
+from chalicelib.domain.errors import Forbidden
+from chalicelib.domain.identity import ESCALATION_ROLES, Principal, Role
 
 
 def can_manage_officers_of(principal: Principal, department: str | None, role: Role = Role.OFFICER) -> bool:
@@ -44,6 +45,8 @@ class CaseScope:
     department: str | None
     district: str | None
     assignee_id: str | None
+    # The rung of the escalation ladder the case has reached (0: an officer's).
+    level: int = 0
 
 
 def can_see_case(principal: Principal, case: CaseScope) -> bool:
@@ -61,6 +64,43 @@ def can_see_case(principal: Principal, case: CaseScope) -> bool:
         case Role.STATE_ADMIN:
             return True
     return False
+
+
+class AboveYourLevel(Forbidden):
+    """403: the caller may see the case but it has reached a level above theirs."""
+
+    code = "above_your_level"
+
+
+def reaches(role: Role, level: int) -> bool:
+    """Whether `role` holds a rung of the escalation ladder at `level` or above."""
+    return role in ESCALATION_ROLES and ESCALATION_ROLES.index(role) >= level
+
+
+def require_may_act(principal: Principal, case: CaseScope, action: str) -> None:
+    """The one rule for staff moving a case (a grievance or an application), checked once
+    per move before anything the caller sent is looked at:
+
+    - only staff who may see the case act on it (Forbidden);
+    - `comment`, an internal note, is open to all of them whatever the case's level: it
+      moves, closes and pauses nothing, citizens never see it, and the district's knowledge
+      then reaches whoever decides an escalated case or an appeal;
+    - `reassign` needs a supervisor or above (an officer has nobody to hand work to);
+    - every other move only from the level the case has reached or above (AboveYourLevel):
+      a supervisor cannot overrule an appeal the department head is hearing.
+    """
+    if not principal.is_staff or not can_see_case(principal, case):
+        raise Forbidden(f"Your role may not use {action} on this case.", field="action")
+    if action == "comment":
+        return
+    if action == "reassign" and not reaches(principal.role, 1):
+        raise Forbidden("Only a supervisor or above may reassign.", field="action")
+    if not reaches(principal.role, case.level):
+        role = ESCALATION_ROLES[min(case.level, len(ESCALATION_ROLES) - 1)].value
+        raise AboveYourLevel(
+            f"This case has reached the {role}'s level; only that level or a higher one may {action} it.",
+            field="action",
+        )
 
 
 def _same(value: str | None, reach: str | None) -> bool:

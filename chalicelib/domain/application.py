@@ -24,7 +24,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.domain.access import CaseScope, can_see_case
+from chalicelib.domain import access
+from chalicelib.domain.access import CaseScope
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.domain.grievance import Event, required_note
 from chalicelib.domain.identity import Principal, Role
@@ -142,7 +143,10 @@ class Application:
 
     @property
     def scope(self) -> CaseScope:
-        return CaseScope(self.citizen_id, self.department, self.district, self.assignee_id)
+        # Applications do not escalate: each stays at the first rung (an officer's seat,
+        # or the nearest one above when none is occupied), so its officer and everyone
+        # above them in reach may move it.
+        return CaseScope(self.citizen_id, self.department, self.district, self.assignee_id, level=0)
 
     def overdue(self, now: datetime) -> bool:
         return self.stage in CLOCK_RUNNING and self.due_at is not None and now >= self.due_at
@@ -187,19 +191,17 @@ def submit(application: Application, citizen: Principal, clock: SlaClock, now: d
     return ApplicationChange(after, [event])
 
 
-def may_act(actor: Principal, application: Application, action: Action) -> bool:
-    """The applicant answers requests; the officer it is assigned to, their supervisor in
-    the district, the department head and the state cell move it along."""
-    if action in CITIZEN_ACTIONS:
-        return actor.role is Role.CITIZEN and actor.subject_id == application.citizen_id
-    return actor.is_staff and can_see_case(actor, application.scope)
-
-
 def require_may_act(actor: Principal, application: Application, action: Action) -> None:
-    """Forbidden for the wrong person, StageNotAllowed (409, with what is allowed) for the
-    wrong moment: checked before anything the caller sent is looked at."""
-    if not may_act(actor, application, action):
-        raise Forbidden(f"Your role may not use {action.value} on this application.", field="action")
+    """The gate of every move, passed once before anything the caller sent is looked at
+    (`act` trusts it): the applicant answers requests; staff move it along under the rule
+    shared with grievances (`access.require_may_act`: the officer it is assigned to and
+    those above them in reach). Forbidden for the wrong person, StageNotAllowed (409, with
+    what is allowed) for the wrong moment."""
+    if action in CITIZEN_ACTIONS:
+        if actor.role is not Role.CITIZEN or actor.subject_id != application.citizen_id:
+            raise Forbidden(f"Only the applicant may use {action.value}.", field="action")
+    else:
+        access.require_may_act(actor, application.scope, action.value)
     if action not in ALLOWED[application.stage]:
         raise StageNotAllowed(action.value, application.stage)
 
@@ -217,8 +219,8 @@ def act(
     answers: dict[str, Any] | None = None,
     documents: dict[str, Document] | None = None,
 ) -> ApplicationChange:
-    """One move by one actor; `answers`/`documents` are the citizen's, already validated."""
-    require_may_act(actor, application, action)
+    """One move by an actor who passed `require_may_act`; `answers`/`documents` are the
+    citizen's, already validated."""
     before = application
     match action:
         case Action.COMMENT:

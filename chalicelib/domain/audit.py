@@ -5,6 +5,13 @@ or reordering any entry breaks every hash after it. The chain starts from a hash
 record's own id, so a trail copied onto another record does not verify, and the record
 keeps the seq and hash of its last entry, so entries cut off the end are noticed too.
 `first_broken_entry` finds where.
+
+A note is free text a person wrote, and a citizen may have theirs erased (DPDP Act 2023,
+s.12). So the chain hashes a note's digest, not its words: erasure appends an entry
+(one of ERASURE_EVENTS) whose details vouch for the digest of every note it erased
+(`erased_notes`: {seq: digest}), and only then removes those notes. A note missing from
+an entry verifies only when a later, chained erasure entry vouches for it; any other
+missing, rewritten or added note still breaks the chain.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
+
+ERASURE_EVENTS = frozenset({"personal_data_erased", "application_personal_data_erased"})
 
 
 def genesis(subject: str) -> str:
@@ -34,10 +43,18 @@ HASHED_FIELDS = (
 )
 
 
-def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
-    """The hash of one entry given its predecessor's; `entry` holds HASHED_FIELDS."""
+def note_digest(note: str | None) -> str | None:
+    """What the chain holds of a note (None for no note)."""
+    return None if note is None else hashlib.sha256(note.encode("utf-8")).hexdigest()
+
+
+def entry_hash(prev_hash: str, entry: dict[str, Any], erased_note: str | None = None) -> str:
+    """The hash of one entry given its predecessor's; `entry` holds HASHED_FIELDS. For an
+    entry whose note was erased, `erased_note` is the digest an erasure entry vouched for."""
+    hashed = {name: entry.get(name) for name in HASHED_FIELDS}
+    hashed["note"] = erased_note if erased_note is not None and hashed["note"] is None else note_digest(hashed["note"])
     canonical = json.dumps(
-        {"prev_hash": prev_hash, **{name: entry.get(name) for name in HASHED_FIELDS}},
+        {"prev_hash": prev_hash, **hashed},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -51,15 +68,30 @@ def first_broken_entry(subject: str, entries: Sequence[dict[str, Any]], head_seq
 
     Each entry must have seq 1, 2, 3, ..., `prev_hash` equal to its predecessor's
     `entry_hash` (the first: the subject's genesis), an `entry_hash` that matches its
-    content, and the last must be the record's own head (`head_seq`, `head_hash`).
+    content, and the last must be the record's own head (`head_seq`, `head_hash`). A note
+    may be missing only where a later erasure entry vouches for its digest.
     """
+    vouched = _vouched_notes(entries)
     previous = genesis(subject)
     for expected_seq, entry in enumerate(entries, start=1):
         if entry.get("seq") != expected_seq or entry.get("prev_hash") != previous:
             return expected_seq
-        if entry.get("entry_hash") != entry_hash(previous, entry):
+        if entry.get("entry_hash") != entry_hash(previous, entry, vouched.get(expected_seq)):
             return expected_seq
         previous = entry["entry_hash"]
     if len(entries) != head_seq or previous != head_hash:
         return len(entries) + 1  # entries missing from the end
     return None
+
+
+def _vouched_notes(entries: Sequence[dict[str, Any]]) -> dict[int, str]:
+    """seq -> digest of each note an erasure entry erased, only for entries before it."""
+    vouched: dict[int, str] = {}
+    for entry in entries:
+        if entry.get("event") not in ERASURE_EVENTS:
+            continue
+        erased = (entry.get("details") or {}).get("erased_notes") or {}
+        for seq, digest in erased.items():
+            if str(seq).isdigit() and int(seq) < int(entry.get("seq") or 0) and isinstance(digest, str):
+                vouched[int(seq)] = digest
+    return vouched

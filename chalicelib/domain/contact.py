@@ -9,13 +9,22 @@ reads, every authenticated call) do not pay ~40 ms of imports on a cold start.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from chalicelib.domain.errors import InvalidInput
 
 DEFAULT_REGION = "IN"
 
 
-def normalize_mobile(raw: str, field: str = "mobile", region: str = DEFAULT_REGION) -> str:
-    """The E.164 form of a mobile number; a national number is read as Indian."""
+def normalize_mobile(
+    raw: str, field: str = "mobile", region: str = DEFAULT_REGION, allowed_regions: Collection[str] | None = None
+) -> str:
+    """The E.164 form of a mobile number; a national number is read in `region` (Indian).
+
+    With `allowed_regions` (ISO 3166 codes), a number of any other country is refused: SMS
+    is sent only where the stage serves citizens, so nobody can make it text abroad at the
+    state's cost.
+    """
     import phonenumbers
 
     try:
@@ -27,6 +36,8 @@ def normalize_mobile(raw: str, field: str = "mobile", region: str = DEFAULT_REGI
     mobile_types = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
     if phonenumbers.number_type(number) not in mobile_types:
         raise InvalidInput(f"{field}: must be a mobile number (SMS is sent to it).", field=field)
+    if allowed_regions is not None and phonenumbers.region_code_for_number(number) not in allowed_regions:
+        raise InvalidInput(f"{field}: only mobiles of {', '.join(allowed_regions)} are accepted.", field=field)
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 

@@ -14,13 +14,16 @@ Invalid moves raise `ActionNotAllowed` naming the actions the current state does
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
+from chalicelib.domain import access
+from chalicelib.domain.access import CaseScope
+from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.identity import ESCALATION_ROLES, Principal, Role
 from chalicelib.domain.sla import SlaClock
 
@@ -81,7 +84,7 @@ APPEAL_WINDOW = timedelta(days=30)
 AUTO_CLOSE_AFTER_HOURS = 7 * 24
 APPELLATE_LEVEL = 2  # department_head
 UNCATEGORISED_SLA_HOURS = 72  # a grievance nobody could categorise, handled by the state cell
-MANAGER_ROLES = frozenset({Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STATE_ADMIN})
+NEARBY_METRES = 250.0  # "nearby" for "me too"
 TOP_LEVEL = len(ESCALATION_ROLES) - 1
 STATE_CELL = "STATE_CELL"  # the department of grievances nobody else owns
 
@@ -142,6 +145,10 @@ class Grievance:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+    @property
+    def scope(self) -> CaseScope:
+        return CaseScope(self.citizen_id, self.department, self.district, self.assignee_id, self.level)
 
     def overdue(self, now: datetime) -> bool:
         return self.status in CLOCK_RUNNING and self.due_at is not None and now >= self.due_at
@@ -210,16 +217,18 @@ def require_allowed(grievance: Grievance, action: Action) -> None:
         raise ActionNotAllowed(action.value, grievance.status)
 
 
+def require_may_act(actor: Principal, grievance: Grievance, action: Action) -> None:
+    """The gate of every staff move, passed once before the move is made: Forbidden or
+    AboveYourLevel (403) for the wrong person or level (`access.require_may_act`), then
+    ActionNotAllowed (409, with the allowed actions) for the wrong moment."""
+    access.require_may_act(actor, grievance.scope, action.value)
+    require_allowed(grievance, action)
+
+
 def required_note(note: str | None, what: str, field: str = "note") -> str:
     if not note or not note.strip():
         raise InvalidInput(f"{field}: {what} is required.", field=field)
     return note.strip()
-
-
-def require_manager(actor: Principal) -> None:
-    """Forbidden unless the actor may hand grievances to other officers."""
-    if actor.role not in MANAGER_ROLES:
-        raise Forbidden("Only a supervisor or above may reassign.")
 
 
 def file(grievance: Grievance, citizen: Principal) -> Change:
@@ -240,9 +249,10 @@ def assign(
     clock: SlaClock,
     now: datetime,
 ) -> Change:
-    """Routing's decision: owner, department and a fresh SLA. The state cell is the top of
-    the ladder (level 3): a grievance it owns has nobody above to climb to, so its breach is
-    recorded once instead of "escalating" three times to the same desk."""
+    """Routing's decision: owner, department and a fresh SLA, at the level the grievance has
+    reached (an appeal transferred on is still heard at the appellate level). The state cell
+    is the top of the ladder (level 3): a grievance it owns has nobody above to climb to, so
+    its breach is recorded once instead of "escalating" three times to the same desk."""
     if grievance.status is not Status.REGISTERED:
         raise ActionNotAllowed("route", grievance.status)
     total = sla_hours * 3600
@@ -305,8 +315,9 @@ def reply(grievance: Grievance, citizen: Principal, message: str | None, clock: 
 
 
 def transfer(grievance: Grievance, actor: Principal, department: str | None, note: str | None, now: datetime) -> Change:
-    """Not this department's: send it to another (with a reason) for routing there. After
-    MAX_TRANSFERS it goes to the state cell instead of bouncing on."""
+    """Not this department's: send it to another (with a reason) for routing there, at the
+    level it has reached — a transfer never pulls a case down the ladder, so an appeal stays
+    with a department head. After MAX_TRANSFERS it goes to the state cell instead of bouncing on."""
     require_allowed(grievance, Action.TRANSFER)
     reason = required_note(note, "the reason for the transfer")
     if grievance.department == STATE_CELL and grievance.transfers > MAX_TRANSFERS:
@@ -326,7 +337,6 @@ def transfer(grievance: Grievance, actor: Principal, department: str | None, not
         status=Status.REGISTERED,
         department=target,
         assignee_id=None,
-        level=0,
         transfers=grievance.transfers + 1,
         due_at=None,
         warn_at=None,
@@ -336,12 +346,10 @@ def transfer(grievance: Grievance, actor: Principal, department: str | None, not
 
 
 def reassign(grievance: Grievance, actor: Principal, officer_id: str | None, clock: SlaClock, now: datetime) -> Change:
-    """A manager gives the grievance to another officer; the SLA restarts for them."""
+    """A manager gives the grievance to another officer (who must sit at its level or above:
+    the service checks the seat); the SLA restarts for them. Who may reassign is
+    `require_may_act`'s question."""
     require_allowed(grievance, Action.REASSIGN)
-    require_manager(actor)
-    if ESCALATION_ROLES.index(actor.role) < grievance.level:
-        # Escalated above this manager: reassigning would pull it back down the ladder.
-        raise Forbidden("This grievance has been escalated above your level.")
     if not officer_id:
         raise InvalidInput("officer_id: the officer to reassign to is required.", field="officer_id")
     if officer_id == grievance.assignee_id:
@@ -489,6 +497,27 @@ def support(grievance: Grievance, citizen: Principal, now: datetime) -> Change:
         raise ActionNotAllowed("metoo", grievance.status)
     after = replace(grievance, priority=grievance.priority + 1, supporters=grievance.supporters + 1)
     return Change(after, [_event("supported", citizen, now, grievance, after, supporters=after.supporters)])
+
+
+def nearness(a: Grievance, b: Grievance) -> str | None:
+    """The one "same problem nearby" rule, which makes a "me too" offer and entitles its
+    taker to support the other: the same category and district, and "same_ward" or
+    "nearby" (within 250 m when both have coordinates); None when not."""
+    if a.category is None or a.category != b.category or a.district != b.district:
+        return None
+    if a.ward is not None and a.ward == b.ward:
+        return "same_ward"
+    distance = _distance_m(a, b)
+    return "nearby" if distance is not None and distance <= NEARBY_METRES else None
+
+
+def _distance_m(a: Grievance, b: Grievance) -> float | None:
+    """Great-circle distance (haversine) in metres; None without coordinates."""
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
 
 def choose_owner(candidates: list[tuple[str, int, str]]) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from chalicelib.domain.errors import InvalidInput
@@ -188,6 +189,10 @@ def mask_mobile(mobile: str | None) -> str | None:
 # --- accounts ------------------------------------------------------------------------------
 
 
+# A registration whose mobile is not proven within this time is gone, as if never made.
+REGISTRATION_LIFETIME = timedelta(hours=24)
+
+
 class CitizenStatus(StrEnum):
     PENDING_VERIFICATION = "pending_verification"
     ACTIVE = "active"
@@ -216,11 +221,20 @@ class Citizen:
     version: int
     pending_mobile: str | None = None
     notify_by: tuple[str, ...] = ("sms", "email")
+    # An email given but not yet confirmed by its code: neither a login name nor a target.
+    pending_email: str | None = None
+    # Set while the registration awaits its OTP: when it lapses.
+    registration_expires_at: datetime | None = None
+
+    def registration_lapsed(self, now: datetime) -> bool:
+        """True for a pending registration older than REGISTRATION_LIFETIME."""
+        return self.registration_expires_at is not None and self.registration_expires_at <= now
 
     @property
     def notification_channels(self) -> tuple[str, ...]:
         """Where messages go: the channels the citizen chose that they have an address for;
-        if none of those (email chosen, none given), the SMS every citizen has."""
+        if none of those (email chosen, none verified), the SMS every citizen has. Only a
+        verified email is ever in `email`; a `pending_email` gets no messages but its code."""
         have = {"sms": self.mobile, "email": self.email}
         chosen = tuple(channel for channel in self.notify_by if have.get(channel))
         return chosen or (("sms",) if self.mobile else ())
@@ -245,6 +259,10 @@ class Officer:
     password_hash: str
     active: bool
     version: int
+    # Set by the state cell at creation: the first login must change it.
+    password_temporary: bool = False
+    # The role that switched the account off (a department head cannot undo the state cell).
+    deactivated_by: Role | None = None
 
     def principal(self) -> Principal:
         return Principal(self.officer_id, self.role, department=self.department, district=self.district)

@@ -1,7 +1,8 @@
 """Local-stage helpers: the demo logins and the messages moto captured.
 
 Registered on every stage so the route table (and the OpenAPI document) is the same
-everywhere, but they answer 404 unless the stage is `local`.
+everywhere, but they answer 404 unless the stage is local: STAGE=local said explicitly and
+AWS_ENDPOINT_URL a loopback address (`Settings.is_local`).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from chalicelib.handlers.http import (
     source_address,
 )
 from chalicelib.services import act_on_grievance, file_grievance, view_grievances
+from chalicelib.services.support_offers import OFFER_PATTERN
 
 grievances_api = Blueprint(__name__)
 
@@ -172,6 +173,15 @@ def appeal_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
 def support_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
     grievance = act_on_grievance.support(caller, _tracking_id(tracking_id))
     return {"tracking_id": grievance.tracking_id, "status": grievance.status.value, "supporters": grievance.supporters}
+
+
+@route(grievances_api, "/grievances/metoo/{offer}", methods=["POST"], roles=CITIZENS)
+def support_offered_grievance(caller: Principal, offer: str) -> dict[str, Any]:
+    # The answer never names the grievance: the offer stands for it.
+    if not re.match(OFFER_PATTERN, offer):
+        raise NotFound("No such offer of an open grievance to support.", field="offer")
+    grievance = act_on_grievance.support_offer(caller, offer)
+    return {"offer": offer, "status": grievance.status.value, "supporters": grievance.supporters}
 
 
 @route(grievances_api, "/officer/grievances", methods=["GET"], roles=STAFF)

@@ -102,12 +102,15 @@ def route(
     methods: list[str],
     roles: frozenset[Role] | None = None,
     public: bool = False,
+    allow_temporary_password: bool = False,
     **options: Any,
 ) -> Callable[[View], View]:
     """Register a view on `blueprint` with citizen-crm's authentication and error handling.
 
     Every route declares who may call it: `public=True`, or `roles=` — deny by default. An
-    authenticated view receives the caller's `Principal` as its first argument.
+    authenticated view receives the caller's `Principal` as its first argument. Staff whose
+    password is still the temporary one they were given reach only the route declared
+    `allow_temporary_password=True` (changing it).
     """
     if public == (roles is not None):
         raise TypeError(f"{path}: declare exactly one of public=True or roles=...")
@@ -118,7 +121,8 @@ def route(
             try:
                 if roles is None:
                     return view(*args, **kwargs)
-                return view(authenticate(blueprint, roles), *args, **kwargs)
+                caller = authenticate(blueprint, roles, changing_password=allow_temporary_password)
+                return view(caller, *args, **kwargs)
             except errors.DomainError as error:
                 return domain_error_response(error)
             except ValidationError as error:
@@ -129,24 +133,25 @@ def route(
 
         # Kept on the view so tests can hold every route of the app against the access matrix.
         guarded.allowed_roles = roles  # type: ignore[attr-defined]
+        guarded.allows_temporary_password = allow_temporary_password  # type: ignore[attr-defined]
         blueprint.route(path, methods=methods, **options)(guarded)
         return guarded
 
     return decorate
 
 
-def authenticate(blueprint: Blueprint, roles: frozenset[Role]) -> Principal:
-    """The caller behind the request's bearer token, if their role may use this route."""
+def authenticate(blueprint: Blueprint, roles: frozenset[Role], *, changing_password: bool = False) -> Principal:
+    """The caller behind the request's bearer token, if its login still stands and their
+    role may use this route."""
     header = blueprint.current_request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.Unauthenticated("Send an access token: Authorization: Bearer <token>.")
     principal = verify_access_token(token.strip())
+    # Before the role: a token whose login has ended is nobody's, whatever it may claim.
+    sessions.require_standing_login(principal, changing_password=changing_password)
     if principal.role not in roles:
         raise errors.Forbidden("Your role may not use this route.", code="role_not_allowed")
-    if principal.is_staff:
-        # Staff powers end the moment an account is deactivated, not when its token expires.
-        sessions.require_active_staff(principal)
     return principal
 
 

@@ -1,4 +1,5 @@
-"""Registration, mobile verification and sessions: the public doors of identity."""
+"""Registration, mobile verification and sessions: the public doors of identity; and the
+state cell's release of a disputed national ID."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 from chalice.app import Blueprint, Response
 from pydantic import Field
 
-from chalicelib.domain.identity import mask_mobile
+from chalicelib.domain.identity import Principal, Role
 from chalicelib.handlers.http import StrictBody, parse_body, route, source_address
 from chalicelib.services import register_citizen as registration
+from chalicelib.services import release_national_id as disputes
 from chalicelib.services import sessions
 
 identity_api = Blueprint(__name__)
@@ -42,6 +44,10 @@ class ResendIn(StrictBody):
     mobile: str = Field(min_length=5, max_length=25)
 
 
+class ReleaseIn(StrictBody):
+    reason: str = Field(min_length=10, max_length=1000)
+
+
 class LoginIn(StrictBody):
     username: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=1000)
@@ -54,7 +60,7 @@ class RefreshIn(StrictBody):
 @route(identity_api, "/citizens", methods=["POST"], public=True)
 def register_citizen() -> Response:
     body = parse_body(identity_api, RegistrationIn)
-    citizen = registration.register_citizen(
+    receipt = registration.register_citizen(
         registration.Registration(
             name=body.name,
             national_id=body.national_id,
@@ -65,15 +71,12 @@ def register_citizen() -> Response:
             address_district=body.address.district,
             address_pincode=body.address.pincode,
             language=body.language,
-        )
+        ),
+        source=source_address(identity_api),
     )
     return Response(
         status_code=201,
-        body={
-            "citizen_id": citizen.citizen_id,
-            "status": citizen.status.value,
-            "otp_sent_to": mask_mobile(citizen.mobile),
-        },
+        body={"citizen_id": receipt.citizen_id, "status": receipt.status.value, "otp_sent_to": receipt.otp_sent_to},
     )
 
 
@@ -87,11 +90,25 @@ def verify_citizen() -> dict[str, Any]:
 @route(identity_api, "/auth/otp", methods=["POST"], public=True)
 def resend_otp() -> Response:
     body = parse_body(identity_api, ResendIn)
-    registration.resend_code(body.mobile)
+    registration.resend_code(body.mobile, source=source_address(identity_api))
     return Response(
         status_code=202,
         body={"message": "If a registration on this mobile awaits verification, a new code is on its way."},
     )
+
+
+@route(
+    identity_api, "/citizens/{citizen_id}/release-national-id", methods=["POST"], roles=frozenset({Role.STATE_ADMIN})
+)
+def release_national_id(caller: Principal, citizen_id: str) -> dict[str, Any]:
+    body = parse_body(identity_api, ReleaseIn)
+    release = disputes.release_national_id(caller, citizen_id, body.reason.strip())
+    return {
+        "citizen_id": release.citizen_id,
+        "released_national_id": release.released_national_id,
+        "released_at": release.released_at.isoformat(),
+        "audit_seq": release.audit_seq,
+    }
 
 
 @route(identity_api, "/auth/login", methods=["POST"], public=True)
@@ -120,4 +137,5 @@ def _tokens(tokens: sessions.Tokens) -> dict[str, Any]:
         "token_type": "Bearer",
         "expires_in": tokens.expires_in,
         "role": tokens.role,
+        "password_change_required": tokens.password_change_required,
     }

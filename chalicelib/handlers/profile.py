@@ -24,7 +24,7 @@ class ProfileChangesIn(StrictBody):
     address: AddressIn | None = None
 
 
-class MobileConfirmationIn(StrictBody):
+class CodeConfirmationIn(StrictBody):
     otp: str = Field(pattern=OTP_PATTERN)
 
 
@@ -67,11 +67,17 @@ def erase_me(caller: Principal) -> dict[str, Any]:
 
 @route(profile_api, "/me/mobile/verify", methods=["POST"], roles=CITIZENS)
 def confirm_mobile(caller: Principal) -> dict[str, Any]:
-    body = parse_body(profile_api, MobileConfirmationIn)
+    body = parse_body(profile_api, CodeConfirmationIn)
     return profile_view(manage_profile.confirm_mobile_change(caller, body.otp))
 
 
-@route(profile_api, "/me/password", methods=["POST"], roles=EVERYONE)
+@route(profile_api, "/me/email/verify", methods=["POST"], roles=CITIZENS)
+def confirm_email(caller: Principal) -> dict[str, Any]:
+    body = parse_body(profile_api, CodeConfirmationIn)
+    return profile_view(manage_profile.confirm_email(caller, body.otp))
+
+
+@route(profile_api, "/me/password", methods=["POST"], roles=EVERYONE, allow_temporary_password=True)
 def change_password(caller: Principal) -> Response:
     body = parse_body(profile_api, PasswordChangeIn)
     sessions.change_password(caller, body.current_password, body.new_password)
@@ -100,6 +106,7 @@ def profile_view(profile: Citizen | Officer) -> dict[str, Any]:
         "mobile": profile.mobile,
         "pending_mobile": profile.pending_mobile,
         "email": profile.email,
+        "pending_email": profile.pending_email,
         "address": {"line": address.line, "district": address.district, "pincode": address.pincode}
         if address
         else None,

@@ -1,9 +1,12 @@
 """Citizens, and the identity claims that keep national ID, mobile and email unique.
 
 A claim item (`citizen#national_id#<keyed hash>`, `citizen#mobile#+9198...`,
-`officer#email#a@b.in`) is written in the same transaction as the record it points to,
-with `attribute_not_exists`, so two registrations racing for one mobile cannot both win;
-logins look claims up by key.
+`officer#email#a@b.in`) is written with `attribute_not_exists` in the same transaction as
+the change that earns it, so two accounts racing for one value cannot both win; logins look
+claims up by key. A citizen's claims are earned by proof, never by asking: national ID and
+mobile when the registration's mobile is verified, an email when the code sent to it is
+confirmed. A pending registration claims nothing, so it can block nobody, and it lapses
+after 24 hours (`expires_at`: a TTL, also compared by readers since TTL deletion is lazy).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pynamodb.attributes import (
     Attribute,
     ListAttribute,
     MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -26,8 +31,10 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.identity import Address, Citizen, CitizenStatus, claim_key
+from chalicelib.domain.grievance import Event
+from chalicelib.domain.identity import REGISTRATION_LIFETIME, Address, Citizen, CitizenStatus, claim_key
 from chalicelib.models.base import TableName, shared_connection
+from chalicelib.models.records import AuditEntryRecord, chain_audit
 
 
 class CitizenRecord(Model):
@@ -44,7 +51,8 @@ class CitizenRecord(Model):
     national_id_hash = UnicodeAttribute(null=True)
     mobile = UnicodeAttribute(null=True)
     pending_mobile = UnicodeAttribute(null=True)
-    email = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)  # verified only: a login name and a notification target
+    pending_email = UnicodeAttribute(null=True)  # waiting for the code sent to it
     password_hash = UnicodeAttribute(null=True)
     address: MapAttribute[str, Any] = MapAttribute(null=True)
     language = UnicodeAttribute(default="en")
@@ -53,6 +61,11 @@ class CitizenRecord(Model):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
     erased_at = UTCDateTimeAttribute(null=True)
+    # A pending registration lapses then (TTL); removed when the mobile is verified.
+    expires_at = TTLAttribute(null=True)
+    # The last entry of the citizen's audit trail (administrative acts such as a release).
+    audit_seq = NumberAttribute(default=0)
+    audit_hash = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -81,11 +94,40 @@ def _to_citizen(record: CitizenRecord) -> Citizen:
         version=int(record.version or 0),
         pending_mobile=record.pending_mobile,
         notify_by=tuple(str(channel) for channel in record.notify_by) if record.notify_by else ("sms", "email"),
+        pending_email=record.pending_email,
+        registration_expires_at=record.expires_at,
     )
 
 
-def _claims_of(citizen_id: str, claims: dict[str, str]) -> list[IdentityClaim]:
-    return [IdentityClaim(key, owner_id=citizen_id, owner_kind="citizen") for key in claims.values()]
+class IdentityTaken(Conflict):
+    """A national ID, mobile or email the caller proved is already held by another account.
+
+    Never says which: the caller learns only that their details conflict, and the holders
+    (`holders`, citizen ids) are told by SMS.
+    """
+
+    code = "identity_conflict"
+
+    def __init__(self, holders: list[str]) -> None:
+        super().__init__(
+            "These identity details are already registered to another account, whose holder has been told. "
+            "If they are yours, contact the state grievance cell to settle it."
+        )
+        self.holders = holders
+
+
+def _raise_if_taken(error: TransactWriteError, claim_keys: Sequence[str | None]) -> None:
+    """IdentityTaken when one of `claim_keys` (aligned with the transaction's items; None for
+    items that are not claims) failed its condition."""
+    reasons = error.cancellation_reasons or []
+    taken = [
+        key
+        for key, reason in zip(claim_keys, reasons, strict=False)
+        if key is not None and reason is not None and reason.code == "ConditionalCheckFailed"
+    ]
+    if taken:
+        owners = find_claim_owners(taken)
+        raise IdentityTaken([owner_id for kind, owner_id in owners.values() if kind == "citizen"]) from None
 
 
 def raise_conflict_for(error: TransactWriteError, fields_in_order: Sequence[str | None]) -> None:
@@ -102,7 +144,7 @@ def raise_conflict_for(error: TransactWriteError, fields_in_order: Sequence[str 
     raise error
 
 
-def register_citizen(
+def save_registration(
     *,
     citizen_id: str,
     name: str,
@@ -117,10 +159,7 @@ def register_citizen(
     consent: dict[str, str],
     now: datetime,
 ) -> Citizen:
-    """Create a citizen and claim its national ID, mobile and email, all or nothing.
-
-    Raises Conflict naming `national_id`, `mobile` or `email` when one is already claimed.
-    """
+    """Store a pending registration, claiming nothing; it lapses after REGISTRATION_LIFETIME."""
     record = CitizenRecord(
         citizen_id,
         status=CitizenStatus.PENDING_VERIFICATION.value,
@@ -129,25 +168,15 @@ def register_citizen(
         national_id_last4=national_id_last4,
         national_id_hash=national_id_hash,
         mobile=mobile,
-        email=email,
+        pending_email=email,
         password_hash=password_hash,
         address={"line": address.line, "district": address.district, "pincode": address.pincode},
         language=language,
         consent=consent,
         created_at=now,
+        expires_at=now + REGISTRATION_LIFETIME,
     )
-    claims = {"national_id": claim_key("citizen", "national_id", national_id_hash)}
-    claims["mobile"] = claim_key("citizen", "mobile", mobile)
-    if email:
-        claims["email"] = claim_key("citizen", "email", email)
-    try:
-        with TransactWrite(connection=shared_connection()) as transaction:
-            transaction.save(record, condition=CitizenRecord.citizen_id.does_not_exist())
-            for claim in _claims_of(citizen_id, claims):
-                transaction.save(claim, condition=IdentityClaim.claim.does_not_exist())
-    except TransactWriteError as error:
-        raise_conflict_for(error, [None, *claims])
-    record.version = 1
+    record.save(condition=CitizenRecord.citizen_id.does_not_exist())
     return _to_citizen(record)
 
 
@@ -169,19 +198,33 @@ def _set_actions(changes: dict[str, Any]) -> list[Action]:
     return [a.remove() if v is None else a.set(v) for a, v in zip(attributes, changes.values(), strict=True)]
 
 
-def activate_citizen(citizen_id: str, version: int, now: datetime) -> bool:
-    """pending_verification -> active; False when the citizen is no longer pending."""
-    record = CitizenRecord(citizen_id, version=version)
+def activate_citizen(citizen_id: str, version: int, now: datetime) -> None:
+    """pending_verification -> active, claiming the registration's national ID and mobile,
+    all or nothing. IdentityTaken when another account holds either; Conflict when the
+    registration changed meanwhile (verified by a parallel request)."""
+    record = CitizenRecord.get(citizen_id, consistent_read=True)
+    keys = [claim_key("citizen", "mobile", record.mobile)]
+    if record.national_id_hash:
+        keys.append(claim_key("citizen", "national_id", record.national_id_hash))
     try:
-        record.update(
-            actions=[CitizenRecord.status.set(CitizenStatus.ACTIVE.value), CitizenRecord.updated_at.set(now)],
-            condition=CitizenRecord.status == CitizenStatus.PENDING_VERIFICATION.value,
-        )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+        with TransactWrite(connection=shared_connection()) as transaction:
+            for key in keys:
+                transaction.save(
+                    IdentityClaim(key, owner_id=citizen_id, owner_kind="citizen"),
+                    condition=IdentityClaim.claim.does_not_exist(),
+                )
+            transaction.update(
+                CitizenRecord(citizen_id, version=version),
+                actions=[
+                    CitizenRecord.status.set(CitizenStatus.ACTIVE.value),
+                    CitizenRecord.expires_at.remove(),
+                    CitizenRecord.updated_at.set(now),
+                ],
+                condition=CitizenRecord.status == CitizenStatus.PENDING_VERIFICATION.value,
+            )
+    except TransactWriteError as error:
+        _raise_if_taken(error, [*keys, None])
+        raise_conflict_for(error, [None] * (len(keys) + 1))
 
 
 def update_citizen(citizen_id: str, expected_version: int, changes: dict[str, Any], now: datetime) -> None:
@@ -205,15 +248,17 @@ def move_claim(
     changes: dict[str, Any],
     now: datetime,
 ) -> None:
-    """Replace a citizen's mobile or email claim and update the record, atomically.
+    """Replace a citizen's mobile or email claim and update the record, atomically; the
+    caller has proved they hold `new_value`.
 
-    Raises Conflict naming `attribute` when another account holds the new value.
+    Raises IdentityTaken when another account holds the new value.
     """
     actions = _set_actions(changes)
-    new_claim = IdentityClaim(claim_key("citizen", attribute, new_value), owner_id=citizen_id, owner_kind="citizen")
+    new_key = claim_key("citizen", attribute, new_value)
+    new_claim = IdentityClaim(new_key, owner_id=citizen_id, owner_kind="citizen")
     # DynamoDB receives deletes, then puts, then updates: the reasons come back in that order.
-    fields: list[str | None] = [None] if old_value else []
-    fields += [attribute, None]
+    claims: list[str | None] = [None] if old_value else []
+    claims += [new_key, None]
     try:
         with TransactWrite(connection=shared_connection()) as transaction:
             if old_value:
@@ -228,7 +273,44 @@ def move_claim(
                 actions=[*actions, CitizenRecord.updated_at.set(now)],
             )
     except TransactWriteError as error:
-        raise_conflict_for(error, fields)
+        _raise_if_taken(error, claims)
+        raise_conflict_for(error, [None] * len(claims))
+
+
+def release_national_id(citizen_id: str, expected_version: int, event: Event) -> int:
+    """Release the citizen's national-ID claim and forget the ID on their record, with the
+    audit entry of `event` chained onto the citizen's trail, in one transaction. Returns the
+    entry's seq; Conflict when the citizen holds no national-ID claim or changed meanwhile."""
+    record = CitizenRecord.get(citizen_id, consistent_read=True)
+    key = claim_key("citizen", "national_id", record.national_id_hash or "")
+    if not record.national_id_hash or find_claim_owners([key]).get(key) != ("citizen", citizen_id):
+        raise Conflict("This citizen holds no national ID to release.")
+    audits, seq, head = chain_audit(citizen_id, int(record.audit_seq or 0), record.audit_hash or "", [event])
+    try:
+        with TransactWrite(connection=shared_connection()) as transaction:
+            transaction.delete(IdentityClaim(key), condition=IdentityClaim.owner_id == citizen_id)
+            for audit in audits:
+                transaction.save(audit, condition=AuditEntryRecord.seq.does_not_exist())
+            transaction.update(
+                CitizenRecord(citizen_id, version=expected_version),
+                actions=[
+                    CitizenRecord.national_id_hash.remove(),
+                    CitizenRecord.national_id_kind.remove(),
+                    CitizenRecord.national_id_last4.remove(),
+                    CitizenRecord.audit_seq.set(seq),
+                    CitizenRecord.audit_hash.set(head),
+                    CitizenRecord.updated_at.set(event.at),
+                ],
+            )
+    except TransactWriteError as error:
+        raise_conflict_for(error, [None] * (len(audits) + 2))
+    return seq
+
+
+def audit_head(citizen_id: str) -> tuple[int, str]:
+    """The seq and hash of the last entry of the citizen's audit trail (0, "" for none)."""
+    record = CitizenRecord.get(citizen_id, consistent_read=True)
+    return int(record.audit_seq or 0), record.audit_hash or ""
 
 
 def erase_citizen(citizen_id: str, expected_version: int, now: datetime) -> list[str]:
@@ -252,6 +334,7 @@ def erase_citizen(citizen_id: str, expected_version: int, now: datetime) -> list
         CitizenRecord.mobile,
         CitizenRecord.pending_mobile,
         CitizenRecord.email,
+        CitizenRecord.pending_email,
         CitizenRecord.password_hash,
         CitizenRecord.address,
     ]

@@ -1,7 +1,8 @@
 """Officers: department staff at every escalation level, and the state cell.
 
 `jurisdiction` (`DEPARTMENT#DISTRICT`) is what routing asks for: "the active officers of
-water supply in Khordha" is one Query on `jurisdiction-index`.
+water supply in Khordha" is one Query on `jurisdiction-index`. Every staff request reads the
+officer together with their login in one BatchGetItem (`get_officer_and_login`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -22,8 +24,9 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, Unavailable
 from chalicelib.domain.identity import Officer, Role, claim_key
+from chalicelib.models import sessions
 from chalicelib.models.base import TableName, shared_connection
 from chalicelib.models.citizens import IdentityClaim, raise_conflict_for
 
@@ -59,7 +62,10 @@ class OfficerRecord(Model):
     mobile = UnicodeAttribute()
     email = UnicodeAttribute()
     password_hash = UnicodeAttribute()
+    # Set by whoever chose the password for them (the state cell); cleared when they change it.
+    password_temporary = BooleanAttribute(default=False)
     active = BooleanAttribute(default=True)
+    deactivated_by = UnicodeAttribute(null=True)  # the role that switched the account off
     open_load = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -78,6 +84,7 @@ class NewOfficer:
     mobile: str
     email: str
     password_hash: str
+    password_temporary: bool = False
 
 
 def jurisdiction_of(department: str | None, district: str | None) -> str:
@@ -123,6 +130,7 @@ def _record_of(officer: NewOfficer, now_utc: datetime) -> OfficerRecord:
         mobile=officer.mobile,
         email=officer.email,
         password_hash=officer.password_hash,
+        password_temporary=officer.password_temporary,
         created_at=now_utc,
     )
 
@@ -149,15 +157,39 @@ def get_officer(officer_id: str) -> Officer | None:
         return None
 
 
+def get_officer_and_login(officer_id: str, login_id: str) -> tuple[Officer | None, bool]:
+    """The officer, and whether their login `login_id` still stands: both consistent, in one
+    BatchGetItem, so a staff request costs no more to check than the officer read alone."""
+    officers_table, logins_table = OfficerRecord.Meta.table_name, sessions.RefreshSessionRecord.Meta.table_name
+    request: dict[str, Any] = {
+        officers_table: {"Keys": [{"officer_id": {"S": officer_id}}], "ConsistentRead": True},
+        logins_table: {"Keys": [{"token_hash": {"S": sessions.login_key(login_id)}}], "ConsistentRead": True},
+    }
+    found: dict[str, Any] = {}
+    for _ in range(4):  # keys left unprocessed (throttling) are asked for again
+        answer = shared_connection().client.batch_get_item(RequestItems=request)
+        found.update({table: items[0] for table, items in answer.get("Responses", {}).items() if items})
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            break
+    else:
+        raise Unavailable("The accounts table is busy; try again.")
+    officer = _to_officer(OfficerRecord.from_raw_data(found[officers_table])) if officers_table in found else None
+    login = sessions.RefreshSessionRecord.from_raw_data(found[logins_table]) if logins_table in found else None
+    return officer, sessions.stands(login, officer_id)
+
+
 def list_officers(department: str) -> list[Officer]:
     """Every officer of a department, across its districts and levels. One Query."""
     return [_to_officer(record) for record in OfficerRecord.by_department.query(department)]
 
 
-def set_officer_active(officer_id: str, expected_version: int, active: bool) -> Officer:
+def set_officer_active(officer_id: str, expected_version: int, active: bool, by: Role) -> Officer:
+    """Switch an account on or off, remembering which role switched it off."""
     record = OfficerRecord(officer_id, version=expected_version)
+    who = OfficerRecord.deactivated_by.remove() if active else OfficerRecord.deactivated_by.set(by.value)
     try:
-        record.update(actions=[OfficerRecord.active.set(active)], condition=OfficerRecord.officer_id.exists())
+        record.update(actions=[OfficerRecord.active.set(active), who], condition=OfficerRecord.officer_id.exists())
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("The officer was changed by someone else; read it again.") from None
@@ -175,15 +207,20 @@ def _to_officer(record: OfficerRecord) -> Officer:
         mobile=record.mobile,
         email=record.email,
         password_hash=record.password_hash,
+        password_temporary=bool(record.password_temporary),
         active=bool(record.active),
+        deactivated_by=Role(record.deactivated_by) if record.deactivated_by else None,
         version=int(record.version or 0),
     )
 
 
-def update_officer_password(officer_id: str, expected_version: int, password_hash: str) -> None:
+def update_officer_password(officer_id: str, expected_version: int, password_hash: str, *, temporary: bool) -> None:
+    """A new password hash: `temporary` when someone other than the officer chose it."""
     record = OfficerRecord(officer_id, version=expected_version)
     try:
-        record.update(actions=[OfficerRecord.password_hash.set(password_hash)])
+        record.update(
+            actions=[OfficerRecord.password_hash.set(password_hash), OfficerRecord.password_temporary.set(temporary)]
+        )
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("The account was changed by someone else; try again.") from None

@@ -1,8 +1,10 @@
-"""One-time codes sent by SMS to prove a citizen holds a mobile number.
+"""One-time codes sent by SMS or email to prove a citizen holds a mobile number or an email.
 
-Only a keyed hash of each code is held; a challenge expires by TTL (and by an explicit
-`expires_at` check, since TTL deletion is lazy) and changes only through conditional
-writes, so two requests racing for one code cannot both win.
+Only a keyed hash of each code is held, keyed by a keyed hash of where it was sent (a
+mobile or an email). The code works until `code_expires_at`; the challenge itself is kept
+(TTL `expires_at`) as long as the registration it belongs to, so a resend can find what the
+code was for. It changes only through conditional writes, so two requests racing for one
+code cannot both win.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ class OtpChallengeRecord(Model):
     class Meta:
         table_name = TableName("otp-challenges")
 
-    # A keyed hash of the mobile: the table never holds the number itself.
+    # A keyed hash of the mobile or email: the table never holds the address itself.
     holder = UnicodeAttribute(hash_key=True)
-    purpose = UnicodeAttribute()  # registration | mobile_change
+    purpose = UnicodeAttribute()  # registration | mobile_change | email_verification
     subject_id = UnicodeAttribute()
     code_hash = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
+    code_expires_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
 
 
@@ -45,7 +48,14 @@ class OtpChallenge:
 
 
 def replace_otp_challenge(
-    *, holder: str, purpose: str, subject_id: str, code_hash: str, now: datetime, expires_at: datetime
+    *,
+    holder: str,
+    purpose: str,
+    subject_id: str,
+    code_hash: str,
+    now: datetime,
+    code_expires_at: datetime,
+    keep_until: datetime,
 ) -> None:
     """Store a new code for `holder`; any earlier code for it stops working."""
     OtpChallengeRecord(
@@ -55,16 +65,30 @@ def replace_otp_challenge(
         code_hash=code_hash,
         attempts=0,
         created_at=now,
-        expires_at=expires_at,
+        code_expires_at=code_expires_at,
+        expires_at=keep_until,
     ).save()
 
 
-def spend_otp_attempt(holder: str, *, max_attempts: int, now: datetime) -> OtpChallenge | None:
+def waiting_challenge(holder: str, now: datetime) -> OtpChallenge | None:
+    """The challenge last sent to `holder` while it is kept, live code or not (a resend
+    needs to know what it was for)."""
+    try:
+        record = OtpChallengeRecord.get(holder, consistent_read=True)
+    except OtpChallengeRecord.DoesNotExist:
+        return None
+    if record.expires_at <= now:  # TTL deletion is lazy (and never happens on moto)
+        return None
+    return OtpChallenge(record.holder, record.purpose, record.subject_id, record.code_hash, int(record.attempts))
+
+
+def spend_otp_attempt(holder: str, *, purpose: str, max_attempts: int, now: datetime) -> OtpChallenge | None:
     """Count one guess against the code for `holder` before it is compared.
 
     Returns the challenge when a guess was still allowed, None when there is no live code
-    (never sent, expired, used, or out of tries). Counting first, atomically, means parallel
-    guesses cannot exceed the limit.
+    for this purpose (never sent, sent for something else, expired, used, or out of tries).
+    The purpose is part of the condition, so a guess aimed at the wrong purpose spends
+    nothing; counting first, atomically, means parallel guesses cannot exceed the limit.
     """
     record = OtpChallengeRecord(holder)
     try:
@@ -72,8 +96,9 @@ def spend_otp_attempt(holder: str, *, max_attempts: int, now: datetime) -> OtpCh
             actions=[OtpChallengeRecord.attempts.add(1)],
             condition=(
                 OtpChallengeRecord.holder.exists()
+                & (OtpChallengeRecord.purpose == purpose)
                 & (OtpChallengeRecord.attempts < max_attempts)
-                & (OtpChallengeRecord.expires_at > now)
+                & (OtpChallengeRecord.code_expires_at > now)
             ),
         )
     except UpdateError as error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -96,6 +96,19 @@ def history(subject: str) -> list[dict[str, Any]]:
         }
         for r in AuditEntryRecord.query(subject, consistent_read=True)
     ]
+
+
+def erase_notes(subject: str, seqs: Iterable[int]) -> None:
+    """Remove the notes of these entries of `subject`'s trail. Only after an erasure entry
+    on the same trail vouches for their digests (domain/audit.py): the chain still holds."""
+    for seq in seqs:
+        try:
+            AuditEntryRecord(subject, seq).update(
+                actions=[AuditEntryRecord.note.remove()], condition=AuditEntryRecord.seq.exists()
+            )
+        except UpdateError as error:  # no such entry: nothing to erase, and none is created
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
 
 class OwnedCase(Protocol):

@@ -1,6 +1,9 @@
-"""The refresh tokens of logged-in people.
+"""Logins and their refresh tokens.
 
-Only keyed hashes of the tokens are held; they expire by TTL (and by an explicit
+One item per login (`login#<login id>`, the access token's `sid`): every authenticated
+request reads it, by key, to know the login still stands. One item per refresh token (its
+keyed hash; the tokens themselves are never held), each naming its login (`family_id`).
+Ending a login marks its item and its tokens revoked. Items expire by TTL (and by an explicit
 `expires_at` check, since TTL deletion is lazy) and change state only through conditional
 writes, so two requests racing for one refresh token cannot both win.
 """
@@ -22,7 +25,7 @@ def _failed_condition(error: UpdateError | DeleteError) -> bool:
     return error.cause_response_code == "ConditionalCheckFailedException"
 
 
-# --- refresh tokens ------------------------------------------------------------------------
+LOGIN_PREFIX = "login#"  # a refresh token's key is a hex digest: the two never collide
 
 
 class SubjectIndex(GlobalSecondaryIndex["RefreshSessionRecord"]):
@@ -35,13 +38,16 @@ class SubjectIndex(GlobalSecondaryIndex["RefreshSessionRecord"]):
 
 
 class RefreshSessionRecord(Model):
+    """A login (`login#...`) or one of its refresh tokens: the same attributes, so revoking
+    everything of a subject is one Query on `subject-index` that finds both."""
+
     class Meta:
         table_name = TableName("sessions")
 
-    token_hash = UnicodeAttribute(hash_key=True)
+    token_hash = UnicodeAttribute(hash_key=True)  # or `login#<login id>`
     subject_id = UnicodeAttribute()
     subject_kind = UnicodeAttribute()  # citizen | officer
-    family_id = UnicodeAttribute()  # every token rotated from one login
+    family_id = UnicodeAttribute()  # the login: every token rotated from it shares it
     created_at = UnicodeAttribute()  # ISO-8601 UTC: the index sorts on it
     used = BooleanAttribute(default=False)
     revoked = BooleanAttribute(default=False)
@@ -63,6 +69,51 @@ class RefreshTokenReused(Exception):
     def __init__(self, session: RefreshSession) -> None:
         super().__init__("refresh token reused")
         self.session = session
+
+
+def login_key(login_id: str) -> str:
+    return LOGIN_PREFIX + login_id
+
+
+def save_login(*, login_id: str, subject_id: str, subject_kind: str, now: datetime, expires_at: datetime) -> None:
+    RefreshSessionRecord(
+        login_key(login_id),
+        subject_id=subject_id,
+        subject_kind=subject_kind,
+        family_id=login_id,
+        created_at=now.isoformat(),
+        expires_at=expires_at,
+    ).save(condition=RefreshSessionRecord.token_hash.does_not_exist())
+
+
+def extend_login(login_id: str, expires_at: datetime) -> bool:
+    """Keep a login standing until `expires_at` (its newest refresh token's expiry); False
+    when it has ended (revoked, or gone)."""
+    try:
+        RefreshSessionRecord(login_key(login_id)).update(
+            actions=[RefreshSessionRecord.expires_at.set(expires_at)],
+            condition=RefreshSessionRecord.token_hash.exists() & (RefreshSessionRecord.revoked == False),  # noqa: E712
+        )
+    except UpdateError as error:
+        if not _failed_condition(error):
+            raise
+        return False
+    return True
+
+
+def login_stands(login_id: str, subject_id: str) -> bool:
+    """Whether `subject_id`'s login `login_id` still stands. One consistent GetItem: a
+    logout answers every request after it, not a second later."""
+    try:
+        record = RefreshSessionRecord.get(login_key(login_id), consistent_read=True)
+    except RefreshSessionRecord.DoesNotExist:
+        return False
+    return stands(record, subject_id)
+
+
+def stands(login: RefreshSessionRecord | None, subject_id: str) -> bool:
+    """A login item read some other way (with the officer, in one batch) judged alike."""
+    return login is not None and not login.revoked and login.subject_id == subject_id
 
 
 def save_refresh_session(
@@ -106,9 +157,11 @@ def use_refresh_session(token_hash: str, now: datetime) -> RefreshSession | None
 
 
 def revoke_refresh_sessions(subject_id: str, family_id: str | None = None, keep_family: str | None = None) -> int:
-    """Revoke every refresh token of a subject, or only those of one login (`family_id`),
-    or all but one login (`keep_family`). One Query."""
+    """End every login of a subject, or only one (`family_id`), or all but one
+    (`keep_family`): the login items and their refresh tokens. One Query, an update each."""
     revoked = 0
+    if family_id is not None:
+        _revoke_login(family_id)  # by key: the index may not have caught up with a new login
     for record in RefreshSessionRecord.by_subject.query(subject_id):
         if record.revoked or record.family_id == keep_family:
             continue
@@ -116,6 +169,16 @@ def revoke_refresh_sessions(subject_id: str, family_id: str | None = None, keep_
             record.update(actions=[RefreshSessionRecord.revoked.set(True)])
             revoked += 1
     return revoked
+
+
+def _revoke_login(login_id: str) -> None:
+    try:
+        RefreshSessionRecord(login_key(login_id)).update(
+            actions=[RefreshSessionRecord.revoked.set(True)], condition=RefreshSessionRecord.token_hash.exists()
+        )
+    except UpdateError as error:
+        if not _failed_condition(error):  # no such login: nothing to end
+            raise
 
 
 def find_refresh_session(token_hash: str) -> RefreshSession | None:

@@ -1,8 +1,9 @@
 """Access tokens (short-lived JWTs) and refresh tokens (opaque, rotated, stored hashed).
 
 The JWT is signed with HS256 only — the verifier names its one algorithm, so `alg: none`
-or an RS/HS confusion cannot get through — and carries issuer, audience (the stage) and
-expiry, all checked.
+or an RS/HS confusion cannot get through — and carries issuer, audience (the stage), expiry
+and the login it belongs to (`sid`), all required: a token that names no login could not be
+ended by logging out, so none is issued or accepted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ ALGORITHM = "HS256"
 
 
 def issue_access_token(principal: Principal, now: datetime) -> tuple[str, int]:
-    """A signed access token for `principal`, and its lifetime in seconds."""
+    """A signed access token for `principal` (whose `session_id` names its login), and its
+    lifetime in seconds."""
+    if not principal.session_id:
+        raise ValueError("an access token belongs to a login: session_id is required")
     settings = get_settings()
     lifetime = timedelta(minutes=settings.access_token_minutes)
     claims = {
@@ -53,14 +57,14 @@ def verify_access_token(token: str) -> Principal:
             algorithms=[ALGORITHM],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
-            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            options={"require": ["exp", "iat", "iss", "aud", "sub", "sid"]},
         )
         return Principal(
             subject_id=str(claims["sub"]),
             role=Role(claims["role"]),
             department=claims.get("dept"),
             district=claims.get("dist"),
-            session_id=claims.get("sid"),
+            session_id=str(claims["sid"]),
         )
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("The access token has expired.") from None

@@ -2,9 +2,10 @@
 
 The body carries its own `timestamp` (also sent as `X-Signature-Timestamp`), so the
 signature covers it and a receiver can refuse a replayed delivery as too old. Each
-department's secret is derived from the stage's key and the department's secret version:
-nothing secret is stored in a table, and rotating one department's secret (a new version)
-leaves the others alone.
+department's secret is derived from the stage's webhook signing key (its own key, not the
+one that hashes national IDs: the function that posts webhooks never holds that one) and
+the department's secret version: nothing secret is stored in a table, and rotating one
+department's secret (a new version) leaves the others alone.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from chalicelib.security.keyed_hash import keyed_hash
+from chalicelib.config import get_settings
 
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Signature-Timestamp"
@@ -21,7 +22,8 @@ FRESH_SECONDS = 300  # what we tell receivers to accept
 
 
 def department_secret(department: str, version: int) -> str:
-    return keyed_hash("department-webhook", f"{department}#{version}")
+    key = get_settings().secret("webhook_signing_key").encode()
+    return hmac.new(key, f"department-webhook\x00{department}#{version}".encode(), hashlib.sha256).hexdigest()
 
 
 def sign(secret: str, body: bytes) -> str:

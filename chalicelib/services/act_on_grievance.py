@@ -1,8 +1,9 @@
 """Officers and citizens moving a grievance along its lifecycle.
 
 Every action reads the grievance, checks that the caller may see it (else 404, exactly like
-a missing one), applies the pure transition, and saves it guarded by the version it read:
-two officers acting at once — one wins, the other gets 409 and re-reads.
+a missing one) and may act on it at the level it has reached (else 403), applies the pure
+transition, and saves it guarded by the version it read: two officers acting at once — one
+wins, the other gets 409 and re-reads.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from datetime import datetime, timedelta
 
 from chalicelib.clock import utc_now
 from chalicelib.domain import grievance as lifecycle
-from chalicelib.domain.access import CaseScope, can_see_case, can_see_officer
+from chalicelib.domain.access import can_see_case, can_see_officer, reaches
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
-from chalicelib.domain.grievance import APPELLATE_LEVEL, UNCATEGORISED_SLA_HOURS, Action, Change, Grievance
-from chalicelib.domain.identity import STAFF_ROLES, Principal
+from chalicelib.domain.grievance import APPELLATE_LEVEL, UNCATEGORISED_SLA_HOURS, Action, Change, Grievance, nearness
+from chalicelib.domain.identity import Principal
 from chalicelib.models import catalogue, grievances, officers, records
-from chalicelib.services.file_grievance import NEARBY_WINDOW, same_problem_nearby
 from chalicelib.services.grievance_effects import apply_effects
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.sla_clock import current_clock
+from chalicelib.services.support_offers import NEARBY_WINDOW, offered
 
 SUPPORT_MEMORY = timedelta(days=365)
 
@@ -33,14 +34,10 @@ class OfficerAction:
     officer_id: str | None = None
 
 
-def scope_of(grievance: Grievance) -> CaseScope:
-    return CaseScope(grievance.citizen_id, grievance.department, grievance.district, grievance.assignee_id)
-
-
 def visible_grievance(principal: Principal, tracking_id: str) -> Grievance:
     """The grievance, if the caller may see it; NotFound otherwise (and when missing)."""
     grievance = grievances.get_grievance(tracking_id)
-    if grievance is None or not can_see_case(principal, scope_of(grievance)):
+    if grievance is None or not can_see_case(principal, grievance.scope):
         raise NotFound("No such grievance.", field="tracking_id")
     return grievance
 
@@ -54,10 +51,9 @@ def act_as_officer(
             f"action: one of {', '.join(sorted(a.value for a in lifecycle.OFFICER_ACTIONS))}.", field="action"
         )
     before = visible_grievance(principal, tracking_id)
-    # State and role first: a move the grievance cannot make is a 409 whatever its details.
-    lifecycle.require_allowed(before, request.action)
-    if request.action is Action.REASSIGN:
-        lifecycle.require_manager(principal)
+    # Person, level and state first: a move the caller or the moment does not allow is
+    # refused whatever its details.
+    lifecycle.require_may_act(principal, before, request.action)
     change = _officer_change(principal, before, request, now)
     return _commit(before, change, now)
 
@@ -85,16 +81,20 @@ def _officer_change(principal: Principal, before: Grievance, request: OfficerAct
 
 
 def _check_new_owner(principal: Principal, grievance: Grievance, officer_id: str | None) -> None:
+    """The new owner sits at the grievance's level or above: handing an escalated case or
+    an appeal to an officer would pull it down the ladder by the back door."""
     officer = officers.get_officer(officer_id) if officer_id else None
     if (
         officer is None
         or not officer.active
-        or officer.role not in STAFF_ROLES
+        or not reaches(officer.role, grievance.level)
         or not can_see_officer(principal, officer.department, officer.district)
         or (officer.department is not None and officer.department != grievance.department)
     ):
         raise InvalidInput(
-            "officer_id: not an active officer of this department within your reach.", field="officer_id"
+            "officer_id: not an active officer of this department within your reach, at the grievance's level"
+            " or above.",
+            field="officer_id",
         )
 
 
@@ -144,18 +144,32 @@ def appeal(principal: Principal, tracking_id: str, reason: str | None, now: date
 
 
 def support(principal: Principal, tracking_id: str, now: datetime | None = None) -> Grievance:
-    """ "Me too" from a neighbour: a citizen who filed the same category in the same ward or
-    within 250 m in the last 30 days raises the grievance's priority, once. Anyone else gets
-    the same 404 as for an unknown id (the reply says nothing about the grievance's owner)."""
+    """ "Me too" from a neighbour who knows the tracking id: a citizen who filed the same
+    category in the same ward or within 250 m in the last 30 days raises the grievance's
+    priority, once. Anyone else gets the same 404 as for an unknown id (the reply says
+    nothing about the grievance's owner)."""
     now = now or utc_now()
-    before = grievances.get_grievance(tracking_id)
-    if before is None or not before.is_open or before.citizen_id == principal.subject_id:
+    grievance = grievances.get_grievance(tracking_id)
+    if grievance is None or not grievance.is_open or grievance.citizen_id == principal.subject_id:
         raise NotFound("No such open grievance to support.", field="tracking_id")
-    # Only a neighbour with the same problem (someone it was offered to) may raise it.
     own = grievances.recent_for_citizen(principal.subject_id, now - NEARBY_WINDOW)
-    if not any(same_problem_nearby(mine, before) for mine in own):
+    if not any(nearness(mine, grievance) for mine in own):
         raise NotFound("No such open grievance to support.", field="tracking_id")
-    supporters = f"support#{tracking_id}"
+    return _count_support(principal, grievance, now)
+
+
+def support_offer(principal: Principal, offer: str, now: datetime | None = None) -> Grievance:
+    """ "Me too" through an offer made when the caller filed (see support_offers): the
+    same rule and the same once-only count, without the caller ever learning the id."""
+    now = now or utc_now()
+    grievance = offered(principal.subject_id, offer, now)
+    if grievance is None:
+        raise NotFound("No such offer of an open grievance to support.", field="offer")
+    return _count_support(principal, grievance, now)
+
+
+def _count_support(principal: Principal, before: Grievance, now: datetime) -> Grievance:
+    supporters = f"support#{before.tracking_id}"
     once = records.add_to_window(supporters, principal.subject_id, expires_at=now + SUPPORT_MEMORY, limit=1)
     if not once:
         return before  # supported before: nothing more to count

@@ -11,6 +11,7 @@ answer.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,7 +104,7 @@ def _apply(citizen: Principal, request: NewApplication, now: datetime | None = N
     clock = current_clock()
     for _ in range(3):  # a clash of random tracking ids is rare; try a fresh one
         tracking_id = new_application_id(get_settings().state_code, now)
-        attached = attach_documents(citizen, service, tracking_id, request.documents, now)
+        filed = _file_documents(citizen, service, tracking_id, request.documents)
         application = Application(
             tracking_id=tracking_id,
             citizen_id=citizen.subject_id,
@@ -112,7 +113,7 @@ def _apply(citizen: Principal, request: NewApplication, now: datetime | None = N
             department=service.department,
             district=district,
             fields=fields,
-            documents=attached,
+            documents=_as_documents(filed, now),
             filed_at=now,
             assignee_id=owner,
             sla_seconds=sla_seconds_for(service.sla_days, clock),
@@ -120,8 +121,12 @@ def _apply(citizen: Principal, request: NewApplication, now: datetime | None = N
         change = submit(application, citizen, clock, now)
         try:
             saved = _save_new(change, now)
-        except KeyTaken:  # its documents are filed again under the next id
+        except KeyTaken:  # another application's id: its copies go, filed again under the next
+            _discard_documents(filed.values())
             continue
+        except Conflict:  # nothing was saved: no copy of an identity proof may outlive the 409
+            _discard_documents(filed.values())
+            raise
         break
     else:
         raise RuntimeError("could not find a free tracking id")
@@ -146,18 +151,40 @@ def _save_new(change: Any, now: datetime) -> Application:
 def attach_documents(
     citizen: Principal, service: Service, tracking_id: str, uploads: dict[str, str], now: datetime
 ) -> dict[str, Document]:
-    """Check, hash and file each named upload under the application."""
-    attached = {}
-    for slot, upload_id in sorted(uploads.items()):
-        if service.slot(slot) is None:
-            raise InvalidInput(f"documents.{slot}: not a document slot of {service.code}.", field=f"documents.{slot}")
-        source = storage.upload_key(citizen.subject_id, upload_id)
-        try:
-            stored = storage.attach(source, f"applications/{tracking_id}/{slot}/{upload_id}", storage.MAX_BYTES)
-        except storage.NotUploaded as problem:
-            raise InvalidInput(f"documents.{slot}: {problem}.", field=f"documents.{slot}") from None
-        attached[slot] = Document(slot, stored.key, stored.content_type, stored.size, stored.sha256, now)
-    return attached
+    """Check, hash and file each named upload under the application (all or none: a refused
+    one is a 422 naming its slot, and the copies filed for the others are deleted)."""
+    return _as_documents(_file_documents(citizen, service, tracking_id, uploads), now)
+
+
+def _file_documents(
+    citizen: Principal, service: Service, tracking_id: str, uploads: dict[str, str]
+) -> dict[str, storage.StoredFile]:
+    filed: dict[str, storage.StoredFile] = {}
+    try:
+        for slot, upload_id in sorted(uploads.items()):
+            if service.slot(slot) is None:
+                raise InvalidInput(
+                    f"documents.{slot}: not a document slot of {service.code}.", field=f"documents.{slot}"
+                )
+            source = storage.upload_key(citizen.subject_id, upload_id)
+            destination = storage.document_key(tracking_id, slot, upload_id)
+            try:
+                filed[slot] = storage.attach(source, destination, storage.MAX_BYTES)
+            except storage.NotUploaded as problem:
+                raise InvalidInput(f"documents.{slot}: {problem}.", field=f"documents.{slot}") from None
+    except InvalidInput:
+        _discard_documents(filed.values())
+        raise
+    return filed
+
+
+def _as_documents(filed: dict[str, storage.StoredFile], now: datetime) -> dict[str, Document]:
+    return {slot: Document(slot, f.key, f.content_type, f.size, f.sha256, now) for slot, f in filed.items()}
+
+
+def _discard_documents(filed: Iterable[storage.StoredFile]) -> None:
+    for copy in filed:
+        storage.discard(copy)
 
 
 def _service(code: str, field: str = "service_code") -> Service:

@@ -4,12 +4,13 @@ the 201, then handed to routing.
 A retry with the same `Idempotency-Key` gets the first answer (Powertools Idempotency on
 the idempotency table); the same key with another body is refused. The same citizen filing
 the same category in the same district within 7 days is linked to the open grievance, not
-doubled; other citizens' open grievances of the category nearby are offered as "me too".
+doubled; other citizens' open grievances of the category nearby are offered as "me too"
+(services/support_offers.py). A citizen files at most `filings_per_citizen` new grievances a
+day (10 unless the stage says otherwise); neither a retry nor a duplicate link counts.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,16 +23,15 @@ from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.grievance import Grievance, file, new_tracking_id
 from chalicelib.domain.identity import Principal
 from chalicelib.models import applications, catalogue, grievances
+from chalicelib.services import limits
 from chalicelib.services.grievance_effects import apply_effects
 from chalicelib.services.idempotency import run_once
+from chalicelib.services.support_offers import offers_for
 
 logger = Logger(child=True)
 
 CHANNELS = ("web", "mobile_app", "sms", "email", "ivrs", "kiosk", "whatsapp", "portal")
 DUPLICATE_WINDOW = timedelta(days=7)
-NEARBY_WINDOW = timedelta(days=30)
-NEARBY_METRES = 250.0
-MAX_SIMILAR = 5
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,14 @@ def _file(citizen: Principal, request: NewGrievance, now: datetime | None = None
         if existing is not None:
             logger.info("grievance linked to an open one", extra={"tracking_id": existing.tracking_id})
             return Filed(existing.tracking_id, existing.status.value, duplicate=True)
+    # Only a grievance that will really be filed takes a slot: a bad request, a duplicate
+    # link or an idempotent retry (answered before _file runs) costs nothing.
+    limits.take(
+        "filings_per_citizen",
+        citizen.subject_id,
+        now,
+        "You have filed as many grievances as one day allows; file again tomorrow, or add to an open one.",
+    )
     for _ in range(3):  # a clash of random tracking ids is rare; try a fresh one
         grievance = Grievance(
             tracking_id=new_tracking_id(get_settings().state_code, now),
@@ -114,7 +122,7 @@ def _file(citizen: Principal, request: NewGrievance, now: datetime | None = None
     # Durable now: if handing it to routing fails, the routing safety net picks it up.
     apply_effects(None, saved, change, strict=False)
     logger.info("grievance filed", extra={"tracking_id": saved.tracking_id, "channel": saved.channel})
-    return Filed(saved.tracking_id, saved.status.value, similar=_similar_nearby(saved, now))
+    return Filed(saved.tracking_id, saved.status.value, similar=offers_for(saved, now))
 
 
 def _check(request: NewGrievance) -> str:
@@ -148,41 +156,3 @@ def _open_duplicate(citizen_id: str, category: str, district: str, now: datetime
         if grievance.is_open and grievance.category == category and grievance.district == district:
             return grievance
     return None
-
-
-def _similar_nearby(grievance: Grievance, now: datetime) -> list[dict[str, Any]]:
-    """Other citizens' open grievances of the same category in the same ward or within
-    250 m: offered as "me too" (POST /grievances/{id}/metoo), never merged silently."""
-    if not grievance.category:
-        return []
-    similar = []
-    for other in grievances.open_in_area(grievance.category, grievance.district, now - NEARBY_WINDOW):
-        if other.tracking_id == grievance.tracking_id or other.citizen_id == grievance.citizen_id:
-            continue
-        distance = _distance_m(grievance, other)
-        nearby = distance is not None and distance <= NEARBY_METRES
-        same_ward = grievance.ward is not None and grievance.ward == other.ward
-        if same_ward or nearby:
-            # Only "within 250 m", to the nearest 10 m: an exact distance to any point
-            # chosen at will would let a caller locate someone else's complaint.
-            shown = round(distance, -1) if nearby and distance is not None else None
-            similar.append({"tracking_id": other.tracking_id, "status": other.status.value, "distance_m": shown})
-    return sorted(similar, key=lambda s: s["distance_m"] if s["distance_m"] is not None else math.inf)[:MAX_SIMILAR]
-
-
-def same_problem_nearby(a: Grievance, b: Grievance) -> bool:
-    """Two grievances of the same category, in the same ward or within 250 m: what makes a
-    "me too" offer (and what entitles its taker to support the other)."""
-    if a.category is None or a.category != b.category or a.district != b.district:
-        return False
-    distance = _distance_m(a, b)
-    return (a.ward is not None and a.ward == b.ward) or (distance is not None and distance <= NEARBY_METRES)
-
-
-def _distance_m(a: Grievance, b: Grievance) -> float | None:
-    """Great-circle distance (haversine), to the metre; None without coordinates."""
-    if None in (a.lat, a.lon, b.lat, b.lon):
-        return None
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat or 0.0, a.lon or 0.0, b.lat or 0.0, b.lon or 0.0))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return round(2 * 6_371_000 * math.asin(math.sqrt(h)))

@@ -1,4 +1,9 @@
-"""The state's staff: created by the state cell, switched on and off, listed by department."""
+"""The state's staff: created by the state cell, switched on and off, listed by department.
+
+A new account's password is chosen by the state cell, so it is temporary: the officer must
+change it before anything else. What the state cell switches off, only the state cell
+switches back on.
+"""
 
 from __future__ import annotations
 
@@ -51,6 +56,7 @@ def create_officer(principal: Principal, request: NewOfficerRequest, now: dateti
             mobile=normalize_mobile(request.mobile),
             email=normalize_email(request.email),
             password_hash=hash_password(request.password),
+            password_temporary=True,
         ),
         now_utc=now,
     )
@@ -77,7 +83,13 @@ def set_officer_active(principal: Principal, officer_id: str, active: bool) -> O
         or officer.officer_id == principal.subject_id
     ):
         raise Forbidden("You may not change this officer's account.")
-    updated = officers.set_officer_active(officer_id, officer.version, active)
+    if officer.deactivated_by is Role.STATE_ADMIN and principal.role is not Role.STATE_ADMIN:
+        # Neither back on, nor "off again" to make the switch-off a department head's own.
+        raise Forbidden(
+            "The state grievance cell deactivated this officer; only it can change that.",
+            code="deactivated_by_state_cell",
+        )
+    updated = officers.set_officer_active(officer_id, officer.version, active, by=principal.role)
     if not active:
         stored_sessions.revoke_refresh_sessions(officer_id)
     logger.info("officer activation changed", extra={"officer_id": officer_id, "active": active})

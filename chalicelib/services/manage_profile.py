@@ -1,4 +1,9 @@
-"""A person's own profile: read it, correct it, move to a new mobile, erase it."""
+"""A person's own profile: read it, correct it, move to a new mobile or email, erase it.
+
+A new mobile or email counts only once the code sent to it is confirmed: until then it is
+pending, neither a login name nor a notification target, and nobody else's claim on it is
+looked at — so changing one's profile cannot be used to learn who holds a number or address.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,18 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
-from chalicelib.domain.contact import normalize_email, normalize_mobile
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from chalicelib.domain.identity import Citizen, CitizenStatus, Officer, Principal, claim_key, clean_name
+from chalicelib.domain.contact import normalize_email
+from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.identity import Citizen, CitizenStatus, Officer, Principal, clean_name
 from chalicelib.ids import new_id
 from chalicelib.models import catalogue, citizens, officers
 from chalicelib.models import sessions as stored_sessions
-from chalicelib.services import one_time_codes
+from chalicelib.services import account_notices, erase_records, one_time_codes
 
 logger = Logger(child=True)
 
 MOBILE_CHANGE = "mobile_change"
+EMAIL_VERIFICATION = "email_verification"
 
 
 @dataclass(frozen=True)
@@ -50,76 +56,87 @@ def get_profile(principal: Principal) -> Citizen | Officer:
 
 
 def update_profile(principal: Principal, changes: ProfileChanges, now: datetime | None = None) -> Citizen:
-    """Apply a citizen's corrections. A new email is claimed at once (409 if taken); a new
-    mobile is only claimed once the code sent to it is confirmed (POST /me/mobile/verify)."""
+    """Apply a citizen's corrections. A new mobile or email is parked as pending and a code
+    sent to it (POST /me/mobile/verify, /me/email/verify); asking again for the pending email
+    sends a fresh code. Every code is counted against the send limit before anything is written."""
     now = now or utc_now()
     citizen = _own_citizen(principal)
+    # Everything is checked and counted before anything is written, so a refused change
+    # cannot leave a half-applied one behind.
     updates = _plain_updates(changes)
-    # Everything is checked before anything is written, so a refused mobile cannot leave
-    # a half-applied change behind.
     email = normalize_email(changes.email) if changes.email is not None else None
-    mobile = normalize_mobile(changes.mobile) if changes.mobile is not None else None
+    mobile = one_time_codes.reachable_mobile(changes.mobile) if changes.mobile is not None else None
+    new_email = email if email is not None and email != citizen.email else None
     new_mobile = mobile if mobile is not None and mobile != citizen.mobile else None
-    if new_mobile and citizens.find_claim_owners([claim_key("citizen", "mobile", new_mobile)]):
-        raise Conflict("mobile: already registered.", field="mobile")
     if new_mobile:
         one_time_codes.count_send(mobile=new_mobile, now=now)
-    if email is not None and email != citizen.email:
-        citizens.move_claim(
-            citizen.citizen_id,
-            citizen.version,
-            attribute="email",
-            old_value=citizen.email,
-            new_value=email,
-            changes={"email": email, **updates},
-            now=now,
-        )
-        updates = {}
-        citizen = _own_citizen(principal)
-    if new_mobile:
-        _start_mobile_change(citizen, new_mobile, updates, now)
-        updates = {}
+        updates["pending_mobile"] = new_mobile
+    if new_email:
+        # Codes sent for an account count against the mobile it proved: one budget per account.
+        one_time_codes.count_send(mobile=citizen.mobile or citizen.citizen_id, now=now)
+        updates["pending_email"] = new_email
     if updates:
         citizens.update_citizen(citizen.citizen_id, citizen.version, updates, now)
+    if new_mobile:
+        one_time_codes.deliver_code(
+            to=new_mobile, purpose=MOBILE_CHANGE, subject_id=citizen.citizen_id, language=citizen.language, now=now
+        )
+    if new_email:
+        send_email_code(citizen, new_email, now)
     return _own_citizen(principal)
 
 
 def confirm_mobile_change(principal: Principal, otp: str, now: datetime | None = None) -> Citizen:
+    """Make the pending mobile the citizen's own once its code is confirmed."""
     now = now or utc_now()
     citizen = _own_citizen(principal)
-    if not citizen.pending_mobile:
-        raise InvalidInput("otp: no mobile change is waiting for confirmation.", field="otp")
-    subject = one_time_codes.check_code(mobile=citizen.pending_mobile, code=otp, purpose=MOBILE_CHANGE, now=now)
-    if subject != citizen.citizen_id:
-        raise InvalidInput("otp: no valid code for this mobile; request a new one.", field="otp")
-    citizens.move_claim(
-        citizen.citizen_id,
-        citizen.version,
-        attribute="mobile",
-        old_value=citizen.mobile,
-        new_value=citizen.pending_mobile,
-        changes={"mobile": citizen.pending_mobile, "pending_mobile": None},
-        now=now,
-    )
+    _confirm(citizen, "mobile", citizen.pending_mobile, MOBILE_CHANGE, otp, now)
     logger.info("citizen mobile changed", extra={"citizen_id": citizen.citizen_id})
     return _own_citizen(principal)
 
 
-def erase_profile(principal: Principal, now: datetime | None = None) -> ErasureReceipt:
-    """Erasure on request (DPDP Act, 2023, s.12): personal data is wiped, every login ended,
-    and the citizen's grievances and applications stay, linked only to an anonymous id."""
+def confirm_email(principal: Principal, otp: str, now: datetime | None = None) -> Citizen:
+    """Make the pending email a login name and a notification target once its code is confirmed."""
     now = now or utc_now()
     citizen = _own_citizen(principal)
-    erased = citizens.erase_citizen(citizen.citizen_id, citizen.version, now)
+    _confirm(citizen, "email", citizen.pending_email, EMAIL_VERIFICATION, otp, now)
+    logger.info("citizen email verified", extra={"citizen_id": citizen.citizen_id})
+    return _own_citizen(principal)
+
+
+def send_email_code(citizen: Citizen, email: str, now: datetime) -> None:
+    """Send the code that proves `citizen` reads `email` (the caller counted the send)."""
+    one_time_codes.deliver_code(
+        to=email,
+        purpose=EMAIL_VERIFICATION,
+        subject_id=citizen.citizen_id,
+        language=citizen.language,
+        now=now,
+        channel="email",
+    )
+
+
+def erase_profile(principal: Principal, now: datetime | None = None) -> ErasureReceipt:
+    """Erasure on request (DPDP Act, 2023, s.12): personal data is wiped, every login ended,
+    and the citizen's grievances and applications stay, redacted and linked only to an
+    anonymous id. The cases go first: that step can be cut short (Conflict) and is finished
+    by a retry, which needs the account still there."""
+    now = now or utc_now()
+    citizen = _own_citizen(principal)
+    erased_from_cases = erase_records.erase_cases_of(citizen.citizen_id, now)
+    erased = citizens.erase_citizen(citizen.citizen_id, citizen.version, now) + erased_from_cases
     stored_sessions.revoke_refresh_sessions(citizen.citizen_id)
-    one_time_codes.forget_codes(citizen.mobile, citizen.pending_mobile)
+    one_time_codes.forget_codes(citizen.mobile, citizen.pending_mobile, citizen.pending_email)
     logger.info("citizen erased", extra={"citizen_id": citizen.citizen_id})
     return ErasureReceipt(
         receipt_id=new_id("era"),
         citizen_id=citizen.citizen_id,
         erased_at=now,
         erased=erased,
-        retained="Grievances, applications and their audit trail, kept under the anonymous citizen_id.",
+        retained=(
+            "Grievances and applications without personal data (category, department, district, status, "
+            "dates, officers' acts) and their audit trail, kept under the anonymous citizen_id."
+        ),
     )
 
 
@@ -157,9 +174,27 @@ def _plain_updates(changes: ProfileChanges) -> dict[str, Any]:
     return updates
 
 
-def _start_mobile_change(citizen: Citizen, mobile: str, updates: dict[str, Any], now: datetime) -> None:
-    """Park the new mobile until its code is confirmed; the send was already counted."""
-    citizens.update_citizen(citizen.citizen_id, citizen.version, {"pending_mobile": mobile, **updates}, now)
-    one_time_codes.deliver_code(
-        mobile=mobile, purpose=MOBILE_CHANGE, subject_id=citizen.citizen_id, language=citizen.language, now=now
-    )
+def _confirm(citizen: Citizen, attribute: str, pending: str | None, purpose: str, otp: str, now: datetime) -> None:
+    """Check the code sent to the pending `attribute` and move the claim to it. The same
+    answer for no pending value as for a wrong code; IdentityTaken (its holders told by SMS)
+    when another account proved it first."""
+    if not pending:
+        raise one_time_codes.wrong_code()
+    # An email code's guesses count against the account's mobile, like its sends.
+    counted_as = citizen.mobile if attribute == "email" else pending
+    subject = one_time_codes.check_code(to=pending, code=otp, purpose=purpose, now=now, mobile=counted_as)
+    if subject != citizen.citizen_id:
+        raise one_time_codes.wrong_code()
+    try:
+        citizens.move_claim(
+            citizen.citizen_id,
+            citizen.version,
+            attribute=attribute,
+            old_value=getattr(citizen, attribute),
+            new_value=pending,
+            changes={attribute: pending, f"pending_{attribute}": None},
+            now=now,
+        )
+    except citizens.IdentityTaken as taken:
+        account_notices.tell_holders(taken.holders, "identity_claimed_elsewhere")
+        raise

@@ -1,16 +1,22 @@
-"""Send and check the 6-digit codes that prove a citizen holds a mobile number.
+"""Send and check the 6-digit codes that prove a citizen holds a mobile number or an email.
 
 A code is random (`secrets`), stored only as a keyed hash, lives 5 minutes, allows 3
-guesses, works once, and is replaced by a resend. Sends are limited per mobile. The code
-goes out by SMS through the notifications queue and is never logged.
+guesses, works once, and is replaced by a resend. Sends are limited per mobile (and per
+source address when a public caller asks); guesses per mobile per day. A code goes out by
+SMS (or email) through the notifications queue and is never logged. Every way a code can
+fail answers the same, so a caller learns nothing about what codes exist.
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Literal
 
+from chalicelib.config import get_settings
+from chalicelib.domain.contact import normalize_mobile
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.identity import REGISTRATION_LIFETIME
 from chalicelib.models import otp_challenges
 from chalicelib.notify.messages import OutboundMessage
 from chalicelib.notify.queue import enqueue_notification
@@ -19,65 +25,108 @@ from chalicelib.services import limits
 
 CODE_LIFETIME = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
+WRONG_CODE = "otp: the code is wrong or has expired; request a new one."
 
 _MESSAGES = {
     "en": "citizen-crm: your verification code is {code}. It expires in 5 minutes. Never share it with anyone.",
     "hi": "citizen-crm: आपका सत्यापन कोड {code} है। यह 5 मिनट में समाप्त हो जाएगा। इसे किसी से साझा न करें।",
 }
+_EMAIL_TITLES = {
+    "en": "Your citizen-crm verification code",
+    "hi": "आपका citizen-crm सत्यापन कोड",
+}
 
 
-def holder_of(mobile: str) -> str:
-    """What codes and counters are stored under instead of the mobile number itself."""
-    return keyed_hash("otp-holder", mobile)
+def wrong_code() -> InvalidInput:
+    """The one answer to a code that does not work, whatever the reason."""
+    return InvalidInput(WRONG_CODE, field="otp")
 
 
-def count_send(*, mobile: str, now: datetime) -> None:
-    """Count one send to `mobile` against `otp_sends_per_mobile`; RateLimited (429, with
-    Retry-After) once the window is full."""
+def reachable_mobile(raw: str, field: str = "mobile") -> str:
+    """`raw` as E.164, if it is a mobile of the stage's own countries (`MOBILE_REGIONS`):
+    no code is ever sent anywhere else. InvalidInput naming `field` otherwise."""
+    regions = get_settings().mobile_regions
+    return normalize_mobile(raw, field=field, region=regions[0], allowed_regions=regions)
+
+
+def holder_of(address: str) -> str:
+    """What codes and counters are stored under instead of the mobile or email itself."""
+    return keyed_hash("otp-holder", address)
+
+
+def count_send(*, mobile: str, now: datetime, source: str | None = None) -> None:
+    """Count one send for `mobile` against `otp_sends_per_mobile` and, when a public caller
+    asked from `source`, `otp_sends_per_source`; RateLimited (429, with Retry-After) once a
+    window is full."""
+    if source is not None:
+        limits.take("otp_sends_per_source", source, now, "Too many codes requested; try again later.")
     limits.take("otp_sends_per_mobile", mobile, now, "Too many codes sent to this mobile; try again later.")
 
 
-def send_code(*, mobile: str, purpose: str, subject_id: str, language: str, now: datetime) -> None:
-    """Send a fresh code to `mobile` (any earlier one stops working), within the send limit."""
-    count_send(mobile=mobile, now=now)
-    deliver_code(mobile=mobile, purpose=purpose, subject_id=subject_id, language=language, now=now)
+def send_code(
+    *, mobile: str, purpose: str, subject_id: str, language: str, now: datetime, source: str | None = None
+) -> None:
+    """Send a fresh code to `mobile` (any earlier one stops working), within the send limits."""
+    count_send(mobile=mobile, now=now, source=source)
+    deliver_code(to=mobile, purpose=purpose, subject_id=subject_id, language=language, now=now)
 
 
-def deliver_code(*, mobile: str, purpose: str, subject_id: str, language: str, now: datetime) -> None:
-    """Send a fresh code to `mobile` whose send the caller has already counted."""
+def deliver_code(
+    *,
+    to: str,
+    purpose: str,
+    subject_id: str,
+    language: str,
+    now: datetime,
+    channel: Literal["sms", "email"] = "sms",
+) -> None:
+    """Send a fresh code to `to` (a mobile, or an email with `channel="email"`) whose send
+    the caller has already counted."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     otp_challenges.replace_otp_challenge(
-        holder=holder_of(mobile),
+        holder=holder_of(to),
         purpose=purpose,
         subject_id=subject_id,
-        code_hash=keyed_hash("otp", f"{mobile}:{code}"),
+        code_hash=keyed_hash("otp", f"{to}:{code}"),
         now=now,
-        expires_at=now + CODE_LIFETIME,
+        code_expires_at=now + CODE_LIFETIME,
+        keep_until=now + REGISTRATION_LIFETIME,
     )
     text = _MESSAGES.get(language, _MESSAGES["en"]).format(code=code)
-    enqueue_notification(OutboundMessage(channel="sms", to=mobile, text=text, subject=subject_id))
+    title = _EMAIL_TITLES.get(language, _EMAIL_TITLES["en"]) if channel == "email" else None
+    enqueue_notification(OutboundMessage(channel=channel, to=to, text=text, title=title, subject=subject_id))
 
 
-def check_code(*, mobile: str, code: str, purpose: str, now: datetime) -> str:
-    """The subject the code was sent for, once it matches; the code is then used up.
+def waiting_subject(to: str, purpose: str, now: datetime) -> str | None:
+    """Whom the last code sent to `to` for `purpose` was for, while it is kept (a resend)."""
+    challenge = otp_challenges.waiting_challenge(holder_of(to), now)
+    return challenge.subject_id if challenge is not None and challenge.purpose == purpose else None
 
-    Raises InvalidInput naming `otp` for a wrong, expired, used-up or never-sent code.
+
+def check_code(*, to: str, code: str, purpose: str, now: datetime, mobile: str | None = None) -> str:
+    """The subject the code sent to `to` for `purpose` was for, once it matches; the code is
+    then used up.
+
+    Every guess counts against `otp_guesses_per_mobile` for `mobile` (default: `to`; an email
+    code counts against the account's mobile) before anything else; a guess at a code sent
+    for another purpose spends none of its tries. Raises `wrong_code()` for a wrong,
+    expired, used-up, never-sent or other-purpose code alike.
     """
-    holder = holder_of(mobile)
-    challenge = otp_challenges.spend_otp_attempt(holder, max_attempts=MAX_ATTEMPTS, now=now)
-    if challenge is None or challenge.purpose != purpose:
-        raise InvalidInput("otp: no valid code for this mobile; request a new one.", field="otp")
-    offered = keyed_hash("otp", f"{mobile}:{code}")
+    limits.take("otp_guesses_per_mobile", mobile or to, now, "Too many wrong codes today; try again tomorrow.")
+    holder = holder_of(to)
+    challenge = otp_challenges.spend_otp_attempt(holder, purpose=purpose, max_attempts=MAX_ATTEMPTS, now=now)
+    if challenge is None:
+        raise wrong_code()
+    offered = keyed_hash("otp", f"{to}:{code}")
     if not same_hash(offered, challenge.code_hash):
-        left = MAX_ATTEMPTS - challenge.attempts
-        raise InvalidInput(f"otp: wrong code; {left} attempt(s) left.", field="otp")
+        raise wrong_code()
     if not otp_challenges.consume_otp_challenge(holder, challenge.code_hash):
-        raise InvalidInput("otp: this code was already used; request a new one.", field="otp")
+        raise wrong_code()
     return challenge.subject_id
 
 
-def forget_codes(*mobiles: str | None) -> None:
-    """Drop any code still waiting for these mobiles (erasure)."""
-    for mobile in mobiles:
-        if mobile:
-            otp_challenges.discard_otp_challenge(holder_of(mobile))
+def forget_codes(*addresses: str | None) -> None:
+    """Drop any code still waiting for these mobiles or emails (erasure)."""
+    for address in addresses:
+        if address:
+            otp_challenges.discard_otp_challenge(holder_of(address))

@@ -1,4 +1,11 @@
-"""Register a citizen, verify their mobile by OTP, and resend the code."""
+"""Register a citizen, verify their mobile by OTP, and resend the code.
+
+Registration answers the same whatever someone else holds: it claims nothing and checks no
+one else's national ID or email. Only once the mobile is proven does verification claim the
+national ID and mobile — and a conflict then is a 409 that names no field, while the holder
+of the existing account is told by SMS. A registration on a mobile an active account already
+holds creates nothing: the holder is told by SMS instead of a code being sent.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
-from chalicelib.domain.contact import normalize_email, normalize_mobile
+from chalicelib.domain.contact import normalize_email
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.identity import (
     Address,
@@ -18,13 +25,14 @@ from chalicelib.domain.identity import (
     check_password_policy,
     claim_key,
     clean_name,
+    mask_mobile,
     parse_national_id,
 )
 from chalicelib.ids import new_id
 from chalicelib.models import catalogue, citizens
 from chalicelib.security.keyed_hash import keyed_hash
 from chalicelib.security.passwords import hash_password
-from chalicelib.services import one_time_codes
+from chalicelib.services import account_notices, limits, manage_profile, one_time_codes
 
 logger = Logger(child=True)
 
@@ -47,17 +55,29 @@ class Registration:
     language: str | None = None
 
 
-def register_citizen(registration: Registration, now: datetime | None = None) -> Citizen:
-    """Create a pending citizen and send an OTP to their mobile.
+@dataclass(frozen=True)
+class RegistrationReceipt:
+    """What a registration answers, the same whether or not an account was created."""
 
-    InvalidInput names the first bad field; Conflict names the national ID, mobile or email
-    that another citizen already registered.
+    citizen_id: str
+    status: CitizenStatus
+    otp_sent_to: str | None
+
+
+def register_citizen(
+    registration: Registration, source: str = "unknown", now: datetime | None = None
+) -> RegistrationReceipt:
+    """Store a pending registration and send an OTP to its mobile.
+
+    InvalidInput names the first bad field (a mobile outside the stage's countries too);
+    RateLimited when `source` registered too often or the mobile got too many codes —
+    counted before anything is stored or sent. Nobody else's identifiers are checked here.
     """
     now = now or utc_now()
     settings = get_settings()
     name = clean_name(registration.name)
     national_id = parse_national_id(registration.national_id)
-    mobile = normalize_mobile(registration.mobile)
+    mobile = one_time_codes.reachable_mobile(registration.mobile)
     email = normalize_email(registration.email) if registration.email else None
     check_password_policy(registration.password)
     language = registration.language or settings.default_language
@@ -65,17 +85,25 @@ def register_citizen(registration: Registration, now: datetime | None = None) ->
         raise InvalidInput(f"language: one of {', '.join(settings.languages)}.", field="language")
     if catalogue.get_district(registration.address_district) is None:
         raise InvalidInput("address.district: no such district in this state.", field="address.district")
-    # Counted before anything is stored: a refused send must not leave an account behind.
-    one_time_codes.count_send(mobile=mobile, now=now)
-    citizen = citizens.register_citizen(
-        citizen_id=new_id("cit"),
+    limits.take("registrations_per_source", source, now, "Too many registrations from here; try again later.")
+    one_time_codes.count_send(mobile=mobile, now=now, source=source)
+    # Hashed on both roads below, so neither answers faster.
+    password_hash = hash_password(registration.password)
+    receipt = RegistrationReceipt(new_id("cit"), CitizenStatus.PENDING_VERIFICATION, mask_mobile(mobile))
+    holder = _active_holder_of(mobile)
+    if holder is not None:
+        logger.info("registration on a held mobile", extra={"holder_id": holder.citizen_id})
+        account_notices.tell_citizen(holder, "registration_attempted")
+        return receipt
+    citizen = citizens.save_registration(
+        citizen_id=receipt.citizen_id,
         name=name,
         national_id_kind=national_id.kind,
         national_id_last4=national_id.last4,
         national_id_hash=keyed_hash("national_id", national_id.lookup_key()),
         mobile=mobile,
         email=email,
-        password_hash=hash_password(registration.password),
+        password_hash=password_hash,
         address=Address(registration.address_line.strip(), registration.address_district, registration.address_pincode),
         language=language,
         consent={"purpose": CONSENT_PURPOSE, "notice_version": CONSENT_NOTICE_VERSION, "given_at": now.isoformat()},
@@ -83,38 +111,57 @@ def register_citizen(registration: Registration, now: datetime | None = None) ->
     )
     logger.info("citizen registered", extra={"citizen_id": citizen.citizen_id})
     one_time_codes.deliver_code(
-        mobile=mobile, purpose=REGISTRATION, subject_id=citizen.citizen_id, language=language, now=now
+        to=mobile, purpose=REGISTRATION, subject_id=citizen.citizen_id, language=language, now=now
     )
-    return citizen
+    return receipt
 
 
 def verify_citizen(mobile: str, otp: str, now: datetime | None = None) -> Citizen:
-    """Activate the citizen a registration code was sent to."""
+    """Activate the registration a code was sent for, claiming its national ID and mobile.
+
+    InvalidInput naming `otp` for any code that does not work (or a lapsed registration);
+    IdentityTaken (409 `identity_conflict`, no field) when another account holds the
+    national ID or mobile — its holder is told by SMS and nothing else changes.
+    """
     now = now or utc_now()
-    mobile = normalize_mobile(mobile)
-    citizen_id = one_time_codes.check_code(mobile=mobile, code=otp, purpose=REGISTRATION, now=now)
+    mobile = one_time_codes.reachable_mobile(mobile)
+    citizen_id = one_time_codes.check_code(to=mobile, code=otp, purpose=REGISTRATION, now=now)
     citizen = citizens.get_citizen(citizen_id)
-    if citizen is None or citizen.status is not CitizenStatus.PENDING_VERIFICATION:
-        raise InvalidInput("otp: this registration is no longer waiting for verification.", field="otp")
-    citizens.activate_citizen(citizen_id, citizen.version, now)
+    if citizen is None or citizen.status is not CitizenStatus.PENDING_VERIFICATION or citizen.registration_lapsed(now):
+        raise one_time_codes.wrong_code()
+    try:
+        citizens.activate_citizen(citizen_id, citizen.version, now)
+    except citizens.IdentityTaken as taken:
+        logger.info("registration conflicts with an account", extra={"citizen_id": citizen_id})
+        account_notices.tell_holders(taken.holders, "identity_claimed_elsewhere")
+        raise
     logger.info("citizen verified", extra={"citizen_id": citizen_id})
+    if citizen.pending_email:
+        # Bounded by verified registrations, so not counted again here.
+        manage_profile.send_email_code(citizen, citizen.pending_email, now)
     return citizens.get_citizen(citizen_id) or citizen
 
 
-def resend_code(mobile: str, now: datetime | None = None) -> None:
+def resend_code(mobile: str, source: str = "unknown", now: datetime | None = None) -> None:
     """Send a new code when a registration on this mobile awaits verification.
 
     Answers the same whether or not one does, so the endpoint cannot be used to learn
-    which numbers are registered; the per-mobile send limit applies either way.
+    which numbers are registered; the send limits apply either way.
     """
     now = now or utc_now()
-    mobile = normalize_mobile(mobile)
-    owners = citizens.find_claim_owners([claim_key("citizen", "mobile", mobile)])
-    owner = next(iter(owners.values()), None)
-    citizen = citizens.get_citizen(owner[1]) if owner else None
-    if citizen is None or citizen.status is not CitizenStatus.PENDING_VERIFICATION:
-        one_time_codes.count_send(mobile=mobile, now=now)
+    mobile = one_time_codes.reachable_mobile(mobile)
+    one_time_codes.count_send(mobile=mobile, now=now, source=source)
+    citizen_id = one_time_codes.waiting_subject(mobile, REGISTRATION, now)
+    citizen = citizens.get_citizen(citizen_id) if citizen_id else None
+    if citizen is None or citizen.status is not CitizenStatus.PENDING_VERIFICATION or citizen.registration_lapsed(now):
         return
-    one_time_codes.send_code(
-        mobile=mobile, purpose=REGISTRATION, subject_id=citizen.citizen_id, language=citizen.language, now=now
+    one_time_codes.deliver_code(
+        to=mobile, purpose=REGISTRATION, subject_id=citizen.citizen_id, language=citizen.language, now=now
     )
+
+
+def _active_holder_of(mobile: str) -> Citizen | None:
+    key = claim_key("citizen", "mobile", mobile)
+    owner = citizens.find_claim_owners([key]).get(key)
+    holder = citizens.get_citizen(owner[1]) if owner else None
+    return holder if holder is not None and holder.status is CitizenStatus.ACTIVE else None

@@ -36,7 +36,8 @@ def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance 
         ensure_timer(grievance)  # routed before; a crash may have come between save and timer
         return grievance
     department, category, sla_hours, round_the_clock = _decide(grievance)
-    owner = _application_officer(grievance, department) or find_owner(0, department, grievance.district)
+    # At the level it has reached: a transferred appeal goes to the new department's head.
+    owner = _application_officer(grievance, department) or find_owner(grievance.level, department, grievance.district)
     if owner is None:
         raise RuntimeError(
             f"nobody can own grievances of {department} in {grievance.district}, not even the state cell"
@@ -66,8 +67,9 @@ def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance 
 
 
 def _application_officer(grievance: Grievance, department: str) -> str | None:
-    """The officer handling the application a grievance is about, while still active there."""
-    if grievance.application_id is None:
+    """The officer handling the application a grievance is about, while still active there
+    (and while the grievance is at an officer's level)."""
+    if grievance.application_id is None or grievance.level > 0:
         return None
     application = applications.get_application(grievance.application_id)
     if application is None or application.department != department or application.assignee_id is None:

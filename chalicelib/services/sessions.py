@@ -5,6 +5,11 @@ Failures are counted per username (5 in a 15-minute window, then 429); an unknow
 username costs the same argon2 work as a wrong password and gets the same answer. Each
 attempt takes its slot in the count before the password is checked, so a burst of parallel
 guesses cannot slip past the limit; a success gives the slots back.
+
+A login ends when its holder logs out, changes their password (every other login ends), a
+copied refresh token comes back, an officer is deactivated or a citizen erased. Its access
+tokens end with it: every authenticated request checks that its login still stands
+(`require_standing_login`), at the cost of one read.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from chalicelib.services import limits
 logger = Logger(child=True)
 
 BAD_CREDENTIALS = "The username or password is wrong."
+LOGIN_ENDED = "This login has ended; log in again."
 
 Account = Citizen | Officer
 
@@ -50,6 +56,8 @@ class Tokens:
     refresh_token: str
     expires_in: int
     role: str
+    # A staff password the state cell chose: nothing but POST /me/password works until changed.
+    password_change_required: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -79,7 +87,20 @@ def log_in(username: str, password: str, source: str = "unknown", now: datetime 
     limits.give_back(attempt)
     _rehash_if_needed(account, password)
     logger.info("login succeeded", extra={"username": shown, "subject_id": _subject_of(account)})
-    return _start_session(account.principal(), family_id=new_id("login"), now=now)
+    return start_session(account.principal(), now, password_change_required=_password_temporary(account))
+
+
+def start_session(principal: Principal, now: datetime, *, password_change_required: bool = False) -> Tokens:
+    """Tokens of a new login for `principal`, whose credentials the caller has checked."""
+    login_id = new_id("login")
+    stored_sessions.save_login(
+        login_id=login_id,
+        subject_id=principal.subject_id,
+        subject_kind=_kind_of(principal),
+        now=now,
+        expires_at=_refresh_expiry(now),
+    )
+    return _issue_tokens(principal, login_id, now, password_change_required)
 
 
 def refresh(refresh_token: str, now: datetime | None = None) -> Tokens:
@@ -93,13 +114,13 @@ def refresh(refresh_token: str, now: datetime | None = None) -> Tokens:
         stored_sessions.revoke_refresh_sessions(reuse.session.subject_id, reuse.session.family_id)
         logger.warning("refresh token reused; login revoked", extra={"subject_id": reuse.session.subject_id})
         raise Unauthenticated("The refresh token is not valid.") from None
-    if session is None:
+    if session is None or not stored_sessions.extend_login(session.family_id, _refresh_expiry(now)):
         raise Unauthenticated("The refresh token is not valid.")
     account = _load_account(session.subject_kind, session.subject_id)
     if account is None:
         raise Unauthenticated("The refresh token is not valid.")
     _require_usable(account)
-    return _start_session(account.principal(), family_id=session.family_id, now=now)
+    return _issue_tokens(account.principal(), session.family_id, now, _password_temporary(account))
 
 
 def log_out(refresh_token: str) -> None:
@@ -117,22 +138,38 @@ def change_password(
     to guess the password."""
     now = now or utc_now()
     attempt = _take_attempt("password_change_failures_per_account", principal.subject_id, now, principal.subject_id)
-    account = _load_account("citizen" if principal.is_citizen else "officer", principal.subject_id)
+    account = _load_account(_kind_of(principal), principal.subject_id)
     if account is None or not account.password_hash or not verify_password(account.password_hash, current_password):
         raise InvalidInput("current_password: does not match.", field="current_password")
     limits.give_back(attempt)
     check_password_policy(new_password, field="new_password")
     if new_password == current_password:
         raise InvalidInput("new_password: must differ from the current password.", field="new_password")
-    _store_password(account, hash_password(new_password))
+    _store_password(account, hash_password(new_password), temporary=False)
     stored_sessions.revoke_refresh_sessions(principal.subject_id, keep_family=principal.session_id)
 
 
-def require_active_staff(principal: Principal) -> None:
-    """Unauthenticated unless the staff account behind `principal` still exists and is active."""
-    officer = officers.get_officer(principal.subject_id)
+def require_standing_login(principal: Principal, *, changing_password: bool = False) -> None:
+    """Unauthenticated unless the login behind `principal`'s access token still stands and,
+    for staff, the account is still active in the same role: powers end when the login or
+    the account does, not when the token expires. One read (staff: the officer and the login
+    in one batch). Forbidden (`password_change_required`) while a staff password is
+    temporary, unless the request is the one `changing_password`."""
+    if principal.session_id is None:
+        raise Unauthenticated("The access token is not valid.")
+    if not principal.is_staff:
+        if not stored_sessions.login_stands(principal.session_id, principal.subject_id):
+            raise Unauthenticated(LOGIN_ENDED)
+        return
+    officer, login_stands = officers.get_officer_and_login(principal.subject_id, principal.session_id)
     if officer is None or not officer.active or officer.role is not principal.role:
         raise Unauthenticated("This account is no longer active.")
+    if not login_stands:
+        raise Unauthenticated(LOGIN_ENDED)
+    if officer.password_temporary and not changing_password:
+        raise Forbidden(
+            "Change the password you were given first (POST /me/password).", code="password_change_required"
+        )
 
 
 def _take_attempt(limit: str, subject: str, now: datetime, shown: str) -> limits.Slot:
@@ -206,12 +243,12 @@ def _rehash_if_needed(account: Account, password: str) -> None:
     if account.password_hash and needs_rehash(account.password_hash):
         # A concurrent change wins; the upgrade happens at the next login instead.
         with contextlib.suppress(Conflict):
-            _store_password(account, hash_password(password))
+            _store_password(account, hash_password(password), temporary=_password_temporary(account))
 
 
-def _store_password(account: Account, password_hash: str) -> None:
+def _store_password(account: Account, password_hash: str, *, temporary: bool) -> None:
     if isinstance(account, Officer):
-        officers.update_officer_password(account.officer_id, account.version, password_hash)
+        officers.update_officer_password(account.officer_id, account.version, password_hash, temporary=temporary)
     else:
         citizens.update_citizen(account.citizen_id, account.version, {"password_hash": password_hash}, utc_now())
 
@@ -220,15 +257,28 @@ def _subject_of(account: Account) -> str:
     return account.officer_id if isinstance(account, Officer) else account.citizen_id
 
 
-def _start_session(principal: Principal, *, family_id: str, now: datetime) -> Tokens:
-    access_token, expires_in = issue_access_token(replace(principal, session_id=family_id), now)
+def _kind_of(principal: Principal) -> str:
+    return "citizen" if principal.is_citizen else "officer"
+
+
+def _password_temporary(account: Account) -> bool:
+    return isinstance(account, Officer) and account.password_temporary
+
+
+def _refresh_expiry(now: datetime) -> datetime:
+    return now + timedelta(days=get_settings().refresh_token_days)
+
+
+def _issue_tokens(principal: Principal, login_id: str, now: datetime, password_change_required: bool) -> Tokens:
+    """An access token and a fresh refresh token of the login `login_id`."""
+    access_token, expires_in = issue_access_token(replace(principal, session_id=login_id), now)
     refresh_token = new_refresh_token()
     stored_sessions.save_refresh_session(
         token_hash=keyed_hash("refresh_token", refresh_token),
         subject_id=principal.subject_id,
-        subject_kind="citizen" if principal.is_citizen else "officer",
-        family_id=family_id,
+        subject_kind=_kind_of(principal),
+        family_id=login_id,
         now=now,
-        expires_at=now + timedelta(days=get_settings().refresh_token_days),
+        expires_at=_refresh_expiry(now),
     )
-    return Tokens(access_token, refresh_token, expires_in, principal.role.value)
+    return Tokens(access_token, refresh_token, expires_in, principal.role.value, password_change_required)

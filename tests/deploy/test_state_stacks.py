@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 
 from chalicelib.config import ENVIRONMENT_VARIABLES, Settings
-from infra.package import deployable_stages, expand_offline, import_as_lambda, load_stage, merge_template, package
+from infra.package import (
+    SECRET_VARIABLES,
+    deployable_stages,
+    expand_offline,
+    import_as_lambda,
+    load_stage,
+    merge_template,
+    package,
+)
 from infra.provision import REPO_ROOT, load_template
 
 STAGES = deployable_stages()
@@ -63,6 +71,8 @@ def test_each_stage_configures_a_valid_state(stage):
     assert settings.quiet_hours and settings.sla_seconds_per_hour == 3600
     # deployed keys come from Secrets Manager, never from the configuration file
     assert settings.identity_hmac_key is None and settings.jwt_signing_key is None
+    assert settings.webhook_signing_key is None
+    assert settings.allowed_origins and all(origin.startswith("https://") for origin in settings.allowed_origins)
     assert config.region.startswith("ap-south-") and config.api_throttling["rate_limit"] > 0
 
 
@@ -146,8 +156,33 @@ def test_every_function_has_its_own_role_log_group_and_name(stack):
             and log_groups[f"{logical_id}LogGroup"]["Properties"]["RetentionInDays"]
         )
         variables = function["Properties"]["Environment"]["Variables"]
-        assert variables["IDENTITY_HMAC_KEY_SECRET"] == {"Ref": "IdentityHmacKeySecret"}
-        assert "IDENTITY_HMAC_KEY" not in variables and "JWT_SIGNING_KEY" not in variables
+        assert not {"IDENTITY_HMAC_KEY", "JWT_SIGNING_KEY", "WEBHOOK_SIGNING_KEY"} & set(variables), logical_id
+
+
+def _readable_secrets(role: dict[str, Any]) -> set[str]:
+    return {
+        resource["Ref"]
+        for statement in _statements(role)
+        if "secretsmanager:GetSecretValue" in _listed(statement["Action"])
+        for resource in _listed(statement["Resource"])
+        if isinstance(resource, dict) and "Ref" in resource
+    }
+
+
+def test_each_function_is_told_of_and_may_read_only_its_own_keys(stack):
+    roles = stack.of_type("AWS::IAM::Role")
+    secret_of = {variable: {"Ref": secret} for variable, secret in SECRET_VARIABLES.items()}
+    told, readable = {}, {}
+    for logical_id, function in stack.of_type("AWS::Lambda::Function").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        told[logical_id] = {v for v in variables if v in secret_of and variables[v] == secret_of[v]}
+        readable[logical_id] = _readable_secrets(roles[function["Properties"]["Role"]["Fn::GetAtt"][0]])
+        assert {SECRET_VARIABLES[v] for v in told[logical_id]} == readable[logical_id], logical_id
+
+    # the webhooks function signs with its own key and never holds the one hashing national IDs
+    assert readable["DeliverWebhooks"] == {"WebhookSigningKeySecret"}
+    assert {"IdentityHmacKeySecret", "JwtSigningKeySecret", "WebhookSigningKeySecret"} <= readable["APIHandler"]
+    assert all(not keys for name, keys in readable.items() if name not in {"APIHandler", "DeliverWebhooks"})
 
 
 def test_no_role_grants_a_wildcard_on_data_or_any_action_on_every_resource(stack):
@@ -172,6 +207,19 @@ def test_documents_bucket_and_secrets_are_private_encrypted_and_kept(stack):
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     for secret in stack.of_type("AWS::SecretsManager::Secret").values():
         assert secret["DeletionPolicy"] == "Retain" and "GenerateSecretString" in secret["Properties"]
+
+
+def test_only_the_states_portal_may_use_the_documents_bucket_from_a_browser(stack):
+    (bucket,) = stack.of_type("AWS::S3::Bucket").values()
+    (rule,) = bucket["Properties"]["CorsConfiguration"]["CorsRules"]
+    origins = stack.sam["Parameters"]["AllowedOrigins"]["Default"].split(",")
+
+    assert rule["AllowedOrigins"] == {"Ref": "AllowedOrigins"}
+    assert stack.sam["Parameters"]["AllowedOrigins"]["Type"] == "CommaDelimitedList"
+    assert origins == list(
+        Settings(stage="x", allowed_origins=stack.stage.environment["ALLOWED_ORIGINS"]).allowed_origins
+    )
+    assert origins == [f"https://grievance.{stack.stage.name}.gov.in"]
 
 
 def test_alarms_watch_every_dead_letter_queue_the_api_and_sla_breaches(stack):

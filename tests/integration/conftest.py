@@ -141,8 +141,8 @@ def register(api, stack, registration_body) -> Callable[..., Person]:
 
 
 @pytest.fixture
-def citizen(api, register, latest_otp) -> Callable[..., Person]:
-    """A registered, OTP-verified, logged-in citizen."""
+def citizen(api, register, latest_otp, outbox) -> Callable[..., Person]:
+    """A registered, OTP-verified, logged-in citizen whose email (if given) is confirmed too."""
 
     def run(**overrides: Any) -> Person:
         person = register(**overrides)
@@ -150,6 +150,12 @@ def citizen(api, register, latest_otp) -> Callable[..., Person]:
         assert verified.status_code == 200, verified.body
         tokens = post(api, "/auth/login", {"username": person.mobile, "password": person.password}).json_body
         person.access_token, person.refresh_token = tokens["access_token"], tokens["refresh_token"]
+        if person.email:
+            (code,) = re.findall(
+                r"\b(\d{6})\b", [m for m in outbox(person.email) if m["channel"] == "email"][-1]["text"]
+            )
+            confirmed = post(api, "/me/email/verify", {"otp": code}, person.access_token)
+            assert confirmed.status_code == 200, confirmed.body
         return person
 
     return run

@@ -7,6 +7,7 @@ and every (route, role) pair is exercised through the real handlers.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -46,6 +47,8 @@ MATRIX: dict[tuple[str, str], str | frozenset[Role]] = {
     ("/me", "PATCH"): frozenset({CITIZEN}),
     ("/me", "DELETE"): frozenset({CITIZEN}),
     ("/me/mobile/verify", "POST"): frozenset({CITIZEN}),
+    ("/me/email/verify", "POST"): frozenset({CITIZEN}),
+    ("/citizens/{citizen_id}/release-national-id", "POST"): frozenset({ADMIN}),
     ("/me/password", "POST"): EVERYONE,
     ("/officers", "POST"): frozenset({ADMIN}),
     ("/officers", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
@@ -61,6 +64,7 @@ MATRIX: dict[tuple[str, str], str | frozenset[Role]] = {
     ("/grievances/{tracking_id}/reopen", "POST"): frozenset({CITIZEN}),
     ("/grievances/{tracking_id}/appeal", "POST"): frozenset({CITIZEN}),
     ("/grievances/{tracking_id}/metoo", "POST"): frozenset({CITIZEN}),
+    ("/grievances/metoo/{offer}", "POST"): frozenset({CITIZEN}),
     ("/officer/grievances", "GET"): frozenset({OFFICER, SUPERVISOR, HEAD, ADMIN}),
     ("/track/{tracking_id}", "GET"): PUBLIC,
     ("/departments/{code}/webhook", "GET"): frozenset({ADMIN}),
@@ -106,7 +110,9 @@ def tokens() -> dict:
 def token_of(tokens, staff_token, citizen):
     def run(role: Role, fresh: bool = False) -> str:
         if role is CITIZEN:
-            if fresh or CITIZEN not in tokens:
+            if fresh:  # erased by the test: its login ends, so it is not kept for the next
+                return citizen().access_token
+            if CITIZEN not in tokens:
                 tokens[CITIZEN] = citizen().access_token
             return tokens[CITIZEN]
         if role not in tokens:
@@ -119,6 +125,7 @@ def token_of(tokens, staff_token, citizen):
 def call(api, route: tuple[str, str], token: str | None):
     path, method = route
     url = path.replace("{officer_id}", "off-does-not-exist").replace("{tracking_id}", "OD-000000-AAAAAA")
+    url = url.replace("{offer}", "0" * 32).replace("{citizen_id}", "cit-does-not-exist")
     headers = {"Content-Type": "application/json", **(bearer(token) if token else {})}
     return api.request(method=method, path=url, headers=headers, body=json.dumps({}))
 
@@ -146,11 +153,23 @@ def test_without_a_token_every_protected_route_answers_401(api, stack, route):
     assert response.headers.get("WWW-Authenticate") == "Bearer"
 
 
+# The subject and login of a real state_admin login (`real_login`): a forged token names a
+# login that stands, so only the defect it is forged with can be why it is refused.
+LOGIN: dict[str, str] = {}
+
+
+@pytest.fixture
+def real_login(admin_token) -> None:
+    claims = jwt.decode(admin_token, options={"verify_signature": False})
+    LOGIN.update(sub=claims["sub"], sid=claims["sid"])
+
+
 def forge(**overrides) -> str:
     settings = get_settings()
     now = datetime.now(UTC)
     claims = {
-        "sub": "off-state-admin",
+        "sub": LOGIN.get("sub", "off-state-admin"),
+        "sid": LOGIN.get("sid"),
         "role": "state_admin",
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
@@ -180,18 +199,20 @@ FORGED = {
     "unknown role": lambda: forge(role="superuser"),
     "not a jwt": lambda: "definitely.not.a-token",
     "HS512 with the right key": lambda: forge(algorithm="HS512"),
+    "no login named": lambda: forge(sid=None),
+    "a login never made": lambda: forge(sid="login-never-made"),
 }
 
 
 @pytest.mark.parametrize("kind", sorted(FORGED))
-def test_a_forged_or_stale_token_is_401(api, stack, kind):
+def test_a_forged_or_stale_token_is_401(api, stack, real_login, kind):
     response = api.get("/me", headers=bearer(FORGED[kind]()))
 
     assert response.status_code == 401
     assert response.json_body["error"]["code"] == "unauthenticated"
 
 
-def test_a_real_token_of_the_same_shape_is_accepted(api, stack):
+def test_a_real_token_of_the_same_shape_is_accepted(api, stack, real_login):
     # The forging helper itself is sound: with nothing overridden the token works.
     response = api.get("/me", headers=bearer(forge()))
 
@@ -264,3 +285,91 @@ def test_posting_to_officers_as_a_department_head_is_refused(api, stack, staff_t
     )
 
     assert response.status_code == 403
+
+
+# --- reach within a role: the level a grievance has reached ------------------------------------
+
+HIDDEN, REFUSED, ALLOWED = "404", "403", "acts"
+# role × the level a Khordha water grievance has reached → what that role's seat gets when it
+# moves the grievance. The officer is the one it was routed to (level 0); the others are the
+# Khordha water supervisor, the water department head and the state cell.
+LEVEL_MATRIX: dict[int, dict[Role, str]] = {
+    0: {OFFICER: ALLOWED, SUPERVISOR: ALLOWED, HEAD: ALLOWED, ADMIN: ALLOWED},
+    1: {OFFICER: HIDDEN, SUPERVISOR: ALLOWED, HEAD: ALLOWED, ADMIN: ALLOWED},
+    2: {OFFICER: HIDDEN, SUPERVISOR: REFUSED, HEAD: ALLOWED, ADMIN: ALLOWED},
+    3: {OFFICER: HIDDEN, SUPERVISOR: REFUSED, HEAD: REFUSED, ADMIN: ALLOWED},
+}
+GATED_MOVES = {
+    "accept": {},
+    "request_info": {"note": "Which house?"},
+    "transfer": {"department": "ROADS", "note": "Not ours."},
+    "reassign": {"officer_id": "off-does-not-exist"},
+    "resolve": {"note": "Fixed."},
+    "reject": {"note": "Not a grievance."},
+}
+
+
+@pytest.fixture
+def grievance_at_level(api, citizen, routed_grievance, admin_token) -> Callable[[int], tuple[str, str]]:
+    """A routed water grievance in Khordha escalated to `level` by its own SLA timer (the
+    real breach handler, with `now` just after each deadline). Returns (tracking id, the
+    officer it was first routed to)."""
+    from chalicelib.models import grievances
+    from chalicelib.services.grievance_timers import handle_timer_event
+
+    def run(level: int) -> tuple[str, str]:
+        tracking_id = routed_grievance(citizen(), location={"district": "KHORDHA"})
+        first_owner = api.get(f"/grievances/{tracking_id}", headers=bearer(admin_token)).json_body["assigned_to"]
+        for _ in range(level):
+            g = grievances.get_grievance(tracking_id)
+            assert g is not None and g.due_at is not None
+            moved = handle_timer_event("sla_breached", tracking_id, g.level, g.timer_seq, now=g.due_at + timedelta(1))
+            assert moved == "escalated"
+        return tracking_id, first_owner
+
+    return run
+
+
+@pytest.mark.parametrize("level", sorted(LEVEL_MATRIX))
+def test_each_role_moves_a_grievance_only_from_the_level_it_has_reached(
+    api, stack, staff_token, officer_token, grievance_at_level, level
+):
+    from chalicelib.models import grievances
+
+    # Given a grievance at `level`, and a token for each role's seat over it
+    tracking_id, first_owner = grievance_at_level(level)
+    tokens = {
+        OFFICER: officer_token(first_owner),
+        SUPERVISOR: staff_token("supervisor", department="WATER", district="KHORDHA"),
+        HEAD: staff_token("department_head", department="WATER"),
+        ADMIN: staff_token("state_admin"),
+    }
+    rows = LEVEL_MATRIX[level]
+
+    def move(role: Role, action: str, **fields):
+        return post(api, f"/grievances/{tracking_id}/actions", {"action": action, **fields}, tokens[role])
+
+    # When every seat below the level tries every move that closes, moves or pauses it
+    before, trail = grievances.get_grievance(tracking_id), len(grievances.history(tracking_id))
+    for role in (r for r, row in rows.items() if row != ALLOWED):
+        for action, fields in GATED_MOVES.items():
+            answer = move(role, action, **fields)
+            # Then the officer no longer sees it; the seats in sight are refused by level
+            expected = {HIDDEN: (404, "not_found"), REFUSED: (403, "above_your_level")}[rows[role]]
+            assert (answer.status_code, answer.json_body["error"]["code"]) == expected, (role, action)
+        if rows[role] == REFUSED:  # an internal note is still theirs to add
+            assert move(role, "comment", note=f"{role.value} adds what the district knows.").status_code == 200
+    after = grievances.get_grievance(tracking_id)
+    assert (after.status, after.level, after.assignee_id, after.due_at) == (
+        before.status,
+        before.level,
+        before.assignee_id,
+        before.due_at,
+    )
+    notes = sum(1 for row in rows.values() if row == REFUSED)
+    assert [e["event"] for e in grievances.history(tracking_id)[trail:]] == ["commented"] * notes
+
+    # And every seat at the level or above gets past the gate: the first accepts, the
+    # others are told the state has moved on (409), never that the level is above them
+    answers = [move(role, "accept") for role, row in rows.items() if row == ALLOWED]
+    assert [a.status_code for a in answers] == [200] + [409] * (len(answers) - 1)

@@ -1,4 +1,10 @@
-"""How many AWS calls each catalogue read costs once warm: one, and never a Scan."""
+"""How many AWS calls each request costs once warm, and never a Scan.
+
+Every authenticated request first reads whether its login still stands (a logged-out or
+revoked access token is refused at once): a citizen's costs one GetItem of the login; a
+staff member's costs nothing extra, the login being read with the officer in one
+BatchGetItem (it was one GetItem of the officer before).
+"""
 
 from __future__ import annotations
 
@@ -33,12 +39,36 @@ def test_an_unknown_department_filter_costs_one_more_lookup_to_tell_a_typo_from_
     assert dict(calls) == {"dynamodb:Query": 1, "dynamodb:GetItem": 1}
 
 
+def test_checking_that_a_login_still_stands_costs_one_read(api, citizen, staff_token):
+    """Authentication alone, seen on requests refused right after it: a citizen's costs one
+    GetItem (the login), a staff member's one BatchGetItem (the officer and the login)."""
+    from tests.integration.conftest import bearer, post
+
+    person = citizen()
+    officer = staff_token("officer", department="WATER")
+    api.get("/officer/grievances", headers=bearer(person.access_token))  # warm
+    api.get("/grievances", headers=bearer(officer))
+
+    with count_aws_calls() as citizen_calls:
+        as_citizen = api.get("/officer/grievances", headers=bearer(person.access_token))
+    with count_aws_calls() as staff_calls:
+        as_staff = api.get("/grievances", headers=bearer(officer))
+    post(api, "/auth/logout", {"refresh_token": person.refresh_token})
+    with count_aws_calls() as ended_calls:
+        ended = api.get("/grievances", headers=bearer(person.access_token))
+
+    assert as_citizen.json_body["error"]["code"] == as_staff.json_body["error"]["code"] == "role_not_allowed"
+    assert dict(citizen_calls) == {"dynamodb:GetItem": 1}
+    assert dict(staff_calls) == {"dynamodb:BatchGetItem": 1}
+    assert ended.status_code == 401 and dict(ended_calls) == {"dynamodb:GetItem": 1}
+
+
 APPLICATION_BUDGET: dict[str, dict[str, int]] = {
     "POST /applications (2 documents)": {
-        # service, district, the applicant's address; the officers of the seat and their
-        # loads; per document: head, read to hash, copy under the application; the
-        # transaction; the announcement.
-        "dynamodb:GetItem": 3,
+        # the caller's login, service, district, the applicant's address; the officers of the
+        # seat and their loads; per document: head, read to hash, copy under the application;
+        # the transaction; the announcement.
+        "dynamodb:GetItem": 4,
         "dynamodb:Query": 1,
         "dynamodb:BatchGetItem": 1,
         "s3:HeadObject": 2,
@@ -47,10 +77,16 @@ APPLICATION_BUDGET: dict[str, dict[str, int]] = {
         "dynamodb:TransactWriteItems": 1,
         "sqs:SendMessage": 1,
     },
-    # the application, the officer (a deactivated one is refused at once), the service's
-    # names for the messages; the transaction; the announcement
-    "POST /applications/{id}/actions": {"dynamodb:GetItem": 3, "dynamodb:TransactWriteItems": 1, "sqs:SendMessage": 1},
-    "GET /applications/{id}": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},  # the record, its trail
+    # the officer and their login in one batch (a deactivated or logged-out one is refused at
+    # once), the application, the service's names for the messages; the transaction; the
+    # announcement
+    "POST /applications/{id}/actions": {
+        "dynamodb:BatchGetItem": 1,
+        "dynamodb:GetItem": 2,
+        "dynamodb:TransactWriteItems": 1,
+        "sqs:SendMessage": 1,
+    },
+    "GET /applications/{id}": {"dynamodb:GetItem": 2, "dynamodb:Query": 1},  # the login, the record, its trail
 }
 
 
@@ -58,12 +94,13 @@ APPLICATION_BUDGET: dict[str, dict[str, int]] = {
 # here is a regression to explain (README: access patterns); a Scan is never acceptable.
 GRIEVANCE_BUDGET = {
     "POST /grievances": {
-        # district + category lookups, idempotency record (get, put in-progress, complete),
-        # duplicate check and nearby "me too" (two GSI queries), the transaction, then the
-        # hand-offs: routing, and the one announcement the events consumer fans out.
-        "dynamodb:GetItem": 2,
+        # the caller's login, district + category lookups, idempotency record (get, put
+        # in-progress, complete), the day's filing slot, duplicate check and nearby "me too"
+        # (two GSI queries), the transaction, then the hand-offs: routing, and the one
+        # announcement the events consumer fans out.
+        "dynamodb:GetItem": 3,
         "dynamodb:PutItem": 1,
-        "dynamodb:UpdateItem": 1,
+        "dynamodb:UpdateItem": 2,
         "dynamodb:Query": 2,
         "dynamodb:TransactWriteItems": 1,
         "sqs:SendMessage": 2,
@@ -78,13 +115,15 @@ GRIEVANCE_BUDGET = {
         "sqs:SendMessage": 1,  # the announcement
         "sqs:DeleteMessageBatch": 1,
     },
-    "GET /grievances/{id} (citizen)": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
-    "GET /grievances (citizen's list)": {"dynamodb:Query": 1},
+    # from here on a citizen's request also reads their login (one GetItem)
+    "GET /grievances/{id} (citizen)": {"dynamodb:GetItem": 2, "dynamodb:Query": 1},
+    "GET /grievances (citizen's list)": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
     # a slot per source address and per tracking id (conditional adds), the grievance, its citizen
     "GET /track/{id}": {"dynamodb:UpdateItem": 2, "dynamodb:GetItem": 2},
-    "GET /grievances/{id}/history (citizen)": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
+    "GET /grievances/{id}/history (citizen)": {"dynamodb:GetItem": 2, "dynamodb:Query": 1},
     "POST /grievances/{id}/actions (accept)": {
-        "dynamodb:GetItem": 2,
+        "dynamodb:BatchGetItem": 1,  # the officer and their login
+        "dynamodb:GetItem": 1,
         "dynamodb:TransactWriteItems": 1,
         "sqs:SendMessage": 1,
     },
@@ -99,7 +138,7 @@ GRIEVANCE_BUDGET = {
         "sns:Publish": 1,
         "sqs:DeleteMessageBatch": 1,
     },
-    "GET /officer/grievances": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
+    "GET /officer/grievances": {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 1},
 }
 
 

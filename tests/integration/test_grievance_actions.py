@@ -497,6 +497,96 @@ def test_reopen_only_within_7_days_back_to_the_officer_with_a_fresh_deadline(
     assert events_of(api, tracking_id, asha.access_token)[-2:] == ["resolved", "reopened"]
 
 
+# --- the level a grievance has reached ------------------------------------------------------
+
+
+@pytest.fixture
+def appealed_grievance(api, citizen, routed_grievance, owner_token, accounts) -> Callable[[], tuple[Any, str]]:
+    """A water grievance in Khordha its officer rejected and its citizen appealed: now at the
+    appellate level (2), with the department head. Returns (citizen, tracking id)."""
+
+    def run() -> tuple[Any, str]:
+        asha = citizen()
+        tracking_id = routed_grievance(asha)
+        ok(act(api, tracking_id, owner_token(tracking_id), "reject", note="Private connection."))
+        appealed = ok(post(api, f"/grievances/{tracking_id}/appeal", {"reason": "It is the main."}, asha.access_token))
+        assert appealed["escalation_level"] == 2
+        return asha, tracking_id
+
+    return run
+
+
+def test_a_district_supervisor_cannot_overrule_an_appeal_the_department_head_hears(
+    api, appealed_grievance, owner_of, login, accounts, consume, outbox
+):
+    # Given an appeal with the Water department head, and everything it caused delivered
+    asha, tracking_id = appealed_grievance()
+    consume("route_grievances")
+    supervisor = login(accounts("supervisor", "WATER", "KHORDHA")[0])
+    other_officer = accounts("officer", "WATER", "KHORDHA")[0].officer_id
+    stored, trail, sent = (
+        grievance_store.get_grievance(tracking_id),
+        events_of(api, tracking_id, supervisor),
+        outbox(asha.mobile),
+    )
+
+    # When the district supervisor, who may read it, tries to close, move or pause it
+    attempts = {
+        "reject": {"note": "Upheld."},
+        "resolve": {"note": "Done."},
+        "transfer": {"department": "ROADS", "note": "Roads' pipe."},
+        "request_info": {"note": "Which house?"},
+        "accept": {},
+        "reassign": {"officer_id": other_officer},
+    }
+    for action, fields in attempts.items():
+        refused = error_of(act(api, tracking_id, supervisor, action, **fields), 403)
+        # Then each is a 403 naming the level, not a 409 listing what else could be tried
+        assert (refused["code"], refused["field"]) == ("above_your_level", "action"), action
+
+    # And nothing changed: the record, its trail, what the citizen was told, routing
+    assert grievance_store.get_grievance(tracking_id) == stored
+    assert events_of(api, tracking_id, supervisor) == trail
+    assert outbox(asha.mobile) == sent
+    assert consume("route_grievances") == 0
+    assert ok(read(api, tracking_id, asha.access_token))["status"] == "assigned"
+    # The supervisor may still tell the appellate authority what the district knows.
+    assert ok(act(api, tracking_id, supervisor, "comment", note="The main runs under lane 4."))
+    head = login(owner_of(tracking_id))
+    assert ok(act(api, tracking_id, head, "resolve", note="Main repaired."))["status"] == "resolved"
+
+
+def test_an_appeal_transferred_on_is_heard_by_the_other_departments_head(
+    api, appealed_grievance, owner_of, login, accounts, consume
+):
+    asha, tracking_id = appealed_grievance()
+    head = login(owner_of(tracking_id))
+
+    moved = ok(act(api, tracking_id, head, "transfer", department="ROADS", note="The roads' culvert."))
+    assert (moved["status"], moved["escalation_level"]) == ("registered", 2)
+    consume("route_grievances")
+
+    assert owner_of(tracking_id) == accounts("department_head", "ROADS")[0].officer_id
+    mine = ok(read(api, tracking_id, asha.access_token))
+    assert (mine["department"], mine["escalation_level"], mine["status"]) == ("ROADS", 2, "assigned")
+    roads_supervisor = login(accounts("supervisor", "ROADS", "KHORDHA")[0])
+    refused = error_of(act(api, tracking_id, roads_supervisor, "reject", note="Not ours."), 403)
+    assert refused["code"] == "above_your_level"
+    assert ok(read(api, tracking_id, asha.access_token))["status"] == "assigned"
+
+
+def test_an_appeal_is_not_handed_back_down_to_an_officer(api, appealed_grievance, owner_of, login, accounts):
+    _, tracking_id = appealed_grievance()
+    head_id = owner_of(tracking_id)
+    officer_id = accounts("officer", "WATER", "KHORDHA")[0].officer_id
+    stored = grievance_store.get_grievance(tracking_id)
+
+    refused = error_of(act(api, tracking_id, login(head_id), "reassign", officer_id=officer_id), 422)
+
+    assert refused["field"] == "officer_id"
+    assert grievance_store.get_grievance(tracking_id) == stored and owner_of(tracking_id) == head_id
+
+
 # --- the citizen's side --------------------------------------------------------------------
 
 
@@ -541,12 +631,13 @@ def test_others_cannot_see_a_grievance_but_another_citizen_can_say_me_too_once(
     assert read(api, tracking_id, login(accounts("supervisor", "ELECTRICITY", "KHORDHA")[0])).status_code == 404
     assert ok(read(api, tracking_id, owner_token(tracking_id)))["status"] == "assigned"
 
-    # Ravi has the same problem in the same ward: offered as "me too", counted once.
+    # Ravi has the same problem in the same ward: offered as "me too" (without its id),
+    # and counted once whether he takes the offer or knows the id.
     before = ok(read(api, tracking_id, asha.access_token))
-    offered = file_grievance(ravi, location=ward).json_body
-    assert tracking_id in [s["tracking_id"] for s in offered["similar"]]
-    first = ok(post(api, f"/grievances/{tracking_id}/metoo", {}, ravi.access_token))
-    assert first["supporters"] == before["supporters"] + 1
+    (offer,) = file_grievance(ravi, location=ward).json_body["similar"]
+    assert tracking_id not in json.dumps(offer) and offer["nearness"] == "same_ward"
+    first = ok(post(api, f"/grievances/metoo/{offer['offer']}", {}, ravi.access_token))
+    assert first["supporters"] == before["supporters"] + 1 and "tracking_id" not in first
     twice = ok(post(api, f"/grievances/{tracking_id}/metoo", {}, ravi.access_token))
     assert twice["supporters"] == before["supporters"] + 1
     after = ok(read(api, tracking_id, asha.access_token))

@@ -23,6 +23,7 @@ from infra.schedules import ScheduleRunner, schedules_of
 from infra.sqs_poller import subscriptions_of
 from tests.aws_permissions import API_HANDLER, allows, event_source_permissions, recorded_calls, required_permissions
 from tests.integration.conftest import bearer, post
+from tests.integration.documents import documents_bucket, versions_under
 
 CHALICE_CONFIG = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text())
 POLICY_FILES = {
@@ -92,6 +93,7 @@ def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
     secrets = {
         "identity_hmac_key": resources.arns["IdentityHmacKeySecret"],
         "jwt_signing_key": resources.arns["JwtSigningKeySecret"],
+        "webhook_signing_key": resources.arns["WebhookSigningKeySecret"],
     }
     with recorded_calls(secrets) as calls:
         # a citizen registers, signs in, changes their details and files grievances
@@ -109,6 +111,8 @@ def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
         tracking_id = routed_grievance(person)
         assert api.get("/grievances", headers=bearer(person.access_token)).status_code == 200
         # the state cell points WATER's webhook somewhere that answers nothing and appoints an officer
+        # (the demo receiver is given back at the end: the seeded state is shared with other tests)
+        seeded_url = api.get("/departments/WATER/webhook", headers=bearer(admin_token)).json_body["url"]
         put = api.put(
             "/departments/WATER/webhook",
             headers={**bearer(admin_token), "Content-Type": "application/json"},
@@ -204,12 +208,20 @@ def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
         assert post(api, f"/applications/{application_id}/actions", answer, person.access_token).status_code == 200
         assert api.get("/officer/applications", headers=bearer(handler_token)).status_code == 200
         deliver_notifications()
-        # the citizen signs out and erases their account
+        # the citizen erases their account (their cases are redacted and every version of
+        # their documents deleted) and signs out
+        assert api.delete("/me", headers=bearer(refreshed.json_body["access_token"])).status_code in {200, 204}
         assert post(api, "/auth/logout", {"refresh_token": refreshed.json_body["refresh_token"]}).status_code in {
             200,
             204,
         }
-        assert api.delete("/me", headers=bearer(refreshed.json_body["access_token"])).status_code in {200, 204}
+        assert versions_under(documents_bucket(stack), f"applications/{application_id}/") == []
+        given_back = api.put(
+            "/departments/WATER/webhook",
+            headers={**bearer(admin_token), "Content-Type": "application/json"},
+            body=json.dumps({"url": seeded_url}),
+        )
+        assert given_back.status_code == 200, given_back.json_body
 
     needed: dict[str, set[tuple[str, str]]] = {function: set() for function in POLICY_FILES}
     for call in calls:
@@ -238,3 +250,26 @@ def test_the_check_refuses_what_a_policy_does_not_grant(stack):
     sms = resolved_policy(POLICY_FILES["deliver_notifications"], stack.resources)
     assert allows(sms, "sns:Publish", "*")
     assert not allows(sms, "sns:Publish", f"arn:aws:sns:{region}:{account}:crm-local-department-events")
+
+
+def test_only_the_api_may_erase_documents_and_only_citizens_files(stack):
+    """Erasure lists and deletes versions under the two prefixes that hold citizens' files,
+    in the documents bucket only; it may not list the bucket itself, and no other function
+    may delete anything there."""
+    resources = stack.resources
+    bucket = f"arn:aws:s3:::{documents_bucket(stack)}"
+    api = resolved_policy(POLICY_FILES[API_HANDLER], resources)
+
+    assert allows(api, "s3:ListBucketVersions", bucket)
+    assert allows(api, "s3:DeleteObjectVersion", f"{bucket}/applications/OD-APP-261203-ABC234/identity_proof/upl-1")
+    assert allows(api, "s3:DeleteObjectVersion", f"{bucket}/uploads/cit-1/upl-1")
+    assert not allows(api, "s3:DeleteObjectVersion", f"{bucket}/web/index.html")
+    assert not allows(api, "s3:DeleteObject", f"{bucket}/applications/OD-APP-261203-ABC234/identity_proof/upl-1")
+    assert not allows(api, "s3:ListBucket", bucket)
+    assert not allows(api, "s3:ListBucketVersions", f"arn:aws:s3:::crm-local-web-{LOCAL_ACCOUNT_ID}")
+    listing = next(s for s in api["Statement"] if "s3:ListBucketVersions" in s["Action"])
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["uploads/*", "applications/*"]}}
+    for function in set(POLICY_FILES) - {API_HANDLER}:
+        policy = resolved_policy(POLICY_FILES[function], resources)
+        assert not allows(policy, "s3:DeleteObjectVersion", f"{bucket}/uploads/cit-1/upl-1"), function
+        assert not allows(policy, "s3:ListBucketVersions", bucket), function

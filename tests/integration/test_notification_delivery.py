@@ -100,7 +100,7 @@ def test_a_refused_email_is_retried_then_dead_lettered_while_the_grievance_moves
 
     grievance = api.get(f"/grievances/{tracking_id}", headers=bearer(person.access_token)).json_body
     assert grievance["status"] == "assigned"
-    assert [m["channel"] for m in messages_to(api, person.email)] == []
+    assert [m["channel"] for m in messages_to(api, person.email) if tracking_id in m["text"]] == []
     sms = [m for m in messages_to(api, person.mobile) if tracking_id in m["text"]]
     assert len(sms) == 2  # filed, assigned: SMS was never at risk
     emails = [n for n in log_of(api, tracking_id, admin_token) if n["channel"] == "email" and n["template"]]
@@ -135,7 +135,7 @@ def test_a_retried_message_is_logged_as_retried_between_attempts(
     assert (failing["status"], failing["last_error"]) == ("retried", "MessageRejected")
     (email,) = [n for n in log_of(api, tracking_id, admin_token) if n["channel"] == "email"]
     assert (email["status"], email["attempts"]) == ("sent", failing["attempts"] + 1)
-    assert [m["channel"] for m in messages_to(api, person.email)] == ["email"]
+    assert [m["channel"] for m in messages_to(api, person.email) if tracking_id in m["text"]] == ["email"]
 
 
 def test_when_sms_keeps_failing_a_citizen_who_chose_sms_gets_the_message_by_email(
@@ -157,7 +157,7 @@ def test_when_sms_keeps_failing_a_citizen_who_chose_sms_gets_the_message_by_emai
         for _ in range(DELIVERY_ATTEMPTS["notifications"] + 1):
             consume("deliver_notifications")
 
-    (email,) = messages_to(api, person.email)
+    (email,) = [m for m in messages_to(api, person.email) if tracking_id in m["text"]]
     assert tracking_id in email["text"] and tracking_id in email["title"]
     assert [m for m in messages_to(api, person.mobile) if tracking_id in m["text"]] == []
     log = {n["channel"]: n for n in log_of(api, tracking_id, admin_token) if n["template"] == "citizen/filed"}
@@ -196,7 +196,7 @@ def test_in_quiet_hours_a_citizens_sms_waits_but_the_email_goes(
     tracking_id = file_grievance(person).json_body["tracking_id"]
     deliver_notifications()
 
-    assert [m["channel"] for m in messages_to(api, person.email)] == ["email"]
+    assert [m["channel"] for m in messages_to(api, person.email) if tracking_id in m["text"]] == ["email"]
     assert [m for m in messages_to(api, person.mobile) if tracking_id in m["text"]] == []
     assert hidden_notifications() == hidden_before + 1  # the SMS, held in the queue until morning
     assert [n["channel"] for n in log_of(api, tracking_id, admin_token) if n["template"]] == ["email"]

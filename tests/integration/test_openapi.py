@@ -3,8 +3,10 @@ they answer matches the schemas it promises."""
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,7 @@ import requests
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from chalicelib.handlers.http import EVERYONE
 from tests.integration.conftest import JSON, Person, bearer, post
 
 SPEC = json.loads((Path(__file__).resolve().parents[2] / "chalicelib/openapi.json").read_text("utf-8"))
@@ -31,6 +34,69 @@ def test_every_route_and_method_is_documented_and_nothing_else(chalice_app):
     documented = {(path, method) for path, item in SPEC["paths"].items() for method in item if method in HTTP_METHODS}
 
     assert served == documented
+
+
+# The routes that take each rate limit (chalicelib/services/limits.py): each may answer 429.
+LIMITED_ROUTES: dict[str, set[tuple[str, str]]] = {
+    "otp_sends_per_mobile": {("/citizens", "post"), ("/auth/otp", "post"), ("/me", "patch")},
+    "otp_sends_per_source": {("/citizens", "post"), ("/auth/otp", "post")},
+    "otp_guesses_per_mobile": {
+        ("/citizens/verify", "post"),
+        ("/me/mobile/verify", "post"),
+        ("/me/email/verify", "post"),
+    },
+    "registrations_per_source": {("/citizens", "post")},
+    "login_failures_per_account": {("/auth/login", "post")},
+    "logins_per_source": {("/auth/login", "post")},
+    "password_change_failures_per_account": {("/me/password", "post")},
+    "tracking_lookups_per_grievance": {("/track/{tracking_id}", "get")},
+    "tracks_per_source": {("/track/{tracking_id}", "get")},
+    "filings_per_citizen": {("/grievances", "post")},
+    "uploads_per_citizen": {("/uploads", "post")},
+}
+
+
+def test_every_limit_the_code_takes_names_the_routes_that_may_answer_429():
+    code = "\n".join(p.read_text("utf-8") for p in (Path(__file__).resolve().parents[2] / "chalicelib").rglob("*.py"))
+    taken = set(re.findall(r'limits\.take\(\s*"(\w+)"', code))
+
+    assert taken, "no limit found: has limits.take been renamed?"
+    assert taken <= set(LIMITED_ROUTES), f"say which routes take {sorted(taken - set(LIMITED_ROUTES))}"
+    documented = {(path, method) for path, item in SPEC["paths"].items() for method in item}
+    assert {route for name in taken for route in LIMITED_ROUTES[name]} <= documented
+
+
+def statuses_a_route_can_answer(path: str, method: str, view: Any) -> set[str]:
+    """What any route of this shape can answer, whatever its use case: a bug (500); with a
+    token, 401 (none, expired, its login ended) and 403 (the role, or a temporary password
+    that must be changed first: only the route changing it is open then);
+    with a body, 400 (unreadable), 413 (too large), 415 (not JSON) and 422 (a field); with a
+    query, 422; with a limit, 429."""
+    source = inspect.getsource(inspect.unwrap(view))
+    expected = {"500"}
+    if view.allowed_roles is not None:
+        expected |= {"401"}
+        if view.allowed_roles != EVERYONE or not view.allows_temporary_password:
+            expected |= {"403"}
+    if "parse_body(" in source:
+        expected |= {"400", "413", "415", "422"}
+    if "parse_query(" in source:
+        expected |= {"422"}
+    if any((path, method) in routes for routes in LIMITED_ROUTES.values()):
+        expected |= {"429"}
+    return expected
+
+
+def test_every_documented_operation_lists_every_status_it_can_answer(chalice_app):
+    missing = {}
+    for path, entries in chalice_app.app.routes.items():
+        for method, entry in entries.items():
+            listed = set(SPEC["paths"][path][method.lower()]["responses"])
+            expected = statuses_a_route_can_answer(path, method.lower(), entry.view_function)
+            if expected - listed:
+                missing[f"{method} {path}"] = sorted(expected - listed)
+
+    assert missing == {}
 
 
 def test_the_served_document_is_the_one_in_the_repo(api, stack):
@@ -149,12 +215,16 @@ def filing_journey(g: Grievances) -> Iterator[Answer]:
     g.consume("route_grievances")
 
     filed = g.file(ravi, location={**here, "lat": 20.2962})
-    assert first in [s["tracking_id"] for s in filed.json_body["similar"]]
+    offers = filed.json_body["similar"]
+    assert offers and first not in json.dumps(filed.json_body)
     yield "post", "/grievances", "201", filed
     mine = filed.json_body["tracking_id"]
     yield "get", "/grievances/{tracking_id}", "200", g.get(f"/grievances/{mine}", g.admin_token)
     yield "post", "/grievances", "200", g.file(ravi, expect=200, location={"district": "KHORDHA"})
     yield "get", "/grievances", "200", g.get("/grievances?limit=1", ravi.access_token)
+    offered = g.post(f"/grievances/metoo/{offers[0]['offer']}", None, ravi.access_token)
+    yield "post", "/grievances/metoo/{offer}", "200", offered
+    yield "post", "/grievances/metoo/{offer}", "404", g.post(f"/grievances/metoo/{'0' * 32}", None, ravi.access_token)
     supported = g.post(f"/grievances/{first}/metoo", None, ravi.access_token)
     yield "post", "/grievances/{tracking_id}/metoo", "200", supported
     yield "get", "/grievances/{tracking_id}", "404", g.get(f"/grievances/{first}", ravi.access_token)

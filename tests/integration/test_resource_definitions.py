@@ -152,6 +152,8 @@ def test_provisioning_creates_every_template_resource_on_moto(empty_stack):
     encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert encryption["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
     assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    (cors,) = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert cors["AllowedOrigins"] == ["http://127.0.0.1:8080", "http://localhost:8080"]  # the local portal's
     secrets = boto3.client("secretsmanager", region_name=region)
     for logical_id in of_type("AWS::SecretsManager::Secret"):
         value = secrets.get_secret_value(SecretId=resources.physical_ids[logical_id])["SecretString"]
@@ -165,3 +167,34 @@ def test_a_resource_type_the_local_stack_cannot_create_is_an_error_not_a_skip(ba
 
     with pytest.raises(ValueError, match="AWS::CloudWatch::Alarm"):
         _Provisioner(template, {}, "ap-south-1").run()
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [("http://localhost:8080", True), ("https://attacker.example", False), ("http://localhost:8081", False)],
+)
+def test_a_browser_may_reach_the_documents_bucket_only_from_the_portal(stack, origin, allowed):
+    # Given the local stack's documents bucket, When a page at `origin` asks (a CORS
+    # preflight) to POST an upload or GET a document
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import ENDPOINT
+
+    bucket = stack.resources.physical_ids["DocumentsBucket"]
+    answers = []
+    for method in ("POST", "GET"):
+        request = urllib.request.Request(
+            f"{ENDPOINT}/{bucket}/uploads/x",
+            method="OPTIONS",
+            headers={"Origin": origin, "Access-Control-Request-Method": method},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                answers.append(reply.status)
+        except urllib.error.HTTPError as refused:
+            answers.append(refused.code)
+
+    # Then only the portal's origin is let in (moto's server echoes the origin header on
+    # every answer, so the status is what tells)
+    assert answers == ([200, 200] if allowed else [403, 403])

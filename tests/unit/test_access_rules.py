@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from chalicelib.domain.access import CaseScope, can_manage_officers_of, can_see_case, can_see_officer
+from chalicelib.domain.access import (
+    AboveYourLevel,
+    CaseScope,
+    can_manage_officers_of,
+    can_see_case,
+    can_see_officer,
+    require_may_act,
+)
+from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.identity import Principal, Role
 
 # Asha's water grievance in Patna, assigned to officer Ravi.
@@ -168,3 +178,36 @@ def test_a_principal_without_a_department_sees_no_unplaced_record(role):
 
 def test_an_officer_without_an_id_match_sees_no_unassigned_case():
     assert not can_see_case(Principal("o", Role.OFFICER), CaseScope("c", "WATER", "PURI", None))
+
+
+# --- require_may_act: the level a case has reached -------------------------------------------
+
+# Those who see Asha's case, by the rung of the ladder they hold.
+RUNG_OF = {RAVI_ASSIGNED: 0, WATER_PATNA_SUPERVISOR: 1, WATER_HEAD: 2, STATE_CELL: 3}
+
+
+@pytest.mark.parametrize("level", range(4))
+@pytest.mark.parametrize("principal", list(RUNG_OF), ids=lambda p: p.role.value)
+def test_a_move_is_made_only_from_the_level_the_case_has_reached(principal, level):
+    case = replace(ASHAS_CASE, level=level)
+    if RUNG_OF[principal] >= level:
+        require_may_act(principal, case, "resolve")
+    else:
+        with pytest.raises(AboveYourLevel):
+            require_may_act(principal, case, "resolve")
+    require_may_act(principal, case, "comment")  # a note never moves it: open to all who see it
+
+
+@pytest.mark.parametrize("principal", [ASHA, ASHAS_NEIGHBOUR, MEERA_SAME_DESK, ROADS_PATNA_SUPERVISOR, ROADS_HEAD])
+def test_nobody_acts_on_a_case_they_may_not_see(principal):
+    with pytest.raises(Forbidden) as refused:
+        require_may_act(principal, ASHAS_CASE, "comment")
+    assert not isinstance(refused.value, AboveYourLevel)
+
+
+def test_an_officer_never_reassigns_and_a_manager_only_at_their_level():
+    with pytest.raises(Forbidden):
+        require_may_act(RAVI_ASSIGNED, ASHAS_CASE, "reassign")
+    require_may_act(WATER_PATNA_SUPERVISOR, ASHAS_CASE, "reassign")
+    with pytest.raises(AboveYourLevel):
+        require_may_act(WATER_PATNA_SUPERVISOR, replace(ASHAS_CASE, level=2), "reassign")

@@ -18,6 +18,7 @@ from chalicelib.domain.application import (
     StageNotAllowed,
     act,
     new_application_id,
+    require_may_act,
     sla_seconds_for,
     submit,
 )
@@ -54,6 +55,8 @@ def submitted() -> Application:
 
 
 def move(application: Application, actor: Principal, action: Action, at: datetime = MONDAY_NOON, **kw):
+    """A move as the service makes it: through the gate once, then the transition."""
+    require_may_act(actor, application, action)
     return act(application, actor, action, note=kw.pop("note", "because"), clock=CLOCK, now=at, **kw).application
 
 
@@ -117,11 +120,27 @@ def test_only_the_applicant_answers_and_only_the_department_moves_it():
         move(asked, Principal("cit-2", Role.CITIZEN), Action.PROVIDE_INFO, note="me")
 
 
+SUPERVISOR = Principal("sup-1", Role.SUPERVISOR, department="WATER", district="KHORDHA")
+STATE_CELL = Principal("admin-1", Role.STATE_ADMIN)
+
+
+@pytest.mark.parametrize("actor", [OFFICER, SUPERVISOR, HEAD, STATE_CELL], ids=lambda p: p.role.value)
+@pytest.mark.parametrize("action", sorted(set(Action) - {Action.PROVIDE_INFO}))
+def test_an_application_never_escalates_so_its_officer_and_everyone_above_in_reach_move_it(actor, action):
+    # Applications share the grievances' gate (access.require_may_act) at the first rung.
+    application = submitted()
+    assert application.scope.level == 0
+    try:
+        require_may_act(actor, application, action)
+    except StageNotAllowed:
+        assert action not in ALLOWED[application.stage]
+
+
 def test_a_rejection_needs_a_reason_and_is_then_closed_as_completed():
     application = move(submitted(), OFFICER, Action.START_VERIFICATION)
 
     with pytest.raises(InvalidInput, match="note"):
-        act(application, OFFICER, Action.REJECT, note="  ", clock=CLOCK, now=MONDAY_NOON)
+        move(application, OFFICER, Action.REJECT, note="  ")
     rejected = move(application, OFFICER, Action.REJECT, note="Not in the supply area.")
     assert rejected.stage is Stage.REJECTED and rejected.due_at is None
     assert move(rejected, OFFICER, Action.COMPLETE).stage is Stage.COMPLETED

@@ -5,34 +5,70 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from pydantic import ValidationError
 
-from chalicelib.config import ENVIRONMENT_VARIABLES, Settings, get_settings, resource_name_at_import
+from chalicelib.config import (
+    ENVIRONMENT_VARIABLES,
+    KEYS,
+    ConfigurationError,
+    Settings,
+    get_settings,
+    resource_name_at_import,
+)
 
 SETTINGS_VARIABLES = list(ENVIRONMENT_VARIABLES.values())
 
 
 @pytest.fixture
 def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """The process environment with none of the settings variables; the settings cache is
-    cleared before and after so no test sees another's (or the session's) settings."""
+    """The process environment with none of the settings variables but STAGE=odisha (a
+    deployed stage: every stage names itself); the settings cache is cleared before and
+    after so no test sees another's (or the session's) settings."""
     get_settings.cache_clear()
     for name in SETTINGS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("STAGE", "odisha")
     yield monkeypatch
     monkeypatch.undo()
     get_settings.cache_clear()
 
 
-def test_an_empty_environment_gives_the_local_defaults(environment):
+@pytest.mark.parametrize("stage", [None, ""])
+def test_an_unset_stage_is_a_configuration_error_not_the_local_stage(environment, stage):
+    # Given a function deployed without STAGE (or with it empty), and everything else local-looking
+    if stage is None:
+        environment.delenv("STAGE")
+    else:
+        environment.setenv("STAGE", stage)
+    environment.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+    environment.setenv("IDENTITY_HMAC_KEY", "k" * 40)
+
+    # When the settings are first used, Then nothing runs as "local": the stage is refused
+    with pytest.raises(ConfigurationError, match=r"STAGE \(stage\)"):
+        get_settings()
+
+
+def test_a_wrong_setting_is_a_configuration_error_not_a_callers_validation_error(environment):
+    """Routes answer a pydantic ValidationError with 422: a broken stage must not look like
+    the caller's mistake."""
+    from pydantic import ValidationError
+
+    environment.setenv("LANGUAGES", ",")
+
+    with pytest.raises(ConfigurationError, match="LANGUAGES") as raised:
+        get_settings()
+
+    assert not isinstance(raised.value, ValidationError)
+
+
+def test_an_otherwise_empty_environment_gives_the_defaults(environment):
     settings = get_settings()
 
-    assert settings == Settings()
-    assert settings.stage == "local"
-    assert settings.is_local
+    assert settings == Settings(stage="odisha")
+    assert not settings.is_local
     assert settings.resource_prefix == "crm-local"
     assert settings.languages == ("en", "hi")
     assert settings.aws_endpoint_url is None
+    assert settings.allowed_origins == ()
 
 
 def test_every_setting_is_read_from_its_environment_variable(environment):
@@ -64,13 +100,13 @@ def test_every_setting_is_read_from_its_environment_variable(environment):
 
 
 def test_an_empty_variable_is_treated_as_unset(environment):
-    environment.setenv("STAGE", "")
     environment.setenv("LANGUAGES", "")
+    environment.setenv("QUIET_HOURS", "")
 
     settings = get_settings()
 
-    assert settings.stage == Settings().stage
-    assert settings.languages == Settings().languages
+    assert settings.languages == Settings(stage="odisha").languages
+    assert settings.quiet_hours is None
 
 
 def test_languages_are_split_on_commas_and_trimmed(environment):
@@ -99,9 +135,27 @@ def test_resource_name_prefixes_the_logical_name_with_the_stage_prefix(environme
     assert get_settings().resource_name("notifications-dlq") == "crm-punjab-notifications-dlq"
 
 
-@pytest.mark.parametrize("stage, is_local", [("local", True), ("odisha", False), ("Local", False)])
-def test_only_the_local_stage_is_local(environment, stage, is_local):
+@pytest.mark.parametrize(
+    ("stage", "endpoint", "is_local"),
+    [
+        ("local", "http://127.0.0.1:5000", True),
+        ("local", "http://localhost:5000", True),
+        ("local", "http://[::1]:5000", True),
+        ("local", "http://127.0.0.2:5000", True),  # all of 127/8 is this machine
+        ("local", None, False),  # the local configuration talking to real AWS
+        ("local", "https://dynamodb.ap-south-1.amazonaws.com", False),
+        ("local", "http://10.0.0.5:4566", False),
+        ("local", "http://localhost.attacker.example:5000", False),
+        ("local", "http://127.0.0.1.nip.io:5000", False),
+        ("local", "127.0.0.1:5000", False),  # not a URL
+        ("odisha", "http://127.0.0.1:5000", False),
+        ("Local", "http://127.0.0.1:5000", False),
+    ],
+)
+def test_only_an_explicit_local_stage_on_this_machine_is_local(environment, stage, endpoint, is_local):
     environment.setenv("STAGE", stage)
+    if endpoint:
+        environment.setenv("AWS_ENDPOINT_URL", endpoint)
 
     assert get_settings().is_local is is_local
 
@@ -124,20 +178,20 @@ def test_settings_are_cached_until_the_cache_is_cleared(environment):
 def test_a_non_positive_or_non_numeric_sla_clock_is_rejected(environment, value):
     environment.setenv("SLA_SECONDS_PER_HOUR", value)
 
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(ConfigurationError, match=r"SLA_SECONDS_PER_HOUR \(sla_seconds_per_hour\)") as raised:
         get_settings()
 
-    assert [error["loc"] for error in raised.value.errors()] == [("sla_seconds_per_hour",)]
+    assert [error["loc"] for error in raised.value.__cause__.errors()] == [("sla_seconds_per_hour",)]
 
 
 @pytest.mark.parametrize("value", ["odisha", "od", "ODI", "O1"])
 def test_a_state_code_other_than_two_capital_letters_is_rejected(environment, value):
     environment.setenv("STATE_CODE", value)
 
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(ConfigurationError, match="STATE_CODE") as raised:
         get_settings()
 
-    assert [error["loc"] for error in raised.value.errors()] == [("state_code",)]
+    assert [error["loc"] for error in raised.value.__cause__.errors()] == [("state_code",)]
 
 
 def test_resource_name_at_import_uses_the_stage_prefix(environment):
@@ -169,7 +223,7 @@ def test_the_import_time_name_and_the_settings_agree_even_for_an_empty_prefix(en
 def test_a_language_list_with_no_language_is_rejected(environment, value):
     environment.setenv("LANGUAGES", value)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigurationError, match="LANGUAGES"):
         get_settings()
 
 
@@ -204,17 +258,64 @@ def test_a_stage_names_its_working_week_hours_and_holidays(environment):
 def test_a_mistyped_calendar_is_refused_naming_the_setting(environment, variable, value):
     environment.setenv(variable, value)
 
-    with pytest.raises(ValidationError, match=variable.lower()):
+    with pytest.raises(ConfigurationError, match=f"{variable} \\({variable.lower()}\\)"):
         get_settings()
 
 
-def test_a_key_given_directly_wins_and_a_missing_one_is_an_error(environment):
-    environment.setenv("STAGE", "odisha")
-    environment.setenv("JWT_SIGNING_KEY", "k" * 40)
+LOCAL_ON_MOTO = {"STAGE": "local", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}
 
-    assert get_settings().secret("jwt_signing_key") == "k" * 40
-    with pytest.raises(RuntimeError, match="IDENTITY_HMAC_KEY is not configured for stage 'odisha'"):
-        get_settings().secret("identity_hmac_key")
+
+@pytest.mark.parametrize("key", ["identity_hmac_key", "jwt_signing_key", "webhook_signing_key"])
+def test_only_the_local_stage_on_this_machine_takes_a_key_given_directly(environment, key):
+    variable = key.upper()
+    for name, value in LOCAL_ON_MOTO.items():
+        environment.setenv(name, value)
+    environment.setenv(variable, "k" * 40)
+
+    assert get_settings().secret(key) == "k" * 40
+
+
+@pytest.mark.parametrize(
+    "stage_environment",
+    [
+        {"STAGE": "odisha"},
+        {"STAGE": "odisha", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000"},
+        {"STAGE": "local"},  # "local" but talking to AWS itself
+        {"STAGE": "local", "AWS_ENDPOINT_URL": "http://10.1.2.3:4566"},
+    ],
+)
+@pytest.mark.parametrize("key", ["identity_hmac_key", "jwt_signing_key", "webhook_signing_key"])
+def test_a_deployed_stage_refuses_a_key_given_directly_even_beside_its_secret(environment, stage_environment, key):
+    # Given a key in the stage's configuration, next to (or without) its Secrets Manager twin
+    for name, value in stage_environment.items():
+        environment.setenv(name, value)
+    environment.setenv(key.upper(), "k" * 40)
+    environment.setenv(f"{key.upper()}_SECRET", "arn:aws:secretsmanager:ap-south-1:123456789012:secret:x")
+
+    # When the key is needed, Then the configured one is refused, loudly, before any lookup
+    with pytest.raises(ConfigurationError, match=f"{key.upper()} is set directly on stage"):
+        get_settings().secret(key)
+
+
+def test_a_missing_key_is_a_configuration_error(environment):
+    with pytest.raises(ConfigurationError, match="WEBHOOK_SIGNING_KEY is not configured for stage 'odisha'"):
+        get_settings().secret("webhook_signing_key")
+
+
+def test_allowed_origins_are_split_and_each_must_be_a_bare_origin(environment):
+    environment.setenv("ALLOWED_ORIGINS", "https://grievance.odisha.gov.in, http://localhost:8080")
+
+    assert get_settings().allowed_origins == ("https://grievance.odisha.gov.in", "http://localhost:8080")
+
+
+@pytest.mark.parametrize(
+    "origin", ["*", "https://*.gov.in", "https://grievance.odisha.gov.in/", "grievance.odisha.gov.in", "https://u@x.in"]
+)
+def test_a_wildcard_or_anything_but_an_origin_is_refused(environment, origin):
+    environment.setenv("ALLOWED_ORIGINS", f"https://grievance.odisha.gov.in,{origin}")
+
+    with pytest.raises(ConfigurationError, match="ALLOWED_ORIGINS"):
+        get_settings()
 
 
 def test_deployed_s3_links_name_the_buckets_own_region(environment):
@@ -236,3 +337,12 @@ def test_deployed_s3_links_name_the_buckets_own_region(environment):
 
     assert form["url"] == "https://crm-punjab-documents-123456789012.s3.ap-south-2.amazonaws.com/"
     assert link.startswith("https://crm-punjab-documents-123456789012.s3.ap-south-2.amazonaws.com/k?")
+
+
+def test_every_key_has_a_secrets_manager_twin_that_the_package_wires():
+    from infra.package import SECRET_VARIABLES
+
+    for key in KEYS:
+        assert f"{key}_secret" in Settings.model_fields
+        assert ENVIRONMENT_VARIABLES[f"{key}_secret"] == f"{ENVIRONMENT_VARIABLES[key]}_SECRET"
+    assert set(SECRET_VARIABLES) == {f"{ENVIRONMENT_VARIABLES[key]}_SECRET" for key in KEYS}

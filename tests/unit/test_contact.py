@@ -162,3 +162,23 @@ def test_a_username_with_an_at_sign_is_an_email(username, is_email):
 
 def test_an_email_keeps_letters_that_casefold_would_change():
     assert normalize_email("Straße@Example.DE") == "straße@example.de"
+
+
+# --- the stage's own countries -------------------------------------------------------------
+
+
+def test_a_mobile_outside_the_allowed_regions_is_refused_naming_the_field():
+    # Given a valid British mobile on a stage that serves India only
+    with pytest.raises(InvalidInput) as raised:
+        normalize_mobile("+44 7400 123456", allowed_regions=("IN",))
+
+    assert raised.value.field == "mobile" and "IN" in raised.value.message
+
+
+def test_a_mobile_of_an_allowed_region_passes():
+    assert normalize_mobile("98765 43210", allowed_regions=("IN",)) == "+919876543210"
+    assert normalize_mobile("0300 1234567", region="PK", allowed_regions=("IN", "PK")) == "+923001234567"
+
+
+def test_without_allowed_regions_any_country_is_read():
+    assert normalize_mobile("+44 7400 123456") == "+447400123456"

@@ -63,7 +63,7 @@ def test_a_held_sms_waits_less_than_a_day_and_leaves_once_quiet_ends(now):
 
 
 def test_a_signature_verifies_with_the_departments_secret_only(monkeypatch):
-    monkeypatch.setenv("IDENTITY_HMAC_KEY", "unit-test-identity-key-that-is-long-enough")
+    monkeypatch.setenv("WEBHOOK_SIGNING_KEY", "unit-test-webhook-key-that-is-long-enough")
     from chalicelib.config import get_settings
     from chalicelib.security.webhook_signature import department_secret, sign, verify
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from chalicelib.domain import grievance as lifecycle
+from chalicelib.domain.access import AboveYourLevel
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, InvalidInput
 from chalicelib.domain.grievance import (
     ALLOWED,
@@ -39,6 +40,8 @@ CLOCK = SlaClock(WorkingCalendar(holidays=frozenset({date(2026, 3, 4)})))
 CITIZEN = Principal("cit-1", Role.CITIZEN, district="KHORDHA")
 OFFICER = Principal("off-1", Role.OFFICER, department="WATER", district="KHORDHA")
 SUPERVISOR = Principal("sup-1", Role.SUPERVISOR, department="WATER", district="KHORDHA")
+HEAD = Principal("head-1", Role.DEPARTMENT_HEAD, department="WATER")
+STATE_ADMIN = Principal("admin-1", Role.STATE_ADMIN)
 HOUR = timedelta(hours=1)
 
 
@@ -220,10 +223,61 @@ def test_officer_actions_need_their_details(mutation, field):
     assert invalid.value.field == field
 
 
-@pytest.mark.parametrize("role", [Role.OFFICER, Role.CITIZEN])
-def test_only_supervisors_and_above_reassign(role):
+@pytest.mark.parametrize("actor", [OFFICER, CITIZEN])
+def test_only_supervisors_and_above_reassign(actor):
     with pytest.raises(Forbidden):
-        lifecycle.reassign(in_status(Status.ASSIGNED), Principal("x", role), "off-2", CLOCK, START)
+        lifecycle.require_may_act(actor, in_status(Status.ASSIGNED), Action.REASSIGN)
+
+
+# --- the level a grievance has reached ----------------------------------------------------
+
+MOVES_AT_A_LEVEL = sorted(lifecycle.OFFICER_ACTIONS - {Action.COMMENT})
+# The staff who may see a Khordha water grievance, by the rung they hold.
+RUNGS = [(OFFICER, 0), (SUPERVISOR, 1), (HEAD, 2), (STATE_ADMIN, 3)]
+
+
+def at_level(level: int) -> Grievance:
+    """An assigned grievance at `level`, owned by the officer so that every rung sees it."""
+    return replace(in_status(Status.ASSIGNED), level=level)
+
+
+@pytest.mark.parametrize("level", range(TOP_LEVEL + 1))
+@pytest.mark.parametrize(("actor", "rung"), RUNGS, ids=lambda v: getattr(getattr(v, "role", None), "value", v))
+@pytest.mark.parametrize("action", MOVES_AT_A_LEVEL)
+def test_nobody_below_the_level_a_grievance_reached_moves_it(level, actor, rung, action):
+    g = at_level(level)
+    if action is Action.REASSIGN and rung == 0:
+        with pytest.raises(Forbidden):  # an officer never reassigns, at any level
+            lifecycle.require_may_act(actor, g, action)
+    elif rung < level:
+        with pytest.raises(AboveYourLevel) as refused:
+            lifecycle.require_may_act(actor, g, action)
+        assert refused.value.code == "above_your_level" and refused.value.field == "action"
+    else:
+        lifecycle.require_may_act(actor, g, action)
+
+
+@pytest.mark.parametrize("level", range(TOP_LEVEL + 1))
+@pytest.mark.parametrize(("actor", "rung"), RUNGS, ids=lambda v: getattr(getattr(v, "role", None), "value", v))
+def test_an_internal_note_is_open_to_every_rung_that_sees_the_grievance(level, actor, rung):
+    lifecycle.require_may_act(actor, at_level(level), Action.COMMENT)
+
+
+def test_the_gate_refuses_the_person_before_the_moment():
+    # A supervisor under an appeal's level learns it is not theirs, not which moves remain.
+    appealed = at_level(lifecycle.APPELLATE_LEVEL)
+    with pytest.raises(AboveYourLevel):
+        lifecycle.require_may_act(SUPERVISOR, replace(appealed, status=Status.REJECTED), Action.RESOLVE)
+    with pytest.raises(ActionNotAllowed):
+        lifecycle.require_may_act(HEAD, replace(appealed, status=Status.REJECTED), Action.RESOLVE)
+
+
+@pytest.mark.parametrize(
+    "actor", [CITIZEN, Principal("sup-9", Role.SUPERVISOR, department="ROADS", district="KHORDHA")]
+)
+def test_nobody_acts_on_a_grievance_they_may_not_see(actor):
+    with pytest.raises(Forbidden):
+        lifecycle.require_may_act(actor, at_level(0), Action.COMMENT)
 
 
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STATE_ADMIN])
@@ -264,14 +318,16 @@ def test_transfers_go_where_asked_three_times_then_to_the_state_cell():
     g = replace(g, level=2)
     targets = ["ELECTRICITY", "ROADS", "WATER", "HEALTH"]
     for number, target in enumerate(targets, start=1):
-        change = lifecycle.transfer(g, OFFICER, target, "Not ours.", START + number * HOUR)
+        change = lifecycle.transfer(g, HEAD, target, "Not ours.", START + number * HOUR)
         g = change.grievance
         expected = target if number <= MAX_TRANSFERS else STATE_CELL
-        assert (g.department, g.transfers, g.status, g.level) == (expected, number, Status.REGISTERED, 0)
+        # The level reached travels with it: an appeal stays with a department head.
+        assert (g.department, g.transfers, g.status, g.level) == (expected, number, Status.REGISTERED, 2)
         assert g.assignee_id is None and g.due_at is None
         assert change.events[0].details["to_department"] == expected
         g = route(g, START + number * HOUR).grievance
         assert g.department == expected
+        assert g.level == (TOP_LEVEL if expected == STATE_CELL else 2)
 
 
 def test_the_state_cell_does_not_keep_transferring():
@@ -303,10 +359,10 @@ def test_a_manager_cannot_reassign_what_was_escalated_above_them():
     escalated = lifecycle.escalate(in_status(Status.ASSIGNED), "head-1", CLOCK, START).grievance
     escalated = lifecycle.escalate(escalated, "head-1", CLOCK, START).grievance
     assert escalated.level == 2
-    with pytest.raises(Forbidden):
-        lifecycle.reassign(escalated, SUPERVISOR, "off-2", CLOCK, START)
-    head = Principal("head-1", Role.DEPARTMENT_HEAD, "WATER")
-    assert lifecycle.reassign(escalated, head, "off-2", CLOCK, START).grievance.level == 2
+    with pytest.raises(AboveYourLevel):
+        lifecycle.require_may_act(SUPERVISOR, escalated, Action.REASSIGN)
+    lifecycle.require_may_act(HEAD, escalated, Action.REASSIGN)
+    assert lifecycle.reassign(escalated, HEAD, "head-2", CLOCK, START).grievance.level == 2
 
 
 def test_the_state_cell_owns_at_the_top_of_the_ladder():
@@ -455,6 +511,33 @@ def test_me_too_raises_the_priority_of_an_open_grievance_only():
         lifecycle.support(in_status(Status.CLOSED), Principal("cit-2", Role.CITIZEN), START)
 
 
+NEAR_BHUBANESWAR = {"district": "KHORDHA", "lat": 20.2961, "lon": 85.8245}
+
+
+@pytest.mark.parametrize(
+    ("other", "expected"),
+    [
+        ({"ward": "W-12"}, "same_ward"),
+        ({"ward": "W-12", "lat": 21.0, "lon": 86.0}, "same_ward"),
+        ({"lat": 20.2961 + 0.0020}, "nearby"),  # about 220 m north
+        ({"lat": 20.2961 + 0.0025}, None),  # about 280 m
+        ({"lat": None, "lon": None}, None),
+        ({"ward": "W-12", "category": "ROADS_POTHOLE"}, None),
+        ({"ward": "W-12", "district": "CUTTACK"}, None),
+    ],
+)
+def test_the_same_problem_nearby_is_one_rule(other, expected):
+    mine = registered(ward="W-12", **NEAR_BHUBANESWAR)
+    theirs = registered(tracking_id="OD-260302-GHJKLM", citizen_id="cit-2", **{**NEAR_BHUBANESWAR, **other})
+    assert lifecycle.nearness(mine, theirs) == expected
+    assert lifecycle.nearness(theirs, mine) == expected
+
+
+def test_an_uncategorised_grievance_is_near_nothing():
+    mine = registered(category=None, ward="W-12")
+    assert lifecycle.nearness(mine, mine) is None
+
+
 def test_tracking_ids_are_readable_and_not_sequential():
     ids = {lifecycle.new_tracking_id("OD", START) for _ in range(200)}
     assert len(ids) == 200
@@ -538,10 +621,8 @@ DEPARTMENTS = ["WATER", "ELECTRICITY", "ROADS"]
 
 
 def expected_level(kind: str, before: Grievance, after: Grievance) -> int:
-    """The level only climbs, except a transfer (back to the bottom), an appeal (to the
-    appellate level, as the contract says) and routing to the state cell (the top)."""
-    if kind == "transfer":
-        return 0
+    """The level only climbs (a transfer keeps it), except an appeal (to the appellate
+    level, as the contract says) and routing to the state cell (the top)."""
     if kind == "route" and after.department == STATE_CELL:
         return TOP_LEVEL
     if kind == "appeal":
@@ -706,8 +787,9 @@ class GrievanceLifecycle(RuleBasedStateMachine):
         g = self.g
         if Action.REASSIGN in ALLOWED[g.status] and g.level > 1:
             # Escalated above the supervisor: reassigning would pull it back down.
-            with pytest.raises(Forbidden):
-                lifecycle.reassign(g, SUPERVISOR, officer_id, CLOCK, self.now)
+            with pytest.raises(AboveYourLevel):
+                seen = replace(g, department=SUPERVISOR.department)  # within the supervisor's sight
+                lifecycle.require_may_act(SUPERVISOR, seen, Action.REASSIGN)
             return
         self.apply(
             "reassign",

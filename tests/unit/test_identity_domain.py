@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import assume, given
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.identity import (
+    REGISTRATION_LIFETIME,
     Address,
     Citizen,
     CitizenStatus,
@@ -570,3 +572,27 @@ def test_the_length_limit_counts_the_cleaned_name():
 def test_combining_marks_alone_are_no_name():
     with pytest.raises(InvalidInput):
         clean_name("\u0483\u0301")
+
+
+# --- unverified email, lapsing registrations -----------------------------------------------
+
+
+def test_an_unverified_email_is_no_notification_target():
+    # Given a citizen who chose email but whose address is still waiting for its code
+    citizen = a_citizen(email=None, pending_email="asha@example.in", notify_by=("email",))
+
+    assert citizen.notification_channels == ("sms",)
+
+
+def test_a_verified_email_is_a_target_when_chosen():
+    assert a_citizen(notify_by=("email",)).notification_channels == ("email",)
+
+
+def test_a_pending_registration_lapses_at_its_expiry_and_not_before():
+    made = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
+    pending = a_citizen(status=CitizenStatus.PENDING_VERIFICATION, registration_expires_at=made + REGISTRATION_LIFETIME)
+
+    assert timedelta(hours=24) == REGISTRATION_LIFETIME
+    assert not pending.registration_lapsed(made + timedelta(hours=23, minutes=59))
+    assert pending.registration_lapsed(made + timedelta(hours=24))
+    assert not a_citizen().registration_lapsed(made + timedelta(days=400))  # active: nothing lapses

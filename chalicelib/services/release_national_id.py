@@ -1,0 +1,59 @@
+"""Settle a national-ID dispute: the state cell releases a citizen's claim on a national ID.
+
+Someone may register another person's national ID with their own mobile; the real owner
+then meets `identity_conflict` at verification. The state grievance cell checks both
+parties' papers offline and, when the holder is not the owner, releases the holder's
+claim: the ID leaves their account (which keeps its grievances and applications), the act
+is audited on the citizen's hash-chained trail in the same transaction, and the citizen is
+told by SMS. The owner can then register.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.clock import utc_now
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.grievance import Event
+from chalicelib.domain.identity import CitizenStatus, Principal
+from chalicelib.models import citizens
+from chalicelib.services import account_notices
+
+logger = Logger(child=True)
+
+
+@dataclass(frozen=True)
+class Release:
+    citizen_id: str
+    released_national_id: str
+    released_at: datetime
+    audit_seq: int
+
+
+def release_national_id(principal: Principal, citizen_id: str, reason: str, now: datetime | None = None) -> Release:
+    """Release `citizen_id`'s national-ID claim for `reason` (what the papers showed).
+
+    NotFound for no such (or an erased) citizen; Conflict when they hold no national ID.
+    """
+    now = now or utc_now()
+    citizen = citizens.get_citizen(citizen_id)
+    if citizen is None or citizen.status is CitizenStatus.ERASED:
+        raise NotFound("Not found.")
+    masked = citizen.masked_national_id or ""
+    event = Event(
+        "national_id_released",
+        principal.subject_id,
+        principal.role.value,
+        now,
+        from_state=None,
+        to_state=None,
+        note=reason,
+        details={"national_id": masked},
+    )
+    seq = citizens.release_national_id(citizen_id, citizen.version, event)
+    logger.info("national id released", extra={"citizen_id": citizen_id, "by": principal.subject_id})
+    account_notices.tell_citizen(citizen, "national_id_released", national_id=masked)
+    return Release(citizen_id, masked, now, seq)
