@@ -11,14 +11,23 @@ import requests
 from tests.integration.conftest import Person, post
 
 SERVICE = "WATER_NEW_CONNECTION"  # slots: proof_of_ownership, identity_proof (required), premises_photo
+FIELDS = {  # a complete, valid form of SERVICE
+    "applicant_name": "Asha Devi",
+    "mobile": "9876543210",
+    "connection_type": "domestic",
+    "premises_address": "Plot 12, Saheed Nagar, Bhubaneswar",
+    "pincode": "751007",
+}
 PDF = b"%PDF-1.7\n% a scanned sale deed\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF"
 
 
-def upload_form(api: Any, person: Person, slot: str, content_type: str = "application/pdf") -> dict[str, Any]:
+def upload_form(
+    api: Any, person: Person, slot: str, content_type: str = "application/pdf", service: str = SERVICE
+) -> dict[str, Any]:
     answer = post(
-        api, "/uploads", {"service_code": SERVICE, "slot": slot, "content_type": content_type}, person.access_token
+        api, "/uploads", {"service_code": service, "slot": slot, "content_type": content_type}, person.access_token
     )
     assert answer.status_code == 201, answer.json_body
     return dict(answer.json_body)

@@ -18,16 +18,7 @@ import requests
 from chalicelib.models import applications, records
 from chalicelib.models.base import encode_cursor
 from tests.integration.conftest import Person, bearer, post
-
-SERVICE = "WATER_NEW_CONNECTION"  # slots: proof_of_ownership, identity_proof (required), premises_photo
-FIELDS = {
-    "applicant_name": "Asha Devi",
-    "mobile": "9876543210",
-    "connection_type": "domestic",
-    "premises_address": "Plot 12, Saheed Nagar, Bhubaneswar",
-    "pincode": "751007",
-}
-PDF = b"%PDF-1.7\n% a scanned sale deed\n"
+from tests.integration.documents import FIELDS, PDF, SERVICE, send, upload_form
 
 
 def put(api, path: str, body: Any, token: str):
@@ -39,18 +30,8 @@ def upload(api) -> Callable[..., str]:
     """Upload a file as a browser would: ask for a slot, POST the form straight to S3 (moto)."""
 
     def run(person: Person, slot: str, content: bytes = PDF, content_type: str = "application/pdf", **kw: Any) -> str:
-        answer = post(
-            api,
-            "/uploads",
-            {"service_code": kw.get("service", SERVICE), "slot": slot, "content_type": content_type},
-            person.access_token,
-        )
-        assert answer.status_code == 201, answer.json_body
-        form = answer.json_body
-        sent = requests.post(
-            form["url"], data=form["fields"], files={"file": ("scan", content, content_type)}, timeout=10
-        )
-        assert sent.status_code in {200, 201, 204}, sent.text
+        form = upload_form(api, person, slot, content_type, kw.get("service", SERVICE))
+        send(form, content, content_type)
         return str(form["upload_id"])
 
     return run

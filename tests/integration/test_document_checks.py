@@ -11,15 +11,7 @@ import pytest
 
 from chalicelib.models import applications
 from tests.integration.conftest import bearer
-from tests.integration.documents import JPEG, PDF, PNG, SERVICE, documents_bucket, upload, versions_under
-
-FIELDS = {
-    "applicant_name": "Asha Devi",
-    "mobile": "9876543210",
-    "connection_type": "domestic",
-    "premises_address": "Plot 12, Saheed Nagar, Bhubaneswar",
-    "pincode": "751007",
-}
+from tests.integration.documents import FIELDS, JPEG, PDF, PNG, SERVICE, documents_bucket, upload, versions_under
 
 
 def apply(api, person, documents: dict[str, str]):
