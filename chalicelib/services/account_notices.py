@@ -21,6 +21,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "hi": "citizen-crm: किसी ने इस मोबाइल नंबर से नया खाता बनाने का प्रयास किया। यदि यह आप थे, तो आपका "
         "खाता पहले से है: लॉग इन करें या पासवर्ड रीसेट करें। यदि नहीं, तो कुछ करने की आवश्यकता नहीं है।",
     },
+    "registration_contested": {
+        "en": "citizen-crm: two different registrations were started with this mobile number, so both were "
+        "cancelled and no code is valid. If you are registering, start again; never share a code with anyone.",
+        "hi": "citizen-crm: इस मोबाइल नंबर से दो अलग-अलग पंजीकरण शुरू किए गए, इसलिए दोनों रद्द कर दिए गए और "
+        "कोई कोड मान्य नहीं है। यदि आप पंजीकरण कर रहे हैं, तो फिर से शुरू करें; कोड किसी से साझा न करें।",
+    },
     "identity_claimed_elsewhere": {
         "en": "citizen-crm: someone tried to register your national ID, mobile or email on another account. "
         "Your account is unchanged. If you did not expect this, contact the state grievance cell.",
@@ -39,7 +45,7 @@ _TEXTS: dict[str, dict[str, str]] = {
 
 
 def tell_citizen(citizen: Citizen, notice: str, **values: str) -> None:
-    """Send `notice` by SMS to the mobile `citizen` proved, in their language."""
+    """Send `notice` by SMS to `citizen`'s mobile (proved, or being registered), in their language."""
     if not citizen.mobile:
         return
     texts = _TEXTS[notice]

@@ -4,7 +4,9 @@ Registration answers the same whatever someone else holds: it claims nothing and
 one else's national ID or email. Only once the mobile is proven does verification claim the
 national ID and mobile — and a conflict then is a 409 that names no field, while the holder
 of the existing account is told by SMS. A registration on a mobile an active account already
-holds creates nothing: the holder is told by SMS instead of a code being sent.
+holds creates nothing: the holder is told by SMS instead of a code being sent. Nor can a
+stranger's registration ride on the mobile's owner: while one registration on a mobile awaits
+its code, a second one with another password cancels both (see `_contested`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from chalicelib.domain.identity import (
 from chalicelib.ids import new_id
 from chalicelib.models import catalogue, citizens
 from chalicelib.security.keyed_hash import keyed_hash
-from chalicelib.security.passwords import hash_password
+from chalicelib.security.passwords import hash_password, verify_password
 from chalicelib.services import account_notices, limits, manage_profile, one_time_codes
 
 logger = Logger(child=True)
@@ -94,6 +96,8 @@ def register_citizen(
     if holder is not None:
         logger.info("registration on a held mobile", extra={"holder_id": holder.citizen_id})
         account_notices.tell_citizen(holder, "registration_attempted")
+        return receipt
+    if _contested(mobile, registration.password, now):
         return receipt
     citizen = citizens.save_registration(
         citizen_id=receipt.citizen_id,
@@ -158,6 +162,27 @@ def resend_code(mobile: str, source: str = "unknown", now: datetime | None = Non
     one_time_codes.deliver_code(
         to=mobile, purpose=REGISTRATION, subject_id=citizen.citizen_id, language=citizen.language, now=now
     )
+
+
+def _contested(mobile: str, password: str, now: datetime) -> bool:
+    """Whether a registration waiting on `mobile` is someone else's, and so both are off.
+
+    The phone's holder types whichever code reaches it last: if a second registration (a
+    stranger's password) simply replaced the first, the owner would activate the stranger's
+    account on their own mobile. So a second registration that does not know the first one's
+    password cancels the first and is not stored; the phone's holder is told by SMS and starts
+    again. The same person retrying (same password) just gets a fresh registration and code."""
+    waiting_id = one_time_codes.waiting_subject(mobile, REGISTRATION, now)
+    waiting = citizens.get_citizen(waiting_id) if waiting_id else None
+    if waiting is None or waiting.status is not CitizenStatus.PENDING_VERIFICATION or waiting.registration_lapsed(now):
+        return False
+    if waiting.password_hash and verify_password(waiting.password_hash, password):
+        return False
+    citizens.update_citizen(waiting.citizen_id, waiting.version, {"expires_at": now}, now)
+    one_time_codes.forget_codes(mobile)
+    logger.info("registration contested", extra={"citizen_id": waiting.citizen_id})
+    account_notices.tell_citizen(waiting, "registration_contested")
+    return True
 
 
 def _active_holder_of(mobile: str) -> Citizen | None:

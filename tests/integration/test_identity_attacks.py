@@ -252,18 +252,45 @@ def test_a_pending_registration_of_someones_national_id_never_blocks_them(api, r
     assert holder_of(national_id_claim(aadhaar)) == owner.citizen_id
 
 
-def test_a_registration_made_on_someones_mobile_is_replaced_by_theirs(api, register, latest_otp):
-    # Given a stranger who registered the owner's mobile (the code went to the owner's phone)
+def test_a_second_registration_on_a_waiting_mobile_cancels_both_and_hijacks_nothing(api, register, latest_otp, outbox):
+    # Given the owner's registration waiting for its code on their mobile
     mobile = unique_mobile()
-    stranger = register(mobile=mobile)
-
-    # When the owner registers and enters the code they received
     owner = register(mobile=mobile)
-    verified = verify(api, owner.mobile, latest_otp(owner.mobile))
+    owners_code = latest_otp(mobile)
 
-    # Then the owner's registration is the one activated
-    assert verified.status_code == 200 and verified.json_body["citizen_id"] == owner.citizen_id
-    assert citizens.get_citizen(stranger.citizen_id).status.value == "pending_verification"
+    # When a stranger registers the same mobile with their own password (their code would
+    # reach the owner's phone, and the owner would type the newest code they got)
+    stranger = register(mobile=mobile, password="the stranger's own passphrase")
+    last_sms = [m for m in outbox(mobile) if m["channel"] == "sms"][-1]
+
+    # Then neither registration can be verified, the owner is told, and the stranger's
+    # registration was never stored
+    assert "cancelled" in last_sms["text"] and not codes_in([last_sms])
+    assert verify(api, mobile, owners_code).status_code == 422
+    assert citizens.get_citizen(owner.citizen_id).registration_lapsed(utc_now())
+    assert citizens.get_citizen(stranger.citizen_id) is None
+    assert stored_registrations_for(mobile) == [owner.citizen_id]
+    for login in (owner.password, "the stranger's own passphrase"):
+        assert post(api, "/auth/login", {"username": mobile, "password": login}).status_code == 401
+
+    # And the owner, starting again, is the one activated
+    again = register(mobile=mobile)
+    verified = verify(api, mobile, latest_otp(mobile))
+    assert verified.status_code == 200 and verified.json_body["citizen_id"] == again.citizen_id
+
+
+def test_the_same_person_registering_again_just_gets_a_fresh_code(api, register, latest_otp):
+    # Given a registration waiting for its code
+    mobile = unique_mobile()
+    first = register(mobile=mobile)
+
+    # When the same person (same password) registers again
+    second = register(mobile=mobile)
+    verified = verify(api, mobile, latest_otp(mobile))
+
+    # Then the newer registration is the one activated
+    assert verified.status_code == 200 and verified.json_body["citizen_id"] == second.citizen_id
+    assert citizens.get_citizen(first.citizen_id).status.value == "pending_verification"
 
 
 def lapsing_registration(body: dict, hours_ago: float):
