@@ -24,7 +24,7 @@ WEBHOOK_PORT = free_port()
 os.environ["RETRY_BASE_SECONDS"] = "0"
 # Every test request comes from 127.0.0.1: the per-source limits are raised for the suite so
 # that only the tests about them (the `rate_limits` fixture) ever reach one.
-PER_SOURCE_LIMITS = ("otp_sends", "registrations", "logins", "password_resets", "tracks")
+PER_SOURCE_LIMITS = ("otp_sends", "registrations", "logins", "tracks", "otp_guesses_per_mobile_and")
 SUITE_RATE_LIMITS = ",".join(f"{name}_per_source=100000/1h" for name in PER_SOURCE_LIMITS)
 os.environ["RATE_LIMITS"] = SUITE_RATE_LIMITS
 devstack.prepare_environment(MOTO_PORT, WEBHOOK_PORT)

@@ -83,7 +83,7 @@ def register_citizen() -> Response:
 @route(identity_api, "/citizens/verify", methods=["POST"], public=True)
 def verify_citizen() -> dict[str, Any]:
     body = parse_body(identity_api, VerificationIn)
-    citizen = registration.verify_citizen(body.mobile, body.otp)
+    citizen = registration.verify_citizen(body.mobile, body.otp, source=source_address(identity_api))
     return {"citizen_id": citizen.citizen_id, "status": citizen.status.value}
 
 

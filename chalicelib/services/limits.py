@@ -30,12 +30,14 @@ DAY = 24 * HOUR
 DEFAULTS: dict[str, tuple[int, int]] = {
     "otp_sends_per_mobile": (3, 15 * MINUTE),
     "otp_sends_per_source": (60, HOUR),
-    "otp_guesses_per_mobile": (10, DAY),
+    # Per mobile and address, so one stranger cannot use up the owner's day; per mobile alone,
+    # so many addresses together still cannot guess their way through.
+    "otp_guesses_per_mobile_and_source": (10, DAY),
+    "otp_guesses_per_mobile": (50, DAY),
     "registrations_per_source": (30, HOUR),
     "login_failures_per_account": (5, 15 * MINUTE),
     "logins_per_source": (300, HOUR),
     "password_change_failures_per_account": (5, 15 * MINUTE),
-    "password_resets_per_source": (30, HOUR),
     "tracking_lookups_per_grievance": (10, 15 * MINUTE),
     "tracks_per_source": (300, HOUR),
     "filings_per_citizen": (10, DAY),

@@ -68,12 +68,14 @@ def update_profile(principal: Principal, changes: ProfileChanges, now: datetime 
     mobile = one_time_codes.reachable_mobile(changes.mobile) if changes.mobile is not None else None
     new_email = email if email is not None and email != citizen.email else None
     new_mobile = mobile if mobile is not None and mobile != citizen.mobile else None
+    # Every code sent for an account counts against the mobile it proved (one budget per
+    # account, or one new number after another would pump SMS), a new mobile's against it too.
+    for _ in filter(None, (new_mobile, new_email)):
+        one_time_codes.count_send(mobile=citizen.mobile or citizen.citizen_id, now=now)
     if new_mobile:
         one_time_codes.count_send(mobile=new_mobile, now=now)
         updates["pending_mobile"] = new_mobile
     if new_email:
-        # Codes sent for an account count against the mobile it proved: one budget per account.
-        one_time_codes.count_send(mobile=citizen.mobile or citizen.citizen_id, now=now)
         updates["pending_email"] = new_email
     if updates:
         citizens.update_citizen(citizen.citizen_id, citizen.version, updates, now)

@@ -26,6 +26,7 @@ from chalicelib.services import limits
 CODE_LIFETIME = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 WRONG_CODE = "otp: the code is wrong or has expired; request a new one."
+TOO_MANY_GUESSES = "Too many wrong codes today; try again tomorrow."
 
 _MESSAGES = {
     "en": "citizen-crm: your verification code is {code}. It expires in 5 minutes. Never share it with anyone.",
@@ -103,16 +104,22 @@ def waiting_subject(to: str, purpose: str, now: datetime) -> str | None:
     return challenge.subject_id if challenge is not None and challenge.purpose == purpose else None
 
 
-def check_code(*, to: str, code: str, purpose: str, now: datetime, mobile: str | None = None) -> str:
+def check_code(
+    *, to: str, code: str, purpose: str, now: datetime, mobile: str | None = None, source: str | None = None
+) -> str:
     """The subject the code sent to `to` for `purpose` was for, once it matches; the code is
     then used up.
 
     Every guess counts against `otp_guesses_per_mobile` for `mobile` (default: `to`; an email
-    code counts against the account's mobile) before anything else; a guess at a code sent
+    code counts against the account's mobile), and against `otp_guesses_per_mobile_and_source`
+    when a public caller guesses from `source`, before anything else; a guess at a code sent
     for another purpose spends none of its tries. Raises `wrong_code()` for a wrong,
     expired, used-up, never-sent or other-purpose code alike.
     """
-    limits.take("otp_guesses_per_mobile", mobile or to, now, "Too many wrong codes today; try again tomorrow.")
+    counted = mobile or to
+    if source is not None:
+        limits.take("otp_guesses_per_mobile_and_source", f"{counted}|{source}", now, TOO_MANY_GUESSES)
+    limits.take("otp_guesses_per_mobile", counted, now, TOO_MANY_GUESSES)
     holder = holder_of(to)
     challenge = otp_challenges.spend_otp_attempt(holder, purpose=purpose, max_attempts=MAX_ATTEMPTS, now=now)
     if challenge is None:

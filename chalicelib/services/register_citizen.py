@@ -120,7 +120,7 @@ def register_citizen(
     return receipt
 
 
-def verify_citizen(mobile: str, otp: str, now: datetime | None = None) -> Citizen:
+def verify_citizen(mobile: str, otp: str, source: str = "unknown", now: datetime | None = None) -> Citizen:
     """Activate the registration a code was sent for, claiming its national ID and mobile.
 
     InvalidInput naming `otp` for any code that does not work (or a lapsed registration);
@@ -129,7 +129,7 @@ def verify_citizen(mobile: str, otp: str, now: datetime | None = None) -> Citize
     """
     now = now or utc_now()
     mobile = one_time_codes.reachable_mobile(mobile)
-    citizen_id = one_time_codes.check_code(to=mobile, code=otp, purpose=REGISTRATION, now=now)
+    citizen_id = one_time_codes.check_code(to=mobile, code=otp, purpose=REGISTRATION, now=now, source=source)
     citizen = citizens.get_citizen(citizen_id)
     if citizen is None or citizen.status is not CitizenStatus.PENDING_VERIFICATION or citizen.registration_lapsed(now):
         raise one_time_codes.wrong_code()

@@ -353,6 +353,20 @@ def test_a_foreign_mobile_is_refused_everywhere_and_gets_no_sms(api, registratio
     assert api.get("/me", headers=bearer(person.access_token)).json_body["pending_mobile"] is None
 
 
+def test_changing_to_one_new_mobile_after_another_cannot_pump_sms(api, citizen, outbox):
+    # Given a citizen (whose verification already used one of their mobile's 3 codes)
+    person = citizen()
+    targets = [unique_mobile() for _ in range(4)]
+
+    # When they ask for one new mobile after another
+    answers = [patch_me(api, person.access_token, {"mobile": mobile}) for mobile in targets]
+
+    # Then the account's code budget runs out (the limit counts the account, not each target)
+    assert [a.status_code for a in answers] == [200, 200, 429, 429]
+    assert int(answers[2].headers["Retry-After"]) > 0
+    assert [len(outbox(mobile)) for mobile in targets] == [1, 1, 0, 0]
+
+
 def test_a_stage_that_serves_another_country_takes_its_mobiles(api, registration_body, monkeypatch):
     from chalicelib.config import get_settings
 
@@ -442,6 +456,25 @@ def test_every_failing_code_answers_the_same(api, register, latest_otp):
     assert [a.status_code for a in (never_sent, wrong_code, used)] == [422] * 3
     assert never_sent.body == wrong_code.body == used.body
     assert error(used) == {"code": "invalid_input", "message": error(used)["message"], "field": "otp"}
+
+
+def test_a_stranger_guessing_cannot_use_up_the_owners_day(api, register, latest_otp, rate_limits, monkeypatch):
+    # Given 3 guesses a day at one mobile from one address, and a registration awaiting its code
+    rate_limits("otp_guesses_per_mobile_and_source=3/1d")
+    person = register()
+    code = latest_otp(person.mobile)
+    wrong = "000000" if code != "000000" else "111111"
+
+    # When a stranger guesses from their address until refused
+    from_one_address(monkeypatch)
+    stranger = [verify(api, person.mobile, wrong).status_code for _ in range(4)]
+
+    # Then the stranger is stopped, and the owner, from their own address, still gets in with
+    # a fresh code (the first one's 3 tries were spent by the stranger)
+    assert stranger == [422, 422, 422, 429]
+    from_one_address(monkeypatch)
+    assert post(api, "/auth/otp", {"mobile": person.mobile}).status_code == 202
+    assert verify(api, person.mobile, latest_otp(person.mobile)).status_code == 200
 
 
 def test_guesses_at_one_mobile_are_capped_per_day_across_codes(api, register, latest_otp, rate_limits):

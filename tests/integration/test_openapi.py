@@ -45,6 +45,7 @@ LIMITED_ROUTES: dict[str, set[tuple[str, str]]] = {
         ("/me/mobile/verify", "post"),
         ("/me/email/verify", "post"),
     },
+    "otp_guesses_per_mobile_and_source": {("/citizens/verify", "post")},
     "registrations_per_source": {("/citizens", "post")},
     "login_failures_per_account": {("/auth/login", "post")},
     "logins_per_source": {("/auth/login", "post")},
