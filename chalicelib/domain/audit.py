@@ -7,11 +7,15 @@ keeps the seq and hash of its last entry, so entries cut off the end are noticed
 `first_broken_entry` finds where.
 
 A note is free text a person wrote, and a citizen may have theirs erased (DPDP Act 2023,
-s.12). So the chain hashes a note's digest, not its words: erasure appends an entry
-(one of ERASURE_EVENTS) whose details vouch for the digest of every note it erased
-(`erased_notes`: {seq: digest}), and only then removes those notes. A note missing from
-an entry verifies only when a later, chained erasure entry vouches for it; any other
-missing, rewritten or added note still breaks the chain.
+s.12). So the chain hashes a salted digest of a note, not its words: erasure appends an
+entry (one of ERASURE_EVENTS) whose details vouch for the digest of every note it erased
+(`erased_notes`: {seq: digest}), and only then removes those notes with their salts. A note
+missing from an entry verifies only when a later, chained erasure entry vouches for it; any
+other missing, rewritten or added note still breaks the chain. The salt (random, one per
+note, gone with it) keeps a short erased note — a pincode, a "yes" — from being recovered by
+hashing guesses against its digest. Entries written before notes were salted carry no salt
+and hash the note's words, as they always did, so old trails still verify (their notes
+cannot be vouched for, and stay).
 """
 
 from __future__ import annotations
@@ -43,16 +47,21 @@ HASHED_FIELDS = (
 )
 
 
-def note_digest(note: str | None) -> str | None:
-    """What the chain holds of a note (None for no note)."""
-    return None if note is None else hashlib.sha256(note.encode("utf-8")).hexdigest()
+def note_digest(note: str, salt: str) -> str:
+    """What the chain holds of a salted note."""
+    return hashlib.sha256(f"{salt}\x00{note}".encode()).hexdigest()
 
 
 def entry_hash(prev_hash: str, entry: dict[str, Any], erased_note: str | None = None) -> str:
-    """The hash of one entry given its predecessor's; `entry` holds HASHED_FIELDS. For an
-    entry whose note was erased, `erased_note` is the digest an erasure entry vouched for."""
+    """The hash of one entry given its predecessor's; `entry` holds HASHED_FIELDS (and
+    `note_salt` with a note). For an entry whose note was erased, `erased_note` is the
+    digest an erasure entry vouched for."""
     hashed = {name: entry.get(name) for name in HASHED_FIELDS}
-    hashed["note"] = erased_note if erased_note is not None and hashed["note"] is None else note_digest(hashed["note"])
+    note, salt = hashed["note"], entry.get("note_salt")
+    if note is None:
+        hashed["note"] = erased_note
+    elif salt:
+        hashed["note"] = note_digest(note, salt)
     canonical = json.dumps(
         {"prev_hash": prev_hash, **hashed},
         sort_keys=True,

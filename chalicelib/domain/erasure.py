@@ -33,11 +33,13 @@ APPLICATION_ERASED = "application_personal_data_erased"
 
 
 def citizen_notes(entries: Sequence[dict[str, Any]], citizen_id: str) -> dict[str, str]:
-    """The notes `citizen_id` wrote on a trail, as {seq: digest}: what erasure vouches for."""
+    """The notes `citizen_id` wrote on a trail, as {seq: digest}: what erasure vouches for
+    (only salted ones: an entry from before salting hashes the words, which cannot be vouched
+    for without keeping them)."""
     return {
-        str(entry["seq"]): str(note_digest(entry["note"]))
+        str(entry["seq"]): note_digest(entry["note"], entry["note_salt"])
         for entry in entries
-        if entry.get("actor_id") == citizen_id and entry.get("note") is not None
+        if entry.get("actor_id") == citizen_id and entry.get("note") is not None and entry.get("note_salt")
     }
 
 

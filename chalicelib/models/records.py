@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -45,6 +46,7 @@ class AuditEntryRecord(Model):
     from_state = UnicodeAttribute(null=True)
     to_state = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)
+    note_salt = UnicodeAttribute(null=True)  # hashed with the note; erased with it
     internal = BooleanAttribute(default=False)
     details = JSONAttribute(default=dict)
     prev_hash = UnicodeAttribute()
@@ -67,6 +69,7 @@ def chain_audit(subject: str, seq: int, head: str, events: Sequence[Event]) -> t
             "from_state": event.from_state,
             "to_state": event.to_state,
             "note": event.note,
+            "note_salt": secrets.token_hex(16) if event.note is not None else None,
             "internal": event.internal,
             "details": event.details,
         }
@@ -89,6 +92,7 @@ def history(subject: str) -> list[dict[str, Any]]:
             "from_state": r.from_state,
             "to_state": r.to_state,
             "note": r.note,
+            "note_salt": r.note_salt,
             "internal": bool(r.internal),
             "details": r.details or {},
             "prev_hash": r.prev_hash,
@@ -104,7 +108,8 @@ def erase_notes(subject: str, seqs: Iterable[int]) -> None:
     for seq in seqs:
         try:
             AuditEntryRecord(subject, seq).update(
-                actions=[AuditEntryRecord.note.remove()], condition=AuditEntryRecord.seq.exists()
+                actions=[AuditEntryRecord.note.remove(), AuditEntryRecord.note_salt.remove()],
+                condition=AuditEntryRecord.seq.exists(),
             )
         except UpdateError as error:  # no such entry: nothing to erase, and none is created
             if error.cause_response_code != "ConditionalCheckFailedException":

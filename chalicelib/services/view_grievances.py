@@ -43,6 +43,8 @@ def history(principal: Principal, tracking_id: str) -> Trail:
 
 
 def visible_entries(principal: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # A note's salt only serves the chain's check (done before anything is shown).
+    entries = [{k: v for k, v in entry.items() if k != "note_salt"} for entry in entries]
     if principal.is_staff:
         return entries
     # Citizens see what happened and by which role, never internal notes or officers' ids.
