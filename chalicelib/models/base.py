@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
@@ -42,6 +43,11 @@ def shared_connection() -> Connection:
 @lru_cache(maxsize=4)
 def _connection_for(endpoint: str | None) -> Connection:
     return Connection(region=get_settings().region, host=endpoint)
+
+
+def failed_condition(error: PynamoDBException) -> bool:
+    """Whether a write was refused by its condition (rather than failing)."""
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def utc_text(moment: datetime) -> str:

@@ -33,7 +33,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.grievance import Event
 from chalicelib.domain.identity import REGISTRATION_LIFETIME, Address, Citizen, CitizenStatus, claim_key
-from chalicelib.models.base import TableName, shared_connection
+from chalicelib.models.base import TableName, failed_condition, shared_connection
 from chalicelib.models.records import AuditEntryRecord, chain_audit
 
 
@@ -233,7 +233,7 @@ def update_citizen(citizen_id: str, expected_version: int, changes: dict[str, An
     try:
         record.update(actions=[*_set_actions(changes), CitizenRecord.updated_at.set(now)])
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if failed_condition(error):
             raise Conflict("The profile was changed by someone else; read it again.") from None
         raise
 

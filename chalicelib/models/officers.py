@@ -27,7 +27,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.errors import Conflict, Unavailable
 from chalicelib.domain.identity import Officer, Role, claim_key
 from chalicelib.models import sessions
-from chalicelib.models.base import TableName, shared_connection
+from chalicelib.models.base import TableName, failed_condition, shared_connection
 from chalicelib.models.citizens import IdentityClaim, raise_conflict_for
 
 
@@ -191,7 +191,7 @@ def set_officer_active(officer_id: str, expected_version: int, active: bool, by:
     try:
         record.update(actions=[OfficerRecord.active.set(active), who], condition=OfficerRecord.officer_id.exists())
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if failed_condition(error):
             raise Conflict("The officer was changed by someone else; read it again.") from None
         raise
     return _to_officer(record)
@@ -222,6 +222,6 @@ def update_officer_password(officer_id: str, expected_version: int, password_has
             actions=[OfficerRecord.password_hash.set(password_hash), OfficerRecord.password_temporary.set(temporary)]
         )
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if failed_condition(error):
             raise Conflict("The account was changed by someone else; try again.") from None
         raise

@@ -16,11 +16,7 @@ from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute,
 from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.models import Model
 
-from chalicelib.models.base import TableName
-
-
-def _failed_condition(error: UpdateError | DeleteError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
+from chalicelib.models.base import TableName, failed_condition
 
 
 class OtpChallengeRecord(Model):
@@ -102,7 +98,7 @@ def spend_otp_attempt(holder: str, *, purpose: str, max_attempts: int, now: date
             ),
         )
     except UpdateError as error:
-        if _failed_condition(error):
+        if failed_condition(error):
             return None
         raise
     return OtpChallenge(record.holder, record.purpose, record.subject_id, record.code_hash, int(record.attempts))
@@ -113,7 +109,7 @@ def consume_otp_challenge(holder: str, code_hash: str) -> bool:
     try:
         OtpChallengeRecord(holder).delete(condition=OtpChallengeRecord.code_hash == code_hash)
     except DeleteError as error:
-        if _failed_condition(error):
+        if failed_condition(error):
             return False
         raise
     return True

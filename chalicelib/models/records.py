@@ -25,7 +25,7 @@ from chalicelib.domain.audit import entry_hash, genesis
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.grievance import Event
 from chalicelib.ids import new_id
-from chalicelib.models.base import TableName, shared_connection, utc_text
+from chalicelib.models.base import TableName, failed_condition, shared_connection, utc_text
 
 
 class AuditEntryRecord(Model):
@@ -112,7 +112,7 @@ def erase_notes(subject: str, seqs: Iterable[int]) -> None:
                 condition=AuditEntryRecord.seq.exists(),
             )
         except UpdateError as error:  # no such entry: nothing to erase, and none is created
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if not failed_condition(error):
                 raise
 
 
@@ -223,17 +223,6 @@ class Counter(Model):
     touched_at = UnicodeAttribute(null=True)  # ISO-8601: e.g. when an officer was last assigned
 
 
-def count_in_window(counter: str, window: str, now: datetime) -> int:
-    """How many hits `counter` has in `window` (0 once the window has expired)."""
-    try:
-        item = Counter.get(counter, window, consistent_read=True)
-    except Counter.DoesNotExist:
-        return 0
-    if item.expires_at is not None and item.expires_at <= now:
-        return 0
-    return int(item.value)
-
-
 def add_to_window(counter: str, window: str, *, expires_at: datetime, limit: int | None = None) -> bool:
     """Count one hit in `window`; with `limit`, only while fewer than `limit` are counted.
 
@@ -247,7 +236,7 @@ def add_to_window(counter: str, window: str, *, expires_at: datetime, limit: int
     try:
         item.update(actions=[Counter.value.add(1), Counter.expires_at.set(expires_at)], condition=condition)
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if failed_condition(error):
             return False
         raise
     return True
@@ -298,7 +287,7 @@ def claim_delivery(
             ),
         )
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if failed_condition(error):
             return False
         raise
     return True
@@ -335,7 +324,7 @@ def record_failed_attempt(subject: str, dedupe_key: str, error: str, *, final: b
             condition=NotificationLogEntry.status != "sent",
         )
     except UpdateError as error_:
-        if error_.cause_response_code != "ConditionalCheckFailedException":
+        if not failed_condition(error_):
             raise
 
 

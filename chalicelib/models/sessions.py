@@ -14,16 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.attributes import BooleanAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.models.base import TableName
-
-
-def _failed_condition(error: UpdateError | DeleteError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
-
+from chalicelib.models.base import TableName, failed_condition
 
 LOGIN_PREFIX = "login#"  # a refresh token's key is a hex digest: the two never collide
 
@@ -95,7 +90,7 @@ def extend_login(login_id: str, expires_at: datetime) -> bool:
             condition=RefreshSessionRecord.token_hash.exists() & (RefreshSessionRecord.revoked == False),  # noqa: E712
         )
     except UpdateError as error:
-        if not _failed_condition(error):
+        if not failed_condition(error):
             raise
         return False
     return True
@@ -144,7 +139,7 @@ def use_refresh_session(token_hash: str, now: datetime) -> RefreshSession | None
             ),
         )
     except UpdateError as error:
-        if not _failed_condition(error):
+        if not failed_condition(error):
             raise
         try:
             existing = RefreshSessionRecord.get(token_hash, consistent_read=True)
@@ -177,7 +172,7 @@ def _revoke_login(login_id: str) -> None:
             actions=[RefreshSessionRecord.revoked.set(True)], condition=RefreshSessionRecord.token_hash.exists()
         )
     except UpdateError as error:
-        if not _failed_condition(error):  # no such login: nothing to end
+        if not failed_condition(error):  # no such login: nothing to end
             raise
 
 

@@ -64,14 +64,6 @@ def count_send(*, mobile: str, now: datetime, source: str | None = None) -> None
     limits.take("otp_sends_per_mobile", mobile, now, "Too many codes sent to this mobile; try again later.")
 
 
-def send_code(
-    *, mobile: str, purpose: str, subject_id: str, language: str, now: datetime, source: str | None = None
-) -> None:
-    """Send a fresh code to `mobile` (any earlier one stops working), within the send limits."""
-    count_send(mobile=mobile, now=now, source=source)
-    deliver_code(to=mobile, purpose=purpose, subject_id=subject_id, language=language, now=now)
-
-
 def deliver_code(
     *,
     to: str,
