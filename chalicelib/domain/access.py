@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain.errors import Forbidden
+from chalicelib.domain.errors import AboveYourLevel, Forbidden
 from chalicelib.domain.identity import ESCALATION_ROLES, Principal, Role
 
 
@@ -64,12 +64,6 @@ def can_see_case(principal: Principal, case: CaseScope) -> bool:
         case Role.STATE_ADMIN:
             return True
     return False
-
-
-class AboveYourLevel(Forbidden):
-    """403: the caller may see the case but it has reached a level above theirs."""
-
-    code = "above_your_level"
 
 
 def reaches(role: Role, level: int) -> bool:

@@ -49,12 +49,35 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class IdentityTaken(Conflict):
+    """A national ID, mobile or email the caller proved is already held by another account.
+
+    Never says which: the caller learns only that their details conflict, and the holders
+    (`holders`, citizen ids) are told by SMS.
+    """
+
+    code = "identity_conflict"
+
+    def __init__(self, holders: list[str]) -> None:
+        super().__init__(
+            "These identity details are already registered to another account, whose holder has been told. "
+            "If they are yours, contact the state grievance cell to settle it."
+        )
+        self.holders = holders
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
 class Forbidden(DomainError):
     code = "forbidden"
+
+
+class AboveYourLevel(Forbidden):
+    """403: the caller may see the case but it has reached a level above theirs."""
+
+    code = "above_your_level"
 
 
 class RateLimited(DomainError):

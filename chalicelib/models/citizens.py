@@ -30,7 +30,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, IdentityTaken
 from chalicelib.domain.grievance import Event
 from chalicelib.domain.identity import REGISTRATION_LIFETIME, Address, Citizen, CitizenStatus, claim_key
 from chalicelib.models.base import TableName, failed_condition, shared_connection
@@ -97,23 +97,6 @@ def _to_citizen(record: CitizenRecord) -> Citizen:
         pending_email=record.pending_email,
         registration_expires_at=record.expires_at,
     )
-
-
-class IdentityTaken(Conflict):
-    """A national ID, mobile or email the caller proved is already held by another account.
-
-    Never says which: the caller learns only that their details conflict, and the holders
-    (`holders`, citizen ids) are told by SMS.
-    """
-
-    code = "identity_conflict"
-
-    def __init__(self, holders: list[str]) -> None:
-        super().__init__(
-            "These identity details are already registered to another account, whose holder has been told. "
-            "If they are yours, contact the state grievance cell to settle it."
-        )
-        self.holders = holders
 
 
 def _raise_if_taken(error: TransactWriteError, claim_keys: Sequence[str | None]) -> None:

@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
 from chalicelib.domain.contact import normalize_email
-from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.errors import Forbidden, IdentityTaken, InvalidInput, NotFound
 from chalicelib.domain.identity import Citizen, CitizenStatus, Officer, Principal, clean_name
 from chalicelib.ids import new_id
 from chalicelib.models import catalogue, citizens, officers
@@ -197,6 +197,6 @@ def _confirm(citizen: Citizen, attribute: str, pending: str | None, purpose: str
             changes={attribute: pending, f"pending_{attribute}": None},
             now=now,
         )
-    except citizens.IdentityTaken as taken:
+    except IdentityTaken as taken:
         account_notices.tell_holders(taken.holders, "identity_claimed_elsewhere")
         raise

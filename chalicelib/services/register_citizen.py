@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
 from chalicelib.domain.contact import normalize_email
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.errors import IdentityTaken, InvalidInput
 from chalicelib.domain.identity import (
     Address,
     Citizen,
@@ -135,7 +135,7 @@ def verify_citizen(mobile: str, otp: str, source: str = "unknown", now: datetime
         raise one_time_codes.wrong_code()
     try:
         citizens.activate_citizen(citizen_id, citizen.version, now)
-    except citizens.IdentityTaken as taken:
+    except IdentityTaken as taken:
         logger.info("registration conflicts with an account", extra={"citizen_id": citizen_id})
         account_notices.tell_holders(taken.holders, "identity_claimed_elsewhere")
         raise

@@ -7,14 +7,13 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.domain.access import (
-    AboveYourLevel,
     CaseScope,
     can_manage_officers_of,
     can_see_case,
     can_see_officer,
     require_may_act,
 )
-from chalicelib.domain.errors import Forbidden
+from chalicelib.domain.errors import AboveYourLevel, Forbidden
 from chalicelib.domain.identity import Principal, Role
 
 # Asha's water grievance in Patna, assigned to officer Ravi.

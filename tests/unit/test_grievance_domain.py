@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from chalicelib.domain import grievance as lifecycle
-from chalicelib.domain.access import AboveYourLevel
-from chalicelib.domain.errors import Conflict, DomainError, Forbidden, InvalidInput
+from chalicelib.domain.errors import AboveYourLevel, Conflict, DomainError, Forbidden, InvalidInput
 from chalicelib.domain.grievance import (
     ALLOWED,
     APPELLATE_LEVEL,
