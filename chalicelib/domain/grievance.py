@@ -10,6 +10,8 @@ registered --route--> assigned --accept--> in_progress --resolve--> resolved --f
 paused, until the citizen replies. Every transition is a pure function: it takes the
 grievance, the actor and `now`, and returns the new grievance with the events it caused.
 Invalid moves raise `ActionNotAllowed` naming the actions the current state does allow.
+Who may make a staff move (role, reach, level) is asked once, by `require_may_act`, before
+the move: the staff transitions below take an actor who passed it.
 """
 
 from __future__ import annotations
