@@ -37,11 +37,11 @@ def erase_cases_of(citizen_id: str, now: datetime) -> list[str]:
     (those the citizen's cases held, of KINDS), the same when run again. One Query per page
     of cases; Conflict (409) when a case kept changing under it, and a retry finishes."""
     erased: set[str] = set()
-    for tracking_id in _tracking_ids(lambda cursor: _grievance_page(citizen_id, cursor)):
-        erased |= _erase_case(tracking_id, citizen_id, now, grievances.get_grievance, _erase_grievance)
-    for tracking_id in _tracking_ids(lambda cursor: _application_page(citizen_id, cursor)):
-        erased |= _erase_case(tracking_id, citizen_id, now, applications.get_application, _erase_application)
-        if storage.erase_everything_under(storage.application_prefix(tracking_id)):
+    for grievance in _cases(lambda cursor: _grievance_page(citizen_id, cursor)):
+        erased |= _erase_case(grievance, citizen_id, now, grievances.get_grievance, _erase_grievance)
+    for application in _cases(lambda cursor: _application_page(citizen_id, cursor)):
+        erased |= _erase_case(application, citizen_id, now, applications.get_application, _erase_application)
+        if storage.erase_everything_under(storage.application_prefix(application.tracking_id)):
             erased.add("documents")
     if storage.erase_everything_under(storage.uploads_prefix(citizen_id)):
         erased.add("documents")
@@ -50,14 +50,19 @@ def erase_cases_of(citizen_id: str, now: datetime) -> list[str]:
 
 
 def _erase_case(
-    tracking_id: str,
+    listed: Case,
     citizen_id: str,
     now: datetime,
     read: Callable[[str], Case | None],
     redact: Callable[[Case, dict[str, str], datetime], dict[str, Any]],
 ) -> set[str]:
-    for _ in range(ATTEMPTS):
-        case = read(tracking_id)
+    """Erase one case, as listed by the index; read afresh only when it changed meanwhile
+    (the version-guarded save refuses a stale copy, so the listed one is safe to try)."""
+    tracking_id = listed.tracking_id
+    case: Case | None = listed
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            case = read(tracking_id)
         if case is None:  # listed by the index, gone from the table: nothing left to erase
             return set()
         entries = records.history(tracking_id)
@@ -85,11 +90,11 @@ def _erase_application(application: Application, notes: dict[str, str], now: dat
     return change.events[0].details
 
 
-def _tracking_ids(page: Callable[[str | None], tuple[list[Any], str | None]]) -> Iterator[str]:
+def _cases(page: Callable[[str | None], tuple[list[Case], str | None]]) -> Iterator[Case]:
     cursor: str | None = None
     while True:
         cases, cursor = page(cursor)
-        yield from (case.tracking_id for case in cases)
+        yield from cases
         if cursor is None:
             return
 
