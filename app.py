@@ -21,6 +21,7 @@ from chalicelib.handlers.profile import profile_api
 from chalicelib.handlers.system import system_api
 from chalicelib.handlers.webhooks import webhooks_api
 from chalicelib.observability import log_request, logger, metrics
+from chalicelib.resource_names import Queue
 
 app = Chalice(app_name="citizen-crm")
 app.register_middleware(
@@ -41,32 +42,32 @@ app.register_blueprint(webhooks_api)
 app.register_blueprint(dev_api)
 
 
-@app.on_sqs_message(queue=resource_name_at_import("events"), batch_size=10)
+@app.on_sqs_message(queue=resource_name_at_import(Queue.EVENTS), batch_size=10)
 def fan_out_events(event: SQSEvent) -> Any:
     return notifications.fan_out_events(event.to_dict(), event.context)
 
 
-@app.on_sqs_message(queue=resource_name_at_import("notifications"), batch_size=10)
+@app.on_sqs_message(queue=resource_name_at_import(Queue.MESSAGES), batch_size=10)
 def deliver_notifications(event: SQSEvent) -> Any:
     return notifications.deliver_notifications(event.to_dict(), event.context)
 
 
 # One department per invocation: a slow or hanging server never delays another's deliveries.
-@app.on_sqs_message(queue=resource_name_at_import("webhooks"), batch_size=1)
+@app.on_sqs_message(queue=resource_name_at_import(Queue.WEBHOOKS), batch_size=1)
 def deliver_webhooks(event: SQSEvent) -> Any:
     return notifications.deliver_webhooks(event.to_dict(), event.context)
 
 
-@app.on_sqs_message(queue=resource_name_at_import("routing"), batch_size=10)
+@app.on_sqs_message(queue=resource_name_at_import(Queue.ROUTING), batch_size=10)
 def route_grievances(event: SQSEvent) -> Any:
     return grievance_events.route_grievances(event.to_dict(), event.context)
 
 
-@app.on_sqs_message(queue=resource_name_at_import("sla-events"), batch_size=10)
+@app.on_sqs_message(queue=resource_name_at_import(Queue.SLA_EVENTS), batch_size=10)
 def handle_sla_events(event: SQSEvent) -> Any:
     return grievance_events.handle_sla_events(event.to_dict(), event.context)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
-def sweep_unrouted_grievances(event: CloudWatchEvent) -> Any:
-    return grievance_events.sweep_unrouted()
+def sweep_awaiting_routing(event: CloudWatchEvent) -> Any:
+    return grievance_events.sweep_awaiting_routing()

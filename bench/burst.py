@@ -188,9 +188,10 @@ def progress(tracking_ids: list[str]) -> Counter[str]:
 def queue_depths() -> dict[str, int]:
     """Messages waiting (visible + in flight) on each of the app's queues."""
     from chalicelib.aws import client, queue_url
+    from chalicelib.resource_names import Queue
 
     sqs, depths = client("sqs"), {}
-    for name in ("routing", "sla-events", "events", "notifications"):
+    for name in (Queue.ROUTING, Queue.SLA_EVENTS, Queue.EVENTS, Queue.MESSAGES):
         attributes = sqs.get_queue_attributes(
             QueueUrl=queue_url(name),
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
@@ -201,20 +202,20 @@ def queue_depths() -> dict[str, int]:
 
 def audit(tracking_ids: list[str], citizen_ids: list[str]) -> dict[str, Any]:
     from chalicelib.domain.audit import first_broken_entry
-    from chalicelib.models import grievances
+    from chalicelib.models import audit_trail, grievances
 
     stored: set[str] = set()
     for citizen_id in citizen_ids:
         cursor = None
         while True:
             page = grievances.citizen_grievances(citizen_id, limit=100, cursor=cursor)
-            stored.update(g.tracking_id for g in page.grievances)
+            stored.update(g.tracking_id for g in page.cases)
             cursor = page.cursor
             if not cursor:
                 break
     routed_once = escalated_once_per_level = chains_intact = escalations = 0
     for tracking_id in tracking_ids:
-        entries = grievances.history(tracking_id)
+        entries = audit_trail.history(tracking_id)
         names = [e["event"] for e in entries]
         routed_once += names.count("assigned") == 1
         levels = [e["details"].get("level") for e in entries if e["event"] == "escalated"]

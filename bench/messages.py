@@ -99,15 +99,19 @@ class Lifecycles:
 
     def untouched(self) -> Counter[tuple[str, str]]:
         from chalicelib.models import grievances
-        from chalicelib.services.grievance_timers import handle_timer_event
+        from chalicelib.services.grievance_timers import TimerMessage, handle_timer_event
 
         before = self.outbox_counts()
         tracking_id, _ = self.file_and_route()
         for _ in range(4):  # three escalations, then the breach at the top
             grievance = grievances.get_grievance(tracking_id)
             assert grievance is not None and grievance.due_at is not None
-            handle_timer_event("sla_warning", tracking_id, grievance.level, grievance.timer_seq, now=grievance.warn_at)
-            handle_timer_event("sla_breached", tracking_id, grievance.level, grievance.timer_seq, now=grievance.due_at)
+            handle_timer_event(
+                TimerMessage("sla_warning", tracking_id, grievance.level, grievance.timer_seq), now=grievance.warn_at
+            )
+            handle_timer_event(
+                TimerMessage("sla_breached", tracking_id, grievance.level, grievance.timer_seq), now=grievance.due_at
+            )
         return self.outbox_counts() - before
 
     def deliver(self) -> None:

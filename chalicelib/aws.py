@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from chalicelib.config import get_settings
+from chalicelib.resource_names import Bucket, Queue, StateMachine, Topic
 
 
 @cache
@@ -29,9 +30,9 @@ def client(service: str) -> Any:
 
 
 @cache
-def queue_url(logical_name: str) -> str:
+def queue_url(queue: Queue) -> str:
     """The URL of one of this stage's queues (one lookup per warm process)."""
-    name = get_settings().resource_name(logical_name)
+    name = get_settings().resource_name(queue)
     return str(client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
 
 
@@ -53,24 +54,24 @@ def account_id() -> str:
 
 
 @cache
-def topic_arn(logical_name: str) -> str:
+def topic_arn(topic: Topic) -> str:
     """The ARN of one of this stage's SNS topics, built rather than looked up: the only
     lookup by name, CreateTopic, would need a permission to create topics."""
     settings = get_settings()
-    return f"arn:aws:sns:{settings.region}:{account_id()}:{settings.resource_name(logical_name)}"
+    return f"arn:aws:sns:{settings.region}:{account_id()}:{settings.resource_name(topic)}"
 
 
 @cache
-def state_machine_arn(logical_name: str) -> str:
+def state_machine_arn(machine: StateMachine) -> str:
     """The ARN of one of this stage's state machines."""
     settings = get_settings()
-    return f"arn:aws:states:{settings.region}:{account_id()}:stateMachine:{settings.resource_name(logical_name)}"
+    return f"arn:aws:states:{settings.region}:{account_id()}:stateMachine:{settings.resource_name(machine)}"
 
 
 @cache
-def bucket_name(logical_name: str) -> str:
+def bucket_name(bucket: Bucket) -> str:
     """One of this stage's buckets: bucket names are global, so they carry the account."""
-    return f"{get_settings().resource_name(logical_name)}-{account_id()}"
+    return f"{get_settings().resource_name(bucket)}-{account_id()}"
 
 
 @cache

@@ -39,7 +39,7 @@ class Settings(BaseModel):
     # Only the local stage talks to moto's control API (outbox, demo accounts), and a stage
     # is local only when this points at this machine.
     aws_endpoint_url: str | None = None
-    # Keys given directly: only the local stage may (config.json); see `secret()`.
+    # Keys given directly: only the local stage may (config.json); see security/keys.py.
     identity_hmac_key: str | None = Field(default=None, min_length=32)
     jwt_signing_key: str | None = Field(default=None, min_length=32)
     # Derives departments' webhook secrets; apart from the identity key, so the function
@@ -158,28 +158,8 @@ class Settings(BaseModel):
     def jwt_audience(self) -> str:
         return f"citizen-crm:{self.stage}"
 
-    def secret(self, name: str) -> str:
-        """One of KEYS: on the local stage as given in its configuration, on every other
-        stage only from its Secrets Manager secret. A stage without it cannot authenticate
-        anyone; a deployed stage with a key given directly refuses to use it (a key in a
-        configuration file is in the repository and the function's console)."""
-        value = getattr(self, name)
-        if value and self.is_local:
-            return str(value)
-        if value:
-            raise ConfigurationError(
-                f"{name.upper()} is set directly on stage {self.stage!r}: only the local stage may do that; "
-                f"remove it, the stage reads its key from {name.upper()}_SECRET"
-            )
-        secret_id = getattr(self, f"{name}_secret")
-        if secret_id:
-            from chalicelib.aws import secret_string  # deferred: only deployed stages need it
-
-            return secret_string(secret_id)
-        raise ConfigurationError(f"{name.upper()} is not configured for stage {self.stage!r}")
-
     def resource_name(self, logical_name: str) -> str:
-        """The deployed name of a table, queue, topic or state machine of this stage."""
+        """The deployed name of one of this stage's resources (a name of `resource_names`)."""
         return f"{self.resource_prefix}-{logical_name}"
 
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chalicelib.resource_names import Queue
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHALICE_CONFIG = REPO_ROOT / ".chalice" / "config.json"
 BUILD_DIR = REPO_ROOT / "build"
@@ -171,15 +173,15 @@ def function_logical_id(handler: str) -> str:
     return "APIHandler" if handler == API_HANDLER else _cfn_name(handler)
 
 
-def sqs_consumers(app_module: Any) -> dict[str, str]:
-    """Chalice handler name -> logical name of the queue it consumes (e.g. "events")."""
+def sqs_consumers(app_module: Any) -> dict[str, Queue]:
+    """Chalice handler name -> the queue it consumes."""
     from chalice.app import SQSEventConfig
 
     from chalicelib.config import resource_name_at_import
 
     prefix = resource_name_at_import("")
     return {
-        source.name: source.queue.removeprefix(prefix)
+        source.name: Queue(source.queue.removeprefix(prefix))
         for source in app_module.app.event_sources
         if isinstance(source, SQSEventConfig)
     }

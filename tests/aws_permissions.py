@@ -58,10 +58,10 @@ def recorded_calls(secret_ids: dict[str, str]) -> Iterator[list[Call]]:
     configuration; on a deployed stage reading one is a GetSecretValue of the secret named
     in `secret_ids` (setting name -> secret ARN), recorded as such."""
     from chalicelib import aws
-    from chalicelib.config import Settings
+    from chalicelib.security import keys
 
     calls: list[Call] = []
-    original_call, original_secret = BaseClient._make_api_call, Settings.secret
+    original_call, original_key = BaseClient._make_api_call, keys.stage_key
     last_function: list[str | None] = [None]
 
     def record(function: str, service: str, operation: str, params: dict[str, Any]) -> None:
@@ -76,19 +76,19 @@ def recorded_calls(secret_ids: dict[str, str]) -> Iterator[list[Call]]:
             record(function, client.meta.service_model.service_name, operation_name, dict(api_params))
         return original_call(client, operation_name, api_params)
 
-    def reading_secret(settings: Settings, name: str) -> str:
+    def reading_key(name: str) -> str:
         function = _function_of_current_stack()
         if function is not None:
             record(function, "secretsmanager", "GetSecretValue", {"SecretId": secret_ids[name]})
-        return original_secret(settings, name)
+        return original_key(name)
 
     BaseClient._make_api_call = recording  # type: ignore[method-assign]
-    Settings.secret = reading_secret  # type: ignore[method-assign]
+    keys.stage_key = reading_key
     try:
         yield calls
     finally:
         BaseClient._make_api_call = original_call  # type: ignore[method-assign]
-        Settings.secret = original_secret  # type: ignore[method-assign]
+        keys.stage_key = original_key
 
 
 class UnknownCall(Exception):

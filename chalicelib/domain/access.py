@@ -8,6 +8,7 @@ officer ids reveals nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.domain.errors import AboveYourLevel, Forbidden
 from chalicelib.domain.identity import ESCALATION_ROLES, Principal, Role
@@ -100,3 +101,24 @@ def require_may_act(principal: Principal, case: CaseScope, action: str) -> None:
 def _same(value: str | None, reach: str | None) -> bool:
     """Equal and present: a record or a principal missing the attribute matches nothing."""
     return value is not None and value == reach
+
+
+def visible_entries(principal: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What `principal` may see of a case's audit trail (the chain is checked before this)."""
+    # A note's salt only serves the chain's check (done before anything is shown).
+    entries = [{k: v for k, v in entry.items() if k != "note_salt"} for entry in entries]
+    if principal.is_staff:
+        return entries
+    # Citizens see what happened and by which role, never internal notes or officers' ids.
+    return [_for_citizens(entry) for entry in entries if not entry["internal"]]
+
+
+_HIDDEN_FROM_CITIZENS = {"actor_id", "prev_hash", "entry_hash"}
+_DETAILS_HIDDEN_FROM_CITIZENS = {"officer_id"}
+
+
+def _for_citizens(entry: dict[str, Any]) -> dict[str, Any]:
+    shown = {k: v for k, v in entry.items() if k not in _HIDDEN_FROM_CITIZENS}
+    if isinstance(shown.get("details"), dict):
+        shown["details"] = {k: v for k, v in shown["details"].items() if k not in _DETAILS_HIDDEN_FROM_CITIZENS}
+    return shown

@@ -22,12 +22,13 @@ import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from chalicelib.domain import access
+from chalicelib.domain import access, events
 from chalicelib.domain.access import CaseScope
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
-from chalicelib.domain.grievance import Event, required_note
+from chalicelib.domain.events import Event
+from chalicelib.domain.grievance import required_note
 from chalicelib.domain.identity import Principal, Role
 from chalicelib.domain.sla import SlaClock
 
@@ -158,6 +159,9 @@ class ApplicationChange:
     events: list[Event]
 
 
+E = TypeVar("E", bound=Event)
+
+
 def new_application_id(state_code: str, now: datetime) -> str:
     """`OD-APP-261130-7KQ3XM`: unmistakable for a grievance's id, read as easily over a phone."""
     alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -171,15 +175,15 @@ def sla_seconds_for(sla_days: int, clock: SlaClock) -> float:
     return float(sla_days * day * 60)
 
 
-def _event(name: str, actor: Principal, now: datetime, before: Application, after: Application, **extra: Any) -> Event:
-    return Event.recorded(name, actor, now, before.stage.value, after.stage.value, **extra)
+def _event(kind: type[E], actor: Principal, now: datetime, before: Application, after: Application, **own: Any) -> E:
+    return kind.by(actor, now, before.stage.value, after.stage.value, **own)
 
 
 def submit(application: Application, citizen: Principal, clock: SlaClock, now: datetime) -> ApplicationChange:
     """A new application: its deadline starts now, its owner is already chosen."""
     after = replace(application, due_at=clock.deadline(now, application.sla_seconds, False))
     event = _event(
-        "application_submitted",
+        events.ApplicationSubmitted,
         citizen,
         now,
         after,
@@ -226,32 +230,34 @@ def act(
         case Action.COMMENT:
             text = required_note(note, "the comment")
             return ApplicationChange(
-                before, [_event("application_commented", actor, now, before, before, note=text, internal=True)]
+                before, [_event(events.ApplicationCommented, actor, now, before, before, note=text)]
             )
         case Action.START_VERIFICATION:
             after = replace(before, stage=Stage.UNDER_VERIFICATION)
             return ApplicationChange(
-                after, [_event("application_verification_started", actor, now, before, after, note=note)]
+                after, [_event(events.ApplicationVerificationStarted, actor, now, before, after, note=note)]
             )
         case Action.VERIFY:
             after = replace(before, stage=Stage.PROCESSING)
-            return ApplicationChange(after, [_event("application_verified", actor, now, before, after, note=note)])
+            return ApplicationChange(after, [_event(events.ApplicationVerified, actor, now, before, after, note=note)])
         case Action.REQUEST_INFO:
             return _request_info(before, actor, note, requested_fields, requested_documents, clock, now)
         case Action.PROVIDE_INFO:
             return _provide_info(before, actor, note, answers or {}, documents or {}, clock, now)
         case Action.APPROVE:
             after = replace(before, stage=Stage.APPROVED, decided_at=now)
-            return ApplicationChange(after, [_event("application_approved", actor, now, before, after, note=note)])
+            return ApplicationChange(after, [_event(events.ApplicationApproved, actor, now, before, after, note=note)])
         case Action.REJECT:
             reason = required_note(note, "the reason for rejecting")
             after = replace(
                 before, stage=Stage.REJECTED, decided_at=now, due_at=None, info_request=None, sla_remaining_seconds=None
             )
-            return ApplicationChange(after, [_event("application_rejected", actor, now, before, after, note=reason)])
+            return ApplicationChange(
+                after, [_event(events.ApplicationRejected, actor, now, before, after, note=reason)]
+            )
         case Action.COMPLETE:
             after = replace(before, stage=Stage.COMPLETED, completed_at=now, due_at=None)
-            return ApplicationChange(after, [_event("application_completed", actor, now, before, after, note=note)])
+            return ApplicationChange(after, [_event(events.ApplicationCompleted, actor, now, before, after, note=note)])
     raise StageNotAllowed(action.value, application.stage)  # pragma: no cover - every Action is matched
 
 
@@ -271,7 +277,7 @@ def _request_info(
         before, stage=Stage.INFO_REQUESTED, info_request=request, due_at=None, sla_remaining_seconds=remaining
     )
     event = _event(
-        "application_info_requested",
+        events.ApplicationInfoRequested,
         actor,
         now,
         before,
@@ -324,7 +330,7 @@ def _provide_info(
         due_at=clock.deadline(now, remaining, False),
     )
     event = _event(
-        "application_info_provided",
+        events.ApplicationInfoProvided,
         citizen,
         now,
         before,

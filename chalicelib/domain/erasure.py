@@ -24,12 +24,10 @@ from typing import Any
 
 from chalicelib.domain.application import Application, ApplicationChange
 from chalicelib.domain.audit import note_digest
-from chalicelib.domain.grievance import Change, Event, Grievance
+from chalicelib.domain.events import ApplicationErased, Event, GrievanceErased
+from chalicelib.domain.grievance import Change, Grievance
 
 ERASED_DESCRIPTION = "[erased at the citizen's request]"
-
-GRIEVANCE_ERASED = "personal_data_erased"
-APPLICATION_ERASED = "application_personal_data_erased"
 
 
 def citizen_notes(entries: Sequence[dict[str, Any]], citizen_id: str) -> dict[str, str]:
@@ -46,7 +44,7 @@ def citizen_notes(entries: Sequence[dict[str, Any]], citizen_id: str) -> dict[st
 def erased_before(entries: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The details of the trail's erasure entry, if the case was erased already."""
     for entry in reversed(entries):
-        if entry.get("event") in (GRIEVANCE_ERASED, APPLICATION_ERASED):
+        if entry.get("event") in (GrievanceErased.name, ApplicationErased.name):
             return dict(entry.get("details") or {})
     return None
 
@@ -61,7 +59,7 @@ def erase_grievance(grievance: Grievance, notes: dict[str, str], now: datetime) 
         kinds.append("citizen_notes")
     after = replace(grievance, description=ERASED_DESCRIPTION, ward=None, lat=None, lon=None)
     status = grievance.status.value
-    return Change(after, [_event(GRIEVANCE_ERASED, grievance.citizen_id, now, status, kinds, notes)])
+    return Change(after, [_event(GrievanceErased, grievance.citizen_id, now, status, kinds, notes)])
 
 
 def erase_application(application: Application, notes: dict[str, str], now: datetime) -> ApplicationChange:
@@ -77,9 +75,24 @@ def erase_application(application: Application, notes: dict[str, str], now: date
     ]
     after = replace(application, fields={}, documents={})
     stage = application.stage.value
-    return ApplicationChange(after, [_event(APPLICATION_ERASED, application.citizen_id, now, stage, kinds, notes)])
+    return ApplicationChange(after, [_event(ApplicationErased, application.citizen_id, now, stage, kinds, notes)])
 
 
-def _event(name: str, citizen_id: str, now: datetime, state: str, kinds: list[str], notes: dict[str, str]) -> Event:
+def _event(
+    kind: type[GrievanceErased | ApplicationErased],
+    citizen_id: str,
+    now: datetime,
+    state: str,
+    kinds: list[str],
+    notes: dict[str, str],
+) -> Event:
     # Done at the citizen's request: the citizen is the actor, as for their other acts.
-    return Event(name, citizen_id, "citizen", now, state, state, details={"erased": kinds, "erased_notes": notes})
+    return kind(
+        actor_id=citizen_id,
+        actor_role="citizen",
+        at=now,
+        from_state=state,
+        to_state=state,
+        erased=kinds,
+        erased_notes=notes,
+    )

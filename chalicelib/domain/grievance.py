@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import math
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from chalicelib.domain import access
+from chalicelib.domain import access, events
 from chalicelib.domain.access import CaseScope
 from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.events import SYSTEM, Event
 from chalicelib.domain.identity import ESCALATION_ROLES, Principal, Role
 from chalicelib.domain.sla import SlaClock
 
@@ -157,45 +158,14 @@ class Grievance:
 
 
 @dataclass(frozen=True)
-class Event:
-    """Something that happened to a grievance: one audit entry, and what notifies whom."""
-
-    name: str  # past tense: filed, assigned, accepted, ...
-    actor_id: str
-    actor_role: str
-    at: datetime
-    from_state: str | None
-    to_state: str | None
-    note: str | None = None
-    internal: bool = False
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def recorded(
-        cls, name: str, actor: Principal, now: datetime, from_state: str, to_state: str, **extra: Any
-    ) -> Event:
-        """The event of one move by `actor`; `note` and `internal` among `extra` are the
-        event's own, the rest its details. Grievances and applications both make them."""
-        note = extra.pop("note", None)
-        internal = extra.pop("internal", False)
-        role = "system" if actor is SYSTEM else actor.role.value
-        return cls(name, actor.subject_id, role, now, from_state, to_state, note, internal, extra)
-
-
-@dataclass(frozen=True)
 class Change:
+    """One move of a grievance: the grievance after it, and the events it caused."""
+
     grievance: Grievance
     events: list[Event]
 
-    @property
-    def timer_rearmed(self) -> bool:
-        return any(e.name in _REARMING_EVENTS for e in self.events)
 
-
-_REARMING_EVENTS = {"assigned", "escalated", "reassigned", "reopened", "appealed", "info_provided", "resolved"}
-
-SYSTEM = Principal("system", Role.STATE_ADMIN)
-
+E = TypeVar("E", bound=Event)
 
 TRACKING_ID_PATTERN = r"^[A-Z]{2}-[0-9]{6}-[0-9A-Z]{6}$"  # what new_tracking_id makes
 
@@ -209,8 +179,8 @@ def new_tracking_id(state_code: str, now: datetime) -> str:
     return f"{state_code}-{now:%y%m%d}-{suffix}"
 
 
-def _event(name: str, actor: Principal, now: datetime, before: Grievance, after: Grievance, **extra: Any) -> Event:
-    return Event.recorded(name, actor, now, before.status.value, after.status.value, **extra)
+def _event(kind: type[E], actor: Principal, now: datetime, before: Grievance, after: Grievance, **own: Any) -> E:
+    return kind.by(actor, now, before.status.value, after.status.value, **own)
 
 
 def require_allowed(grievance: Grievance, action: Action) -> None:
@@ -236,7 +206,8 @@ def required_note(note: str | None, what: str, field: str = "note") -> str:
 def file(grievance: Grievance, citizen: Principal) -> Change:
     """A new grievance, registered and waiting for routing."""
     return Change(
-        grievance, [_event("filed", citizen, grievance.filed_at, grievance, grievance, channel=grievance.channel)]
+        grievance,
+        [_event(events.GrievanceFiled, citizen, grievance.filed_at, grievance, grievance, channel=grievance.channel)],
     )
 
 
@@ -273,7 +244,7 @@ def assign(
         sla_remaining_seconds=None,
         timer_seq=grievance.timer_seq + 1,
     )
-    event = _event("assigned", SYSTEM, now, grievance, after, department=department, level=after.level)
+    event = _event(events.GrievanceAssigned, SYSTEM, now, grievance, after, department=department, level=after.level)
     return Change(after, [event])
 
 
@@ -288,14 +259,14 @@ def _rearm(grievance: Grievance, clock: SlaClock, now: datetime, remaining: floa
 def accept(grievance: Grievance, actor: Principal, now: datetime) -> Change:
     require_allowed(grievance, Action.ACCEPT)
     after = replace(grievance, status=Status.IN_PROGRESS)
-    return Change(after, [_event("accepted", actor, now, grievance, after)])
+    return Change(after, [_event(events.GrievanceAccepted, actor, now, grievance, after)])
 
 
 def comment(grievance: Grievance, actor: Principal, note: str | None, now: datetime) -> Change:
     """An internal note: staff read it in the history, citizens never see it."""
     require_allowed(grievance, Action.COMMENT)
     text = required_note(note, "the comment")
-    return Change(grievance, [_event("commented", actor, now, grievance, grievance, note=text, internal=True)])
+    return Change(grievance, [_event(events.GrievanceCommented, actor, now, grievance, grievance, note=text)])
 
 
 def request_info(grievance: Grievance, actor: Principal, note: str | None, clock: SlaClock, now: datetime) -> Change:
@@ -304,7 +275,7 @@ def request_info(grievance: Grievance, actor: Principal, note: str | None, clock
     question = required_note(note, "the question for the citizen")
     remaining = clock.remaining(now, grievance.due_at, grievance.round_the_clock) if grievance.due_at else 0.0
     after = replace(grievance, status=Status.INFO_REQUESTED, sla_remaining_seconds=remaining)
-    return Change(after, [_event("info_requested", actor, now, grievance, after, note=question)])
+    return Change(after, [_event(events.GrievanceInfoRequested, actor, now, grievance, after, note=question)])
 
 
 def reply(grievance: Grievance, citizen: Principal, message: str | None, clock: SlaClock, now: datetime) -> Change:
@@ -313,7 +284,7 @@ def reply(grievance: Grievance, citizen: Principal, message: str | None, clock: 
     answer = required_note(message, "the reply", field="message")
     resumed = _rearm(grievance, clock, now, remaining=grievance.sla_remaining_seconds or 0.0)
     after = replace(resumed, status=Status.IN_PROGRESS)
-    return Change(after, [_event("info_provided", citizen, now, grievance, after, note=answer)])
+    return Change(after, [_event(events.GrievanceInfoProvided, citizen, now, grievance, after, note=answer)])
 
 
 def transfer(grievance: Grievance, actor: Principal, department: str | None, note: str | None, now: datetime) -> Change:
@@ -344,7 +315,9 @@ def transfer(grievance: Grievance, actor: Principal, department: str | None, not
         warn_at=None,
         timer_seq=grievance.timer_seq + 1,
     )
-    return Change(after, [_event("transferred", actor, now, grievance, after, note=reason, to_department=target)])
+    return Change(
+        after, [_event(events.GrievanceTransferred, actor, now, grievance, after, note=reason, to_department=target)]
+    )
 
 
 def reassign(grievance: Grievance, actor: Principal, officer_id: str | None, clock: SlaClock, now: datetime) -> Change:
@@ -359,7 +332,7 @@ def reassign(grievance: Grievance, actor: Principal, officer_id: str | None, clo
     after = replace(grievance, assignee_id=officer_id)
     if grievance.status is not Status.INFO_REQUESTED:
         after = _rearm(after, clock, now)
-    return Change(after, [_event("reassigned", actor, now, grievance, after, officer_id=officer_id)])
+    return Change(after, [_event(events.GrievanceReassigned, actor, now, grievance, after, officer_id=officer_id)])
 
 
 def resolve(grievance: Grievance, actor: Principal, note: str | None, clock: SlaClock, now: datetime) -> Change:
@@ -370,7 +343,7 @@ def resolve(grievance: Grievance, actor: Principal, note: str | None, clock: Sla
     # The same timer closes it: at "due" 7 days on, a still-resolved grievance closes.
     closes_at = clock.deadline(now, AUTO_CLOSE_AFTER_HOURS * 3600, round_the_clock=True)
     after = replace(after, warn_at=closes_at, due_at=closes_at, timer_seq=grievance.timer_seq + 1)
-    return Change(after, [_event("resolved", actor, now, grievance, after, note=how)])
+    return Change(after, [_event(events.GrievanceResolved, actor, now, grievance, after, note=how)])
 
 
 def reject(grievance: Grievance, actor: Principal, note: str | None, now: datetime) -> Change:
@@ -378,7 +351,7 @@ def reject(grievance: Grievance, actor: Principal, note: str | None, now: dateti
     reason = required_note(note, "the reason for rejecting")
     after = replace(grievance, status=Status.REJECTED, rejected_at=now, due_at=None, warn_at=None)
     after = replace(after, timer_seq=grievance.timer_seq + 1)
-    return Change(after, [_event("rejected", actor, now, grievance, after, note=reason)])
+    return Change(after, [_event(events.GrievanceRejected, actor, now, grievance, after, note=reason)])
 
 
 def give_feedback(grievance: Grievance, citizen: Principal, rating: int, note: str | None, now: datetime) -> Change:
@@ -386,13 +359,15 @@ def give_feedback(grievance: Grievance, citizen: Principal, rating: int, note: s
     if not 1 <= rating <= 5:
         raise InvalidInput("rating: from 1 to 5.", field="rating")
     after = replace(grievance, status=Status.CLOSED, rating=rating, closed_at=now, timer_seq=grievance.timer_seq + 1)
-    return Change(after, [_event("closed", citizen, now, grievance, after, note=note, rating=rating)])
+    return Change(after, [_event(events.GrievanceClosed, citizen, now, grievance, after, note=note, rating=rating)])
 
 
 def auto_close(grievance: Grievance, now: datetime) -> Change:
     """Seven days after resolution without feedback."""
     after = replace(grievance, status=Status.CLOSED, closed_at=now)
-    return Change(after, [_event("closed", SYSTEM, now, grievance, after, reason="no feedback within 7 days")])
+    return Change(
+        after, [_event(events.GrievanceClosed, SYSTEM, now, grievance, after, reason="no feedback within 7 days")]
+    )
 
 
 def reopen(
@@ -420,7 +395,7 @@ def reopen(
     else:
         owner = owner_id or grievance.assignee_id
         after = _rearm(replace(reopened, status=Status.ASSIGNED, assignee_id=owner), clock, now)
-    return Change(after, [_event("reopened", citizen, now, grievance, after, note=reason)])
+    return Change(after, [_event(events.GrievanceReopened, citizen, now, grievance, after, note=reason)])
 
 
 def appeal(
@@ -455,14 +430,18 @@ def appeal(
         sla_hours=grievance.sla_hours or sla_hours,
     )
     after = _rearm(after, clock, now)
-    return Change(after, [_event("appealed", citizen, now, grievance, after, note=reason, level=APPELLATE_LEVEL)])
+    return Change(
+        after, [_event(events.GrievanceAppealed, citizen, now, grievance, after, note=reason, level=APPELLATE_LEVEL)]
+    )
 
 
 def escalate(grievance: Grievance, new_owner_id: str, clock: SlaClock, now: datetime) -> Change:
     """The SLA ran out at this level: up one level, to a new owner with a fresh deadline."""
     level = min(grievance.level + 1, TOP_LEVEL)
     after = _rearm(replace(grievance, level=level, assignee_id=new_owner_id), clock, now)
-    event = _event("escalated", SYSTEM, now, grievance, after, level=level, owner_role=ESCALATION_ROLES[level].value)
+    event = _event(
+        events.GrievanceEscalated, SYSTEM, now, grievance, after, level=level, owner_role=ESCALATION_ROLES[level].value
+    )
     return Change(after, [event])
 
 
@@ -484,13 +463,13 @@ def timer_event_seen(grievance: Grievance, timer_seq: int, kind: str) -> bool:
 def warn(grievance: Grievance, now: datetime) -> Change:
     """80 % of the SLA is gone without a resolution: the owner is warned (once per timer)."""
     after = replace(grievance, last_timer_event=f"{grievance.timer_seq}:sla_warning")
-    return Change(after, [_event("sla_warning", SYSTEM, now, grievance, after, level=grievance.level)])
+    return Change(after, [_event(events.GrievanceSlaWarned, SYSTEM, now, grievance, after, level=grievance.level)])
 
 
 def breached_at_top(grievance: Grievance, now: datetime) -> Change:
     """The state cell's own deadline passed: nobody above to escalate to; recorded and told."""
     after = replace(grievance, last_timer_event=f"{grievance.timer_seq}:sla_breached")
-    return Change(after, [_event("sla_breached", SYSTEM, now, grievance, after, level=grievance.level)])
+    return Change(after, [_event(events.GrievanceBreachedAtTop, SYSTEM, now, grievance, after, level=grievance.level)])
 
 
 def support(grievance: Grievance, citizen: Principal, now: datetime) -> Change:
@@ -498,7 +477,9 @@ def support(grievance: Grievance, citizen: Principal, now: datetime) -> Change:
     if not grievance.is_open:
         raise ActionNotAllowed("metoo", grievance.status)
     after = replace(grievance, priority=grievance.priority + 1, supporters=grievance.supporters + 1)
-    return Change(after, [_event("supported", citizen, now, grievance, after, supporters=after.supporters)])
+    return Change(
+        after, [_event(events.GrievanceSupported, citizen, now, grievance, after, supporters=after.supporters)]
+    )
 
 
 def nearness(a: Grievance, b: Grievance) -> str | None:

@@ -108,8 +108,8 @@ def apply(caller: Principal) -> Response:
 @route(applications_api, "/applications", methods=["GET"], roles=CITIZENS)
 def list_my_applications(caller: Principal) -> dict[str, Any]:
     query = parse_query(applications_api, PageQuery)
-    found, cursor = view_applications.list_mine(caller, limit=query.limit, cursor=query.cursor)
-    return {"applications": [summary(a) for a in found], "next_cursor": cursor}
+    page = view_applications.list_mine(caller, limit=query.limit, cursor=query.cursor)
+    return {"applications": [summary(a) for a in page.cases], "next_cursor": page.cursor}
 
 
 @route(applications_api, "/applications/{tracking_id}", methods=["GET"], roles=EVERYONE)
@@ -140,10 +140,10 @@ def download_document(caller: Principal, tracking_id: str, slot: str) -> dict[st
 @route(applications_api, "/officer/applications", methods=["GET"], roles=STAFF)
 def officer_queue(caller: Principal) -> dict[str, Any]:
     query = parse_query(applications_api, QueueQuery)
-    found, cursor = view_applications.officer_queue(
+    page = view_applications.officer_queue(
         caller, stage=query.stage, overdue=query.overdue, limit=query.limit, cursor=query.cursor
     )
-    return {"applications": [detail(a, caller) for a in found], "next_cursor": cursor}
+    return {"applications": [detail(a, caller) for a in page.cases], "next_cursor": page.cursor}
 
 
 def _iso(moment: Any) -> str | None:

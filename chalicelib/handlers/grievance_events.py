@@ -1,8 +1,8 @@
-"""SQS consumers of the grievance lifecycle: routing, and the SLA timers' messages.
+"""SQS consumers of the grievance lifecycle: routing, and the SLA events queue.
 
 Each record is handled on its own (Powertools BatchProcessor): one that fails goes back to
 the queue alone and reaches the DLQ after the redrive limit; the rest of the batch is done.
-Both use cases are idempotent, so a redelivered record changes nothing.
+Every use case here is idempotent, so a redelivered record changes nothing.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.handlers.sqs import each_record
-from chalicelib.services.grievance_timers import handle_timer_event
-from chalicelib.services.route_grievance import requeue_stuck_grievances, route_grievance
+from chalicelib.services.grievance_timers import TimerMessage, handle_timer_event, start_deferred_timer
+from chalicelib.services.route_grievance import requeue_awaiting_routing, route_grievance
+from chalicelib.services.sla_timer import START_TIMER
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -23,9 +24,16 @@ def _route_record(record: SQSRecord) -> None:
     route_grievance(json.loads(record.body)["tracking_id"])
 
 
-def _timer_record(record: SQSRecord) -> None:
+def _sla_record(record: SQSRecord) -> None:
     message = json.loads(record.body)
-    handle_timer_event(message["kind"], message["tracking_id"], int(message["level"]), int(message["version"]))
+    if message["kind"] == START_TIMER:
+        start_deferred_timer(message["tracking_id"], int(message["timer_seq"]))
+        return
+    # A timer started before this release keeps the definition it started with: it calls
+    # its timer_seq `version`.
+    legacy = "timer_seq" not in message
+    timer_seq = int(message["version"] if legacy else message["timer_seq"])
+    handle_timer_event(TimerMessage(message["kind"], message["tracking_id"], int(message["level"]), timer_seq, legacy))
 
 
 def route_grievances(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
@@ -33,8 +41,8 @@ def route_grievances(event: dict[str, Any], context: Any) -> PartialItemFailureR
 
 
 def handle_sla_events(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return each_record(event, context, _timer_record)
+    return each_record(event, context, _sla_record)
 
 
-def sweep_unrouted() -> dict[str, int]:
-    return {"requeued": requeue_stuck_grievances()}
+def sweep_awaiting_routing() -> dict[str, int]:
+    return {"requeued": requeue_awaiting_routing()}

@@ -117,7 +117,7 @@ def file_a_grievance(caller: Principal) -> Response:
 def list_my_grievances(caller: Principal) -> dict[str, Any]:
     query = parse_query(grievances_api, PageQuery)
     page = view_grievances.list_mine(caller, limit=query.limit, cursor=query.cursor)
-    return {"grievances": [summary(g) for g in page.grievances], "next_cursor": page.cursor}
+    return {"grievances": [summary(g) for g in page.cases], "next_cursor": page.cursor}
 
 
 @route(grievances_api, "/grievances/{tracking_id}", methods=["GET"], roles=EVERYONE)
@@ -190,7 +190,7 @@ def officer_queue(caller: Principal) -> dict[str, Any]:
     page = view_grievances.officer_queue(
         caller, status=query.status, overdue=query.overdue, limit=query.limit, cursor=query.cursor
     )
-    return {"grievances": [detail(g, caller) for g in page.grievances], "next_cursor": page.cursor}
+    return {"grievances": [detail(g, caller) for g in page.cases], "next_cursor": page.cursor}
 
 
 @route(grievances_api, "/track/{tracking_id}", methods=["GET"], public=True)

@@ -1,14 +1,14 @@
 """SQS consumers of the notification queues, each with partial batch failures.
 
-- `events`: one announcement per saved grievance change, fanned out into messages and
+- `events`: one announcement per saved domain event, fanned out into messages and
   webhook deliveries;
-- `notifications`: one SMS or email per record;
+- `messages`: one SMS or email per record;
 - `webhooks`: one signed POST to a department per record.
 
 Only the records that failed go back to their queue (Powertools' BatchProcessor builds the
-`batchItemFailures` answer), hidden for the backoff the use case asked for; a malformed
-record fails alone and reaches the DLQ after the queue's last attempt instead of blocking
-its batch.
+`batchItemFailures` answer), hidden for an exponential backoff computed here and nowhere
+else; a malformed record fails alone and reaches the DLQ after the queue's last attempt
+instead of blocking its batch.
 """
 
 from __future__ import annotations
@@ -19,19 +19,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalicelib.config import get_settings
 from chalicelib.domain.delivery import retry_delay_seconds
 from chalicelib.handlers.sqs import each_record
-from chalicelib.notify.errors import Held, TryLater
-from chalicelib.notify.messages import GrievanceAnnouncement, OutboundMessage, WebhookDelivery
-from chalicelib.notify.queue import (
-    DELIVERY_ATTEMPTS,
-    EVENTS_QUEUE,
-    NOTIFICATIONS_QUEUE,
-    WEBHOOKS_QUEUE,
-    postpone,
-    requeue,
-)
+from chalicelib.notify.errors import Held
+from chalicelib.notify.messages import Announcement, OutboundMessage, WebhookDelivery
+from chalicelib.notify.queue import DELIVERY_ATTEMPTS, postpone, requeue
+from chalicelib.resource_names import Queue
+from chalicelib.services.announcements import fan_out
 from chalicelib.services.deliver_notification import deliver_notification
 from chalicelib.services.deliver_webhook import deliver_webhook
-from chalicelib.services.grievance_notices import fan_out
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -40,10 +34,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def _with_retries(queue: str, record: SQSRecord, work: Callable[[int, bool], T]) -> T | None:
-    """Run `work(attempt, last_attempt)` for one record. A failure hides the record for the
-    backoff asked for (TryLater) or the default one; after the last attempt it comes back
-    at once, so the next receive moves it to the DLQ instead of after the queue's timeout."""
+def _with_retries(queue: Queue, record: SQSRecord, work: Callable[[int, bool], T]) -> T | None:
+    """Run `work(attempt, last_attempt)` for one record. A failure (TryLater or anything
+    else) hides the record for base × 2^(attempt-1) seconds; after the last attempt it comes
+    back at once, so the next receive moves it to the DLQ instead of after the queue's
+    timeout. A held record (quiet hours) is hidden for as long as it asked."""
     attempt = int(record.attributes.approximate_receive_count or 1)
     last_attempt = attempt >= DELIVERY_ATTEMPTS[queue]
     try:
@@ -56,9 +51,6 @@ def _with_retries(queue: str, record: SQSRecord, work: Callable[[int, bool], T])
             return None
         postpone(queue, record.receipt_handle, held.seconds)
         raise
-    except TryLater as later:
-        postpone(queue, record.receipt_handle, later.seconds)
-        raise
     except Exception:
         delay = 0 if last_attempt else retry_delay_seconds(attempt, get_settings().retry_base_seconds)
         postpone(queue, record.receipt_handle, delay)
@@ -66,14 +58,14 @@ def _with_retries(queue: str, record: SQSRecord, work: Callable[[int, bool], T])
 
 
 def _fan_out_record(record: SQSRecord) -> None:
-    announcement = GrievanceAnnouncement.model_validate_json(record.body)
-    _with_retries(EVENTS_QUEUE, record, lambda _attempt, _last: fan_out(announcement))
+    announcement = Announcement.model_validate_json(record.body)
+    _with_retries(Queue.EVENTS, record, lambda _attempt, _last: fan_out(announcement))
 
 
 def _deliver_record(record: SQSRecord) -> str | None:
     message = OutboundMessage.model_validate_json(record.body)
     return _with_retries(
-        NOTIFICATIONS_QUEUE,
+        Queue.MESSAGES,
         record,
         lambda attempt, last: deliver_notification(message, attempt=attempt, last_attempt=last),
     )
@@ -82,7 +74,7 @@ def _deliver_record(record: SQSRecord) -> str | None:
 def _deliver_webhook_record(record: SQSRecord) -> int | None:
     delivery = WebhookDelivery.model_validate_json(record.body)
     return _with_retries(
-        WEBHOOKS_QUEUE,
+        Queue.WEBHOOKS,
         record,
         lambda attempt, last: deliver_webhook(delivery, attempt=attempt, last_attempt=last),
     )

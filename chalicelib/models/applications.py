@@ -1,92 +1,36 @@
-"""Service applications: like grievances, changed only through one transaction that writes
-the record guarded by the version read, appends its audit entries to the shared trail, and
-moves its officer's open-load counter (applications and grievances share an officer's desk).
+"""Service applications: like grievances, changed only through the case store's one
+transaction (`case_store.CaseStore.save`) that writes the record guarded by the version read,
+appends its audit entries to the shared trail, and moves its officer's open-load counter
+(applications and grievances share an officer's desk).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.domain.application import Application, ApplicationChange, Document, InfoRequest, Stage
-from chalicelib.models.base import (
-    PAUSED,
-    TableName,
-    decode_cursor,
-    decode_queue_cursor,
-    encode_cursor,
-    iso,
-    parse,
-    utc_text,
-)
-from chalicelib.models.records import chain_audit, load_moves, save_with_trail
+from chalicelib.models.base import TableName, iso, parse, utc_text
+from chalicelib.models.case_store import PAUSED, CaseRecord, CaseStore, Page
+from chalicelib.resource_names import Table
 
 
-class CitizenIndex(GlobalSecondaryIndex[Any]):
+class ApplicationRecord(CaseRecord):
     class Meta:
-        index_name = "citizen-index"
-        projection = AllProjection()
+        table_name = TableName(Table.APPLICATIONS)
 
-    citizen_id = UnicodeAttribute(hash_key=True)
-    filed_at = UnicodeAttribute(range_key=True)
-
-
-class QueueIndex(GlobalSecondaryIndex[Any]):
-    """An officer's open applications, most urgent first (waiting on the citizen: last)."""
-
-    class Meta:
-        index_name = "queue-index"
-        projection = AllProjection()
-
-    queue_owner = UnicodeAttribute(hash_key=True)
-    queue_due = UnicodeAttribute(range_key=True)
-
-
-class DepartmentIndex(GlobalSecondaryIndex[Any]):
-    class Meta:
-        index_name = "department-index"
-        projection = AllProjection()
-
-    department = UnicodeAttribute(hash_key=True)
-    filed_at = UnicodeAttribute(range_key=True)
-
-
-class ApplicationRecord(Model):
-    class Meta:
-        table_name = TableName("applications")
-
-    tracking_id = UnicodeAttribute(hash_key=True)
-    citizen_id = UnicodeAttribute()
     service_code = UnicodeAttribute()
     form_version = NumberAttribute(default=1)
     department = UnicodeAttribute()
-    district = UnicodeAttribute()
     fields = JSONAttribute(default=dict)
     documents = JSONAttribute(default=dict)
     stage = UnicodeAttribute()
-    assignee_id = UnicodeAttribute(null=True)
-    filed_at = UnicodeAttribute()
     sla_seconds = NumberAttribute(default=0)
-    due_at = UnicodeAttribute(null=True)
-    sla_remaining_seconds = NumberAttribute(null=True)
     info_request = JSONAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
     completed_at = UnicodeAttribute(null=True)
-    audit_seq = NumberAttribute(default=0)
-    audit_hash = UnicodeAttribute(null=True)
-    # Sparse queue keys, present only while the application is open and owned.
-    queue_owner = UnicodeAttribute(null=True)
-    queue_due = UnicodeAttribute(null=True)
-    version = VersionAttribute()
-
-    by_citizen = CitizenIndex()
-    by_queue = QueueIndex()
-    by_department = DepartmentIndex()
 
 
 def _document_of(document: dict[str, Any]) -> Document:
@@ -172,57 +116,28 @@ def _to_application(record: ApplicationRecord) -> Application:
     )
 
 
+_store = CaseStore(ApplicationRecord, "application", _to_record, _to_application)
+
+
 def save_change(before: Application | None, change: ApplicationChange, now: datetime) -> Application:
-    """Persist a move atomically (records.save_with_trail): KeyTaken when a new
-    application's tracking id is used, Conflict when someone else moved it first."""
-    base = before or replace(change.application, audit_seq=0, audit_hash="", version=0)
-    audits, seq, head = chain_audit(base.tracking_id, base.audit_seq, base.audit_hash, change.events)
-    after = replace(change.application, audit_seq=seq, audit_hash=head, version=base.version)
-    save_with_trail(
-        _to_record(after),
-        new_key=ApplicationRecord.tracking_id if before is None else None,
-        audits=audits,
-        moves=load_moves(before, after),
-        now=now,
-        what="application",
-    )
-    return replace(after, version=base.version + 1)
+    """Persist a move atomically: KeyTaken when a new application's tracking id is used,
+    Conflict when someone else moved it first."""
+    return _store.save(before, change.application, change.events, now)
 
 
 def get_application(tracking_id: str) -> Application | None:
-    try:
-        return _to_application(ApplicationRecord.get(tracking_id, consistent_read=True))
-    except ApplicationRecord.DoesNotExist:
-        return None
+    return _store.get(tracking_id)
 
 
-def _page(results: Any, limit: int) -> tuple[list[Application], str | None]:
-    items = [_to_application(r) for r in results]
-    return items[:limit], (encode_cursor(results.last_evaluated_key) if len(items) >= limit else None)
-
-
-def citizen_applications(citizen_id: str, *, limit: int, cursor: str | None) -> tuple[list[Application], str | None]:
+def citizen_applications(citizen_id: str, *, limit: int, cursor: str | None) -> Page[Application]:
     """A citizen's applications, newest first. One Query."""
-    results = ApplicationRecord.by_citizen.query(
-        citizen_id,
-        scan_index_forward=False,
-        limit=limit,
-        last_evaluated_key=decode_cursor(cursor, {"tracking_id", "citizen_id", "filed_at"}, {"citizen_id": citizen_id}),
-    )
-    return _page(results, limit)
+    return _store.citizen_page(citizen_id, limit=limit, cursor=cursor)
 
 
 def officer_queue(
     officer_id: str, *, due_before: datetime | None, stage: Stage | None, limit: int, cursor: str | None
-) -> tuple[list[Application], str | None]:
-    """An officer's open applications, most urgent first; `due_before` keeps the overdue.
-    One Query on the queue index (filtered by stage when asked)."""
-    start = decode_queue_cursor(cursor, officer_id, due_before)
-    results = ApplicationRecord.by_queue.query(
-        officer_id,
-        range_key_condition=QueueIndex.queue_due < utc_text(due_before) if due_before else None,
-        filter_condition=ApplicationRecord.stage == stage.value if stage else None,
-        limit=limit,
-        last_evaluated_key=start,
-    )
-    return _page(results, limit)
+) -> Page[Application]:
+    """An officer's open applications, most urgent first (waiting on the citizen: last);
+    `due_before` keeps the overdue. One Query on the queue index (filtered by stage when asked)."""
+    only = ApplicationRecord.stage == stage.value if stage else None
+    return _store.queue_page(officer_id, due_before=due_before, only=only, limit=limit, cursor=cursor)

@@ -26,6 +26,7 @@ from chalicelib.domain.catalogue import (
     to_document,
 )
 from chalicelib.models.base import TableName
+from chalicelib.resource_names import Table
 
 KINDS: dict[type[CatalogueItem], str] = {
     District: "DISTRICT",
@@ -46,7 +47,7 @@ class DepartmentIndex(GlobalSecondaryIndex["CatalogueEntry"]):
 
 class CatalogueEntry(Model):
     class Meta:
-        table_name = TableName("catalogue")
+        table_name = TableName(Table.CATALOGUE)
 
     kind = UnicodeAttribute(hash_key=True)
     code = UnicodeAttribute(range_key=True)

@@ -31,15 +31,16 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, IdentityTaken
-from chalicelib.domain.grievance import Event
+from chalicelib.domain.events import Event
 from chalicelib.domain.identity import REGISTRATION_LIFETIME, Address, Citizen, CitizenStatus, claim_key
+from chalicelib.models.audit_trail import AuditEntryRecord, chain_audit
 from chalicelib.models.base import TableName, failed_condition, shared_connection
-from chalicelib.models.records import AuditEntryRecord, chain_audit
+from chalicelib.resource_names import Table
 
 
 class CitizenRecord(Model):
     class Meta:
-        table_name = TableName("citizens")
+        table_name = TableName(Table.CITIZENS)
 
     citizen_id = UnicodeAttribute(hash_key=True)
     status = UnicodeAttribute()  # pending_verification | active | erased
@@ -71,7 +72,7 @@ class CitizenRecord(Model):
 
 class IdentityClaim(Model):
     class Meta:
-        table_name = TableName("identity-claims")
+        table_name = TableName(Table.IDENTITY_CLAIMS)
 
     claim = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute()

@@ -29,6 +29,7 @@ from chalicelib.domain.identity import Officer, Role, claim_key
 from chalicelib.models import sessions
 from chalicelib.models.base import TableName, failed_condition, shared_connection
 from chalicelib.models.citizens import IdentityClaim, raise_conflict_for
+from chalicelib.resource_names import Table
 
 
 class JurisdictionIndex(GlobalSecondaryIndex["OfficerRecord"]):
@@ -51,7 +52,7 @@ class OfficerDepartmentIndex(GlobalSecondaryIndex["OfficerRecord"]):
 
 class OfficerRecord(Model):
     class Meta:
-        table_name = TableName("officers")
+        table_name = TableName(Table.OFFICERS)
 
     officer_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()

@@ -17,11 +17,12 @@ from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.models import Model
 
 from chalicelib.models.base import TableName, failed_condition
+from chalicelib.resource_names import Table
 
 
 class OtpChallengeRecord(Model):
     class Meta:
-        table_name = TableName("otp-challenges")
+        table_name = TableName(Table.OTP_CHALLENGES)
 
     # A keyed hash of the mobile or email: the table never holds the address itself.
     holder = UnicodeAttribute(hash_key=True)

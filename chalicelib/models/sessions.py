@@ -19,6 +19,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.models.base import TableName, failed_condition
+from chalicelib.resource_names import Table
 
 LOGIN_PREFIX = "login#"  # a refresh token's key is a hex digest: the two never collide
 
@@ -37,7 +38,7 @@ class RefreshSessionRecord(Model):
     everything of a subject is one Query on `subject-index` that finds both."""
 
     class Meta:
-        table_name = TableName("sessions")
+        table_name = TableName(Table.SESSIONS)
 
     token_hash = UnicodeAttribute(hash_key=True)  # or `login#<login id>`
     subject_id = UnicodeAttribute()

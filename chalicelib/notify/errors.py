@@ -28,13 +28,19 @@ def provider_call() -> Iterator[None]:
 
 
 class TryLater(Exception):
-    """Not delivered now: the consumer hides the message for `seconds`, then it comes back."""
+    """Not delivered now, another attempt is due: the consumer hides the message for its
+    backoff, then it comes back."""
 
-    def __init__(self, seconds: int, reason: str) -> None:
-        super().__init__(f"retry in {seconds} s: {reason}")
-        self.seconds = seconds
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"to be tried again: {reason}")
         self.reason = reason
 
 
-class Held(TryLater):
-    """Held back on purpose (quiet hours), not failed: it must not use up delivery attempts."""
+class Held(Exception):
+    """Held back on purpose (quiet hours), not failed: the consumer hides the message for
+    `seconds`, and holding it must not use up delivery attempts."""
+
+    def __init__(self, seconds: int, reason: str) -> None:
+        super().__init__(f"held for {seconds} s: {reason}")
+        self.seconds = seconds
+        self.reason = reason

@@ -1,4 +1,5 @@
-"""What the notification plumbing carries: one outbound message to one recipient."""
+"""What the notification plumbing carries: announcements of saved events, and the messages
+and webhook deliveries they fan out into."""
 
 from __future__ import annotations
 
@@ -41,11 +42,11 @@ class AnnouncedEvent(BaseModel):
     note: str | None = None
 
 
-class GrievanceAnnouncement(BaseModel):
-    """One saved grievance (or service application) change, published once on the events
-    queue and fanned out to the citizen, the owner, the department's topic and its webhook.
-    It carries the record as it was at the change, so the messages describe that moment even
-    if it has moved on. For an application, `category` is the service code, `status` its
+class Announcement(BaseModel):
+    """One saved event of a grievance or a service application (`kind`), published once on
+    the events queue and fanned out to the citizen, the owner, the department's topic and
+    its webhook. It carries the record as it was at the change, so the messages describe that
+    moment even if it has moved on. For an application, `category` is the service code, `status` its
     stage and `service_names` the service's names by language."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from chalicelib.config import get_settings
+from chalicelib.security import keys
 
 
 def keyed_hash(purpose: str, value: str) -> str:
-    key = get_settings().secret("identity_hmac_key").encode()
+    key = keys.stage_key("identity_hmac_key").encode()
     return hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.identity import Principal, Role
+from chalicelib.security import keys
 
 ALGORITHM = "HS256"
 # PyJWT is imported where it is used: it pulls in `cryptography` (~60 ms), which only
@@ -41,7 +42,7 @@ def issue_access_token(principal: Principal, now: datetime) -> tuple[str, int]:
     }
     import jwt
 
-    token = jwt.encode(claims, settings.secret("jwt_signing_key"), algorithm=ALGORITHM)
+    token = jwt.encode(claims, keys.stage_key("jwt_signing_key"), algorithm=ALGORITHM)
     return token, int(lifetime.total_seconds())
 
 
@@ -53,7 +54,7 @@ def verify_access_token(token: str) -> Principal:
     try:
         claims = jwt.decode(
             token,
-            settings.secret("jwt_signing_key"),
+            keys.stage_key("jwt_signing_key"),
             algorithms=[ALGORITHM],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from chalicelib.config import get_settings
+from chalicelib.security import keys
 
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Signature-Timestamp"
@@ -22,7 +22,7 @@ FRESH_SECONDS = 300  # what we tell receivers to accept
 
 
 def department_secret(department: str, version: int) -> str:
-    key = get_settings().secret("webhook_signing_key").encode()
+    key = keys.stage_key("webhook_signing_key").encode()
     return hmac.new(key, f"department-webhook\x00{department}#{version}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -13,16 +13,16 @@ from typing import Any
 
 from chalicelib.clock import utc_now
 from chalicelib.domain import application as stages
-from chalicelib.domain.access import can_see_case
 from chalicelib.domain.application import Action, Application, Document
 from chalicelib.domain.catalogue import Service
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.forms import validate_fields
 from chalicelib.domain.identity import Principal
 from chalicelib.models import applications, catalogue
-from chalicelib.services.application_notices import publish
 from chalicelib.services.apply_for_service import attach_documents
+from chalicelib.services.dispatch import dispatch
 from chalicelib.services.sla_clock import current_clock
+from chalicelib.services.visible_cases import visible_application
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,6 @@ class ApplicationAction:
     documents: dict[str, str] = field(default_factory=dict)  # slot -> upload id (the citizen's)
     requested_fields: tuple[str, ...] = ()  # what an officer asks for
     requested_documents: tuple[str, ...] = ()
-
-
-def visible_application(principal: Principal, tracking_id: str) -> Application:
-    """The application, if the caller may see it; NotFound otherwise (and when missing)."""
-    application = applications.get_application(tracking_id)
-    if application is None or not can_see_case(principal, application.scope):
-        raise NotFound("No such application.", field="tracking_id")
-    return application
 
 
 def service_of(application: Application) -> Service:
@@ -70,7 +62,7 @@ def act(principal: Principal, tracking_id: str, request: ApplicationAction, now:
         documents=documents,
     )
     saved = applications.save_change(before, change, now)
-    publish(saved, change.events, saved.audit_seq - len(change.events) + 1)
+    dispatch(saved, change.events, saved.audit_seq, strict=False)
     return saved
 
 

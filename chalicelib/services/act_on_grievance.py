@@ -13,15 +13,16 @@ from datetime import datetime, timedelta
 
 from chalicelib.clock import utc_now
 from chalicelib.domain import grievance as lifecycle
-from chalicelib.domain.access import can_see_case, can_see_officer, reaches
+from chalicelib.domain.access import can_see_officer, reaches
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.grievance import APPELLATE_LEVEL, UNCATEGORISED_SLA_HOURS, Action, Change, Grievance, nearness
 from chalicelib.domain.identity import Principal
-from chalicelib.models import catalogue, grievances, officers, records
-from chalicelib.services.grievance_effects import apply_effects
+from chalicelib.models import catalogue, counters, grievances, officers
+from chalicelib.services.dispatch import dispatch
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.sla_clock import current_clock
 from chalicelib.services.support_offers import NEARBY_WINDOW, offered
+from chalicelib.services.visible_cases import visible_grievance
 
 SUPPORT_MEMORY = timedelta(days=365)
 
@@ -32,14 +33,6 @@ class OfficerAction:
     note: str | None = None
     department: str | None = None
     officer_id: str | None = None
-
-
-def visible_grievance(principal: Principal, tracking_id: str) -> Grievance:
-    """The grievance, if the caller may see it; NotFound otherwise (and when missing)."""
-    grievance = grievances.get_grievance(tracking_id)
-    if grievance is None or not can_see_case(principal, grievance.scope):
-        raise NotFound("No such grievance.", field="tracking_id")
-    return grievance
 
 
 def act_as_officer(
@@ -170,18 +163,18 @@ def support_offer(principal: Principal, offer: str, now: datetime | None = None)
 
 def _count_support(principal: Principal, before: Grievance, now: datetime) -> Grievance:
     supporters = f"support#{before.tracking_id}"
-    once = records.add_to_window(supporters, principal.subject_id, expires_at=now + SUPPORT_MEMORY, limit=1)
+    once = counters.add_to_window(supporters, principal.subject_id, expires_at=now + SUPPORT_MEMORY, limit=1)
     if not once:
         return before  # supported before: nothing more to count
     try:
         return _commit(before, lifecycle.support(before, principal, now), now)
     except Conflict:
         # Not counted after all: forget the mark so the citizen's retry counts.
-        records.clear_window(supporters, principal.subject_id)
+        counters.clear_window(supporters, principal.subject_id)
         raise
 
 
 def _commit(before: Grievance, change: Change, now: datetime) -> Grievance:
     saved = grievances.save_change(before, change, now)
-    apply_effects(before, saved, change, strict=False)
+    dispatch(saved, change.events, saved.audit_seq, strict=False)
     return saved

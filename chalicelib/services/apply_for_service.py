@@ -27,9 +27,9 @@ from chalicelib.domain.forms import validate_fields
 from chalicelib.domain.identity import Principal
 from chalicelib.ids import new_id
 from chalicelib.models import applications, catalogue, citizens
-from chalicelib.models.records import KeyTaken
+from chalicelib.models.case_store import KeyTaken
 from chalicelib.services import limits
-from chalicelib.services.application_notices import publish
+from chalicelib.services.dispatch import dispatch
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.idempotency import run_once
 from chalicelib.services.sla_clock import current_clock
@@ -130,7 +130,7 @@ def _apply(citizen: Principal, request: NewApplication, now: datetime | None = N
         break
     else:
         raise RuntimeError("could not find a free tracking id")
-    publish(saved, change.events, saved.audit_seq - len(change.events) + 1, service.names)
+    dispatch(saved, change.events, saved.audit_seq, strict=False)
     logger.info("application submitted", extra={"tracking_id": saved.tracking_id, "service": service.code})
     return saved
 

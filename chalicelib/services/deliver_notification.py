@@ -1,7 +1,7 @@
-"""Deliver one queued message through its channel (called by the notifications consumer).
+"""Deliver one queued message through its channel (called by the messages consumer).
 
-A failed send is tried again with exponential backoff (the consumer postpones the SQS
-message); after the queue's last attempt the message's fallback (SMS ↔ email) is queued
+A failed send is tried again (the consumer postpones the SQS message for its backoff);
+after the queue's last attempt the message's fallback (SMS ↔ email) is queued
 instead, or, with none, the message goes to the DLQ. Every attempt is in the notification
 log: sending, sent, retried, failed.
 """
@@ -14,15 +14,15 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
-from chalicelib.domain.delivery import LONGEST_POSTPONEMENT_SECONDS, quiet_hours_end, retry_delay_seconds
-from chalicelib.domain.sla import WorkingCalendar
-from chalicelib.models import records
+from chalicelib.domain.delivery import LONGEST_POSTPONEMENT_SECONDS, quiet_hours_end
+from chalicelib.models import notification_log
 from chalicelib.notify.email import send_email
 from chalicelib.notify.errors import Held, SendFailed, TryLater
 from chalicelib.notify.messages import OutboundMessage
 from chalicelib.notify.queue import enqueue_notification
 from chalicelib.notify.segments import sms_size
 from chalicelib.notify.sms import send_sms
+from chalicelib.services.sla_clock import state_zone
 
 logger = Logger(child=True)
 
@@ -37,7 +37,7 @@ def deliver_notification(message: OutboundMessage, *, attempt: int = 1, last_att
         raise Held(min(int((held_until - now).total_seconds()) + 1, LONGEST_POSTPONEMENT_SECONDS), "quiet hours")
     logged = message.dedupe_key is not None and message.subject is not None
     subject, key = message.subject or "", message.dedupe_key or ""
-    if logged and not records.claim_delivery(
+    if logged and not notification_log.claim_delivery(
         subject, key, message.channel, now, template=message.template, language=message.language
     ):
         logger.info("notification already sent", extra={"channel": message.channel, "subject": message.subject})
@@ -47,13 +47,13 @@ def deliver_notification(message: OutboundMessage, *, attempt: int = 1, last_att
     except SendFailed as error:
         code = error.code
         if logged:
-            records.record_failed_attempt(subject, key, code, final=last_attempt)
+            notification_log.record_failed_attempt(subject, key, code, final=last_attempt)
         logger.warning(
             "notification not delivered",
             extra={"channel": message.channel, "subject": message.subject, "attempt": attempt, "error": code},
         )
         if not last_attempt:
-            raise TryLater(retry_delay_seconds(attempt, get_settings().retry_base_seconds), code) from error
+            raise TryLater(code) from error
         if message.fallback is None:
             raise
         enqueue_notification(message.fallback)
@@ -64,7 +64,7 @@ def deliver_notification(message: OutboundMessage, *, attempt: int = 1, last_att
         return None
     if logged:
         size = sms_size(message.text) if message.channel == "sms" else None
-        records.record_delivery(
+        notification_log.record_delivery(
             subject,
             key,
             provider_id,
@@ -83,6 +83,7 @@ def _send(message: OutboundMessage) -> str:
 
 
 def _quiet_hours_end(message: OutboundMessage, now: datetime) -> datetime | None:
-    if not (message.channel == "sms" and message.hold_in_quiet_hours):
+    window = get_settings().quiet_hours
+    if not (window and message.channel == "sms" and message.hold_in_quiet_hours):
         return None
-    return quiet_hours_end(now, get_settings().quiet_hours, WorkingCalendar().zone)
+    return quiet_hours_end(now, window, state_zone())

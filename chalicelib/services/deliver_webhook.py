@@ -2,7 +2,7 @@
 
 The body is the event as JSON plus `delivery_id` and `timestamp`; `X-Signature` is the
 HMAC-SHA256 of exactly those bytes with the department's secret. A failure is retried
-with exponential backoff; after the queue's last attempt the delivery is listed for the
+(the consumer backs off); after the queue's last attempt the delivery is listed for the
 state cell (`GET /webhooks/dead-letters`) and left in the DLQ.
 """
 
@@ -14,8 +14,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
-from chalicelib.domain.delivery import retry_delay_seconds
-from chalicelib.models import catalogue, records
+from chalicelib.models import catalogue, notification_log
 from chalicelib.notify.errors import SendFailed, TryLater
 from chalicelib.notify.messages import WebhookDelivery
 from chalicelib.notify.webhook import post_json
@@ -38,7 +37,7 @@ def deliver_webhook(delivery: WebhookDelivery, *, attempt: int = 1, last_attempt
         return None
     now = utc_now()
     key = f"{delivery.delivery_id}#webhook#{delivery.department}"
-    if not records.claim_delivery(delivery.subject, key, "webhook", now):
+    if not notification_log.claim_delivery(delivery.subject, key, "webhook", now):
         return None
     timestamp = str(int(now.timestamp()))
     body = json.dumps(
@@ -54,13 +53,15 @@ def deliver_webhook(delivery: WebhookDelivery, *, attempt: int = 1, last_attempt
     try:
         status = post_json(webhook.url, body, headers, public_only=not get_settings().is_local)
     except SendFailed as error:
-        records.record_failed_attempt(delivery.subject, key, error.code, final=last_attempt)
+        notification_log.record_failed_attempt(delivery.subject, key, error.code, final=last_attempt)
         extra = {"department": delivery.department, "subject": delivery.subject, "attempt": attempt}
         logger.warning("webhook not delivered", extra={**extra, "error": error.code})
         if not last_attempt:
-            raise TryLater(retry_delay_seconds(attempt, get_settings().retry_base_seconds), error.code) from error
-        records.record_dead_letter("webhook", delivery.department, delivery.delivery_id, error.code, attempt, now)
+            raise TryLater(error.code) from error
+        notification_log.record_dead_letter(
+            "webhook", delivery.department, delivery.delivery_id, error.code, attempt, now
+        )
         raise
-    records.record_delivery(delivery.subject, key, f"HTTP {status}")
+    notification_log.record_delivery(delivery.subject, key, f"HTTP {status}")
     logger.info("webhook delivered", extra={"department": delivery.department, "subject": delivery.subject})
     return status

@@ -20,7 +20,8 @@ from chalicelib.domain import erasure
 from chalicelib.domain.application import Application
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.grievance import Grievance
-from chalicelib.models import applications, grievances, records
+from chalicelib.models import applications, audit_trail, grievances
+from chalicelib.models.case_store import Page
 from chalicelib.storage import documents as storage
 
 logger = Logger(child=True)
@@ -65,7 +66,7 @@ def _erase_case(
             case = read(tracking_id)
         if case is None:  # listed by the index, gone from the table: nothing left to erase
             return set()
-        entries = records.history(tracking_id)
+        entries = audit_trail.history(tracking_id)
         done = erasure.erased_before(entries)
         if done is None:
             try:
@@ -73,7 +74,7 @@ def _erase_case(
             except Conflict:
                 continue
         still_written = {e["seq"] for e in entries if e.get("note") is not None}
-        records.erase_notes(tracking_id, [int(seq) for seq in done["erased_notes"] if int(seq) in still_written])
+        audit_trail.erase_notes(tracking_id, [int(seq) for seq in done["erased_notes"] if int(seq) in still_written])
         return set(done["erased"])
     raise Conflict("A case was being changed while it was erased; try again.")
 
@@ -90,19 +91,19 @@ def _erase_application(application: Application, notes: dict[str, str], now: dat
     return change.events[0].details
 
 
-def _cases(page: Callable[[str | None], tuple[list[Case], str | None]]) -> Iterator[Case]:
+def _cases(page: Callable[[str | None], Page[Case]]) -> Iterator[Case]:
     cursor: str | None = None
     while True:
-        cases, cursor = page(cursor)
-        yield from cases
+        found = page(cursor)
+        yield from found.cases
+        cursor = found.cursor
         if cursor is None:
             return
 
 
-def _grievance_page(citizen_id: str, cursor: str | None) -> tuple[list[Grievance], str | None]:
-    found = grievances.citizen_grievances(citizen_id, limit=PAGE, cursor=cursor)
-    return found.grievances, found.cursor
+def _grievance_page(citizen_id: str, cursor: str | None) -> Page[Grievance]:
+    return grievances.citizen_grievances(citizen_id, limit=PAGE, cursor=cursor)
 
 
-def _application_page(citizen_id: str, cursor: str | None) -> tuple[list[Application], str | None]:
+def _application_page(citizen_id: str, cursor: str | None) -> Page[Application]:
     return applications.citizen_applications(citizen_id, limit=PAGE, cursor=cursor)

@@ -24,7 +24,7 @@ from chalicelib.domain.grievance import Grievance, file, new_tracking_id
 from chalicelib.domain.identity import Principal
 from chalicelib.models import applications, catalogue, grievances
 from chalicelib.services import limits
-from chalicelib.services.grievance_effects import apply_effects
+from chalicelib.services.dispatch import dispatch
 from chalicelib.services.idempotency import run_once
 from chalicelib.services.support_offers import offers_for
 
@@ -120,7 +120,7 @@ def _file(citizen: Principal, request: NewGrievance, now: datetime | None = None
     else:
         raise RuntimeError("could not find a free tracking id")
     # Durable now: if handing it to routing fails, the routing safety net picks it up.
-    apply_effects(None, saved, change, strict=False)
+    dispatch(saved, change.events, saved.audit_seq, strict=False)
     logger.info("grievance filed", extra={"tracking_id": saved.tracking_id, "channel": saved.channel})
     return Filed(saved.tracking_id, saved.status.value, similar=offers_for(saved, now))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.domain.grievance import choose_owner, seats_for_level
-from chalicelib.models import grievances, officers
+from chalicelib.models import case_store, officers
 
 
 def find_owner(level: int, department: str | None, district: str) -> str | None:
@@ -13,7 +13,7 @@ def find_owner(level: int, department: str | None, district: str) -> str | None:
         seated = [o for o in officers.officers_in(seat_department, seat_district) if o.role is role and o.active]
         if not seated:
             continue
-        loads = grievances.open_loads([o.officer_id for o in seated])
+        loads = case_store.open_loads([o.officer_id for o in seated])
         owner = choose_owner([(officer_id, load, touched) for officer_id, (load, touched) in loads.items()])
         if owner:
             return owner

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.resource_names import Table
 
 
 class IdempotencyKeyReused(InvalidInput):
@@ -59,4 +60,4 @@ def run_once(
 def _store() -> Any:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    return DynamoDBPersistenceLayer(table_name=get_settings().resource_name("idempotency"))
+    return DynamoDBPersistenceLayer(table_name=get_settings().resource_name(Table.IDEMPOTENCY))

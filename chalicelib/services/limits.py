@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import RateLimited
-from chalicelib.models import records
+from chalicelib.models import counters
 from chalicelib.security.keyed_hash import keyed_hash
 
 MINUTE = 60
@@ -81,14 +81,14 @@ def take(name: str, subject: str, now: datetime, message: str = "Too many reques
     Retry-After) when the window is full — nothing is counted then."""
     rule = limit(name)
     slot, window_ends = _slot(rule, subject, now)
-    if not records.add_to_window(slot.counter, slot.window, expires_at=window_ends, limit=rule.max_hits):
+    if not counters.add_to_window(slot.counter, slot.window, expires_at=window_ends, limit=rule.max_hits):
         raise RateLimited(message, retry_after_seconds=max(int((window_ends - now).total_seconds()), 1))
     return slot
 
 
 def give_back(slot: Slot) -> None:
     """Forget every hit of this window (a success after failures: the failures are forgiven)."""
-    records.clear_window(slot.counter, slot.window)
+    counters.clear_window(slot.counter, slot.window)
 
 
 def _slot(rule: Limit, subject: str, now: datetime) -> tuple[Slot, datetime]:

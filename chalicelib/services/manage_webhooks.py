@@ -16,7 +16,7 @@ from chalicelib.config import get_settings
 from chalicelib.domain.catalogue import DepartmentWebhook
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.identity import Principal, Role
-from chalicelib.models import catalogue, records
+from chalicelib.models import catalogue, notification_log
 from chalicelib.security.webhook_signature import department_secret
 
 logger = Logger(child=True)
@@ -64,7 +64,7 @@ def set_webhook(
 
 def list_dead_letters(principal: Principal, department: str | None) -> list[dict[str, Any]]:
     _require_state_cell(principal)
-    return records.dead_letters(department)
+    return notification_log.dead_letters(department)
 
 
 def _require_state_cell(principal: Principal) -> None:

@@ -17,10 +17,10 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.grievance import Event
+from chalicelib.domain.events import NationalIdReleased
 from chalicelib.domain.identity import CitizenStatus, Principal
 from chalicelib.models import citizens
-from chalicelib.services import account_notices
+from chalicelib.services.dispatch import dispatch
 
 logger = Logger(child=True)
 
@@ -43,17 +43,8 @@ def release_national_id(principal: Principal, citizen_id: str, reason: str, now:
     if citizen is None or citizen.status is CitizenStatus.ERASED:
         raise NotFound("Not found.")
     masked = citizen.masked_national_id or ""
-    event = Event(
-        "national_id_released",
-        principal.subject_id,
-        principal.role.value,
-        now,
-        from_state=None,
-        to_state=None,
-        note=reason,
-        details={"national_id": masked},
-    )
+    event = NationalIdReleased.by(principal, now, None, None, note=reason, national_id=masked)
     seq = citizens.release_national_id(citizen_id, citizen.version, event)
     logger.info("national id released", extra={"citizen_id": citizen_id, "by": principal.subject_id})
-    account_notices.tell_citizen(citizen, "national_id_released", national_id=masked)
+    dispatch(citizen, [event], seq, strict=False)
     return Release(citizen_id, masked, now, seq)

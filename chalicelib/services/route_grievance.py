@@ -1,7 +1,8 @@
 """Routing: a registered grievance finds its department, its officer and its deadline.
 
 Runs on the routing queue (at least once): a grievance that is no longer `registered` was
-routed already, and a redelivered message only makes sure its timer runs.
+routed already, and a redelivered message only makes sure its timer runs. A grievance left
+awaiting routing (a lost message, a failed send after filing) is sent again by the sweep.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from chalicelib.domain.categorize import categorize
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.grievance import STATE_CELL, UNCATEGORISED_SLA_HOURS, Grievance, Status, assign
 from chalicelib.models import applications, catalogue, grievances, officers
-from chalicelib.services.grievance_effects import apply_effects, ensure_timer, request_routing
+from chalicelib.services.dispatch import dispatch
 from chalicelib.services.grievance_owners import find_owner
+from chalicelib.services.routing_requests import request_routing
 from chalicelib.services.sla_clock import current_clock
+from chalicelib.services.sla_timer import keep_running
 
 logger = Logger(child=True)
 
-STUCK_AFTER = timedelta(minutes=5)
+# Filing hands a grievance to routing at once; one still registered this long after was lost.
+ROUTING_GRACE = timedelta(minutes=5)
 
 
 def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance | None:
@@ -33,7 +37,7 @@ def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance 
         logger.warning("routing message for an unknown grievance", extra={"tracking_id": tracking_id})
         return None
     if grievance.status is not Status.REGISTERED:
-        ensure_timer(grievance)  # routed before; a crash may have come between save and timer
+        keep_running(grievance)  # routed before; a crash may have come between save and timer
         return grievance
     department, category, sla_hours, round_the_clock = _decide(grievance)
     # At the level it has reached: a transferred appeal goes to the new department's head.
@@ -61,7 +65,7 @@ def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance 
             raise RuntimeError(f"{tracking_id}: routing collided with another change; retrying") from None
         logger.info("grievance changed while routing; the newer state stands", extra={"tracking_id": tracking_id})
         return current
-    apply_effects(grievance, saved, change)
+    dispatch(saved, change.events, saved.audit_seq)
     logger.info("grievance routed", extra={"tracking_id": tracking_id, "department": department})
     return saved
 
@@ -91,15 +95,15 @@ def _decide(grievance: Grievance) -> tuple[str, Category | None, float, bool]:
     return department, category, category.sla_hours, category.round_the_clock
 
 
-def requeue_stuck_grievances(now: datetime | None = None) -> int:
-    """The safety net: re-send routing for grievances registered minutes ago and still not
-    routed (a lost message, a failed send after filing). Returns how many."""
+def requeue_awaiting_routing(now: datetime | None = None) -> int:
+    """The safety net: send routing again for grievances registered more than ROUTING_GRACE
+    ago and still awaiting routing. Returns how many."""
     now = now or utc_now()
-    stuck: Iterable[str] = grievances.awaiting_routing(filed_before=now - STUCK_AFTER)
+    waiting: Iterable[str] = grievances.awaiting_routing(filed_before=now - ROUTING_GRACE)
     count = 0
-    for tracking_id in stuck:
+    for tracking_id in waiting:
         request_routing(tracking_id)
         count += 1
     if count:
-        logger.warning("re-queued grievances stuck before routing", extra={"count": count})
+        logger.warning("re-queued grievances awaiting routing", extra={"count": count})
     return count

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from chalicelib.config import get_settings
 from chalicelib.domain.sla import SlaClock, calendar_from_document
@@ -40,6 +41,12 @@ def current_clock() -> SlaClock:
         calendar = calendar_from_document({**settings.working_calendar, **catalogue.get_state_calendar()})
         _loaded = _LoadedClock(now, seconds_per_hour, SlaClock(calendar, seconds_per_hour))
     return _loaded.clock
+
+
+def state_zone() -> tzinfo:
+    """The state's time zone, the one of its calendar: deadlines, the times in messages and
+    quiet hours all read the clock the same way."""
+    return current_clock().calendar.zone
 
 
 def forget_calendar() -> None:

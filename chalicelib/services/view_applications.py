@@ -7,17 +7,18 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.clock import utc_now
+from chalicelib.domain.access import visible_entries
 from chalicelib.domain.application import Application, Stage
 from chalicelib.domain.audit import first_broken_entry
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.identity import Principal
-from chalicelib.models import applications, records
-from chalicelib.services.act_on_application import visible_application
-from chalicelib.services.view_grievances import visible_entries
+from chalicelib.models import applications, audit_trail
+from chalicelib.models.case_store import Page
+from chalicelib.services.visible_cases import visible_application
 from chalicelib.storage import documents as storage
 
 
-def list_mine(principal: Principal, *, limit: int, cursor: str | None) -> tuple[list[Application], str | None]:
+def list_mine(principal: Principal, *, limit: int, cursor: str | None) -> Page[Application]:
     return applications.citizen_applications(principal.subject_id, limit=limit, cursor=cursor)
 
 
@@ -25,7 +26,7 @@ def get_one(principal: Principal, tracking_id: str) -> tuple[Application, list[d
     """The application, its timeline as this caller may see it (citizens: no internal notes,
     no officers' ids, as for grievances), and whether its audit chain holds."""
     application = visible_application(principal, tracking_id)
-    entries = records.history(tracking_id)
+    entries = audit_trail.history(tracking_id)
     intact = first_broken_entry(tracking_id, entries, application.audit_seq, application.audit_hash) is None
     return application, visible_entries(principal, entries), intact
 
@@ -38,7 +39,7 @@ def officer_queue(
     limit: int,
     cursor: str | None,
     now: datetime | None = None,
-) -> tuple[list[Application], str | None]:
+) -> Page[Application]:
     """The caller's own open applications, most urgent first."""
     due_before = (now or utc_now()) if overdue else None
     return applications.officer_queue(

@@ -8,13 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.clock import utc_now
+from chalicelib.domain.access import visible_entries
 from chalicelib.domain.audit import first_broken_entry
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.grievance import Grievance, Status
 from chalicelib.domain.identity import Principal
-from chalicelib.models import citizens, grievances, records
+from chalicelib.models import audit_trail, citizens, grievances, notification_log
+from chalicelib.models.case_store import Page
 from chalicelib.services import limits
-from chalicelib.services.act_on_grievance import visible_grievance
+from chalicelib.services.visible_cases import visible_grievance
 
 
 @dataclass(frozen=True)
@@ -23,43 +25,23 @@ class Trail:
     intact: bool
 
 
-def list_mine(principal: Principal, *, limit: int, cursor: str | None) -> grievances.Page:
+def list_mine(principal: Principal, *, limit: int, cursor: str | None) -> Page[Grievance]:
     return grievances.citizen_grievances(principal.subject_id, limit=limit, cursor=cursor)
 
 
 def get_one(principal: Principal, tracking_id: str) -> tuple[Grievance, list[dict[str, Any]]]:
     """The grievance and its timeline as this caller may see it."""
     grievance = visible_grievance(principal, tracking_id)
-    return grievance, visible_entries(principal, grievances.history(tracking_id))
+    return grievance, visible_entries(principal, audit_trail.history(tracking_id))
 
 
 def history(principal: Principal, tracking_id: str) -> Trail:
     """Every event (internal notes only for staff), and whether the hash chain holds. The
     chain is checked over the whole stored trail, before anything is hidden."""
     grievance = visible_grievance(principal, tracking_id)
-    entries = grievances.history(tracking_id)
+    entries = audit_trail.history(tracking_id)
     broken = first_broken_entry(tracking_id, entries, grievance.audit_seq, grievance.audit_hash)
     return Trail(visible_entries(principal, entries), broken is None)
-
-
-def visible_entries(principal: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # A note's salt only serves the chain's check (done before anything is shown).
-    entries = [{k: v for k, v in entry.items() if k != "note_salt"} for entry in entries]
-    if principal.is_staff:
-        return entries
-    # Citizens see what happened and by which role, never internal notes or officers' ids.
-    return [_for_citizens(entry) for entry in entries if not entry["internal"]]
-
-
-_HIDDEN_FROM_CITIZENS = {"actor_id", "prev_hash", "entry_hash"}
-_DETAILS_HIDDEN_FROM_CITIZENS = {"officer_id"}
-
-
-def _for_citizens(entry: dict[str, Any]) -> dict[str, Any]:
-    shown = {k: v for k, v in entry.items() if k not in _HIDDEN_FROM_CITIZENS}
-    if isinstance(shown.get("details"), dict):
-        shown["details"] = {k: v for k, v in shown["details"].items() if k not in _DETAILS_HIDDEN_FROM_CITIZENS}
-    return shown
 
 
 def notifications(principal: Principal, tracking_id: str) -> list[dict[str, Any]]:
@@ -68,7 +50,7 @@ def notifications(principal: Principal, tracking_id: str) -> list[dict[str, Any]
     if not principal.is_staff:
         raise NotFound("No such grievance.", field="tracking_id")
     visible_grievance(principal, tracking_id)
-    return records.notification_log(tracking_id)
+    return notification_log.notification_log(tracking_id)
 
 
 def officer_queue(
@@ -79,7 +61,7 @@ def officer_queue(
     limit: int,
     cursor: str | None,
     now: datetime | None = None,
-) -> grievances.Page:
+) -> Page[Grievance]:
     """The caller's own open grievances, most urgent first; `overdue` keeps those past due."""
     now = now or utc_now()
     return grievances.officer_queue(

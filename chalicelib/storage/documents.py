@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.aws import bucket_name, client
+from chalicelib.resource_names import Bucket
 
-DOCUMENTS_BUCKET = "documents"
 UPLOAD_SECONDS = 15 * 60
 DOWNLOAD_SECONDS = 5 * 60
 MAX_BYTES = 5 * 1024 * 1024
@@ -73,7 +73,7 @@ def upload_form(key: str, content_type: str, max_bytes: int) -> UploadForm:
     """A presigned POST that accepts exactly one object at `key`, of `content_type`, of at
     most `max_bytes`, for 15 minutes. S3 enforces the conditions; `attach` checks again."""
     presigned = client("s3").generate_presigned_post(
-        Bucket=bucket_name(DOCUMENTS_BUCKET),
+        Bucket=bucket_name(Bucket.DOCUMENTS),
         Key=key,
         Fields={"Content-Type": content_type},
         Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
@@ -86,7 +86,7 @@ def attach(upload: str, destination: str, max_bytes: int) -> StoredFile:
     """Check the uploaded object, hash it and copy it to `destination`. NotUploaded when it
     is missing, empty, too large, not of an accepted type, or its bytes are not of the type
     it declares (that upload is deleted then: nothing of it is kept)."""
-    s3, bucket = client("s3"), bucket_name(DOCUMENTS_BUCKET)
+    s3, bucket = client("s3"), bucket_name(Bucket.DOCUMENTS)
     try:
         head = s3.head_object(Bucket=bucket, Key=upload)
     except s3.exceptions.ClientError as error:
@@ -130,14 +130,14 @@ def attach(upload: str, destination: str, max_bytes: int) -> StoredFile:
 def discard(stored: StoredFile) -> None:
     """Delete a copy `attach` made for a filing that was then refused."""
     version = {"VersionId": stored.version_id} if stored.version_id else {}
-    client("s3").delete_object(Bucket=bucket_name(DOCUMENTS_BUCKET), Key=stored.key, **version)
+    client("s3").delete_object(Bucket=bucket_name(Bucket.DOCUMENTS), Key=stored.key, **version)
 
 
 def erase_everything_under(prefix: str) -> int:
     """Delete every version and delete marker under `prefix` (old versions too: a deleted
     or replaced identity proof lingers as one). Returns how many were deleted; a second run
     finds none. One listing and one batch delete per 1000 versions."""
-    s3, bucket = client("s3"), bucket_name(DOCUMENTS_BUCKET)
+    s3, bucket = client("s3"), bucket_name(Bucket.DOCUMENTS)
     erased = 0
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
         found = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
@@ -157,7 +157,7 @@ def download_url(key: str, filename: str) -> str:
         client("s3").generate_presigned_url(
             "get_object",
             Params={
-                "Bucket": bucket_name(DOCUMENTS_BUCKET),
+                "Bucket": bucket_name(Bucket.DOCUMENTS),
                 "Key": key,
                 "ResponseContentDisposition": f'attachment; filename="{filename}"',
             },

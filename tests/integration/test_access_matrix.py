@@ -315,7 +315,7 @@ def grievance_at_level(api, citizen, routed_grievance, admin_token) -> Callable[
     real breach handler, with `now` just after each deadline). Returns (tracking id, the
     officer it was first routed to)."""
     from chalicelib.models import grievances
-    from chalicelib.services.grievance_timers import handle_timer_event
+    from chalicelib.services.grievance_timers import TimerMessage, handle_timer_event
 
     def run(level: int) -> tuple[str, str]:
         tracking_id = routed_grievance(citizen(), location={"district": "KHORDHA"})
@@ -323,7 +323,8 @@ def grievance_at_level(api, citizen, routed_grievance, admin_token) -> Callable[
         for _ in range(level):
             g = grievances.get_grievance(tracking_id)
             assert g is not None and g.due_at is not None
-            moved = handle_timer_event("sla_breached", tracking_id, g.level, g.timer_seq, now=g.due_at + timedelta(1))
+            breach = TimerMessage("sla_breached", tracking_id, g.level, g.timer_seq)
+            moved = handle_timer_event(breach, now=g.due_at + timedelta(1))
             assert moved == "escalated"
         return tracking_id, first_owner
 
@@ -334,7 +335,7 @@ def grievance_at_level(api, citizen, routed_grievance, admin_token) -> Callable[
 def test_each_role_moves_a_grievance_only_from_the_level_it_has_reached(
     api, stack, staff_token, officer_token, grievance_at_level, level
 ):
-    from chalicelib.models import grievances
+    from chalicelib.models import audit_trail, grievances
 
     # Given a grievance at `level`, and a token for each role's seat over it
     tracking_id, first_owner = grievance_at_level(level)
@@ -350,7 +351,7 @@ def test_each_role_moves_a_grievance_only_from_the_level_it_has_reached(
         return post(api, f"/grievances/{tracking_id}/actions", {"action": action, **fields}, tokens[role])
 
     # When every seat below the level tries every move that closes, moves or pauses it
-    before, trail = grievances.get_grievance(tracking_id), len(grievances.history(tracking_id))
+    before, trail = grievances.get_grievance(tracking_id), len(audit_trail.history(tracking_id))
     for role in (r for r, row in rows.items() if row != ALLOWED):
         for action, fields in GATED_MOVES.items():
             answer = move(role, action, **fields)
@@ -367,7 +368,7 @@ def test_each_role_moves_a_grievance_only_from_the_level_it_has_reached(
         before.due_at,
     )
     notes = sum(1 for row in rows.values() if row == REFUSED)
-    assert [e["event"] for e in grievances.history(tracking_id)[trail:]] == ["commented"] * notes
+    assert [e["event"] for e in audit_trail.history(tracking_id)[trail:]] == ["commented"] * notes
 
     # And every seat at the level or above gets past the gate: the first accepts, the
     # others are told the state has moved on (409), never that the level is above them

@@ -15,8 +15,8 @@ import boto3
 import pytest
 import requests
 
-from chalicelib.models import applications, records
-from chalicelib.models.base import encode_cursor
+from chalicelib.models import applications, audit_trail
+from chalicelib.models.case_store import encode_cursor
 from tests.integration.conftest import Person, bearer, post
 from tests.integration.documents import FIELDS, PDF, SERVICE, send, upload_form
 
@@ -68,7 +68,7 @@ def act(api, tracking_id: str, token: str, **body: Any):
 
 
 def stored_count(citizen_id: str) -> int:
-    found, _ = applications.citizen_applications(citizen_id, limit=100, cursor=None)
+    found = applications.citizen_applications(citizen_id, limit=100, cursor=None).cases
     return len(found)
 
 
@@ -250,7 +250,7 @@ def test_a_stage_jump_is_a_409_naming_the_allowed_actions_and_changes_nothing(ap
     assert jump.status_code == 409
     assert jump.json_body["error"]["allowed"] == ["comment", "start_verification"]
     assert applications.get_application(tracking_id) == before
-    assert len(records.history(tracking_id)) == 1
+    assert len(audit_trail.history(tracking_id)) == 1
     # the applicant cannot move it along, and a reject needs its reason
     assert act(api, tracking_id, asha.access_token, action="start_verification").status_code == 403
     assert act(api, tracking_id, officer, action="start_verification").status_code == 200

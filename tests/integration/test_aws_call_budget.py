@@ -78,11 +78,11 @@ APPLICATION_BUDGET: dict[str, dict[str, int]] = {
         "sqs:SendMessage": 1,
     },
     # the officer and their login in one batch (a deactivated or logged-out one is refused at
-    # once), the application, the service's names for the messages; the transaction; the
-    # announcement
+    # once), the application; the transaction; the announcement (the service's names for the
+    # messages are read by the fan-out, not in the request)
     "POST /applications/{id}/actions": {
         "dynamodb:BatchGetItem": 1,
-        "dynamodb:GetItem": 2,
+        "dynamodb:GetItem": 1,
         "dynamodb:TransactWriteItems": 1,
         "sqs:SendMessage": 1,
     },

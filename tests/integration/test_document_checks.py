@@ -45,7 +45,7 @@ def test_a_file_that_is_not_what_it_declares_is_refused_and_nothing_is_kept(api,
     assert answer.status_code == 422, answer.json_body
     assert answer.json_body["error"]["field"] == "documents.proof_of_ownership"
     assert declared in answer.json_body["error"]["message"]
-    assert applications.citizen_applications(asha.citizen_id, limit=10, cursor=None)[0] == []
+    assert applications.citizen_applications(asha.citizen_id, limit=10, cursor=None).cases == []
     filed = [key for key, _ in versions_under(bucket, "applications/") if key.endswith((genuine, disguised))]
     assert filed == []
     assert versions_under(bucket, f"uploads/{asha.citizen_id}/{disguised}") == []

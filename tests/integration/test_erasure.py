@@ -18,7 +18,7 @@ from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
 from chalicelib.domain.audit import first_broken_entry
 from chalicelib.domain.erasure import ERASED_DESCRIPTION
-from chalicelib.models import applications, grievances, records
+from chalicelib.models import applications, audit_trail, grievances
 from chalicelib.services import erase_records
 from tests.integration.conftest import Person, bearer, post
 from tests.integration.documents import JPEG, SERVICE, documents_bucket, send, upload, upload_form, versions_under
@@ -107,7 +107,7 @@ def stored_item(table: str, tracking_id: str) -> dict[str, Any]:
 
 
 def chain_breaks(tracking_id: str, case: Any) -> int | None:
-    return first_broken_entry(tracking_id, records.history(tracking_id), case.audit_seq, case.audit_hash)
+    return first_broken_entry(tracking_id, audit_trail.history(tracking_id), case.audit_seq, case.audit_hash)
 
 
 def assert_erased(api, stack, filed: Filed, staff: str) -> None:
@@ -160,12 +160,12 @@ def test_erasing_a_citizens_cases_leaves_no_personal_data_and_keeps_the_record(a
 def test_erasing_again_changes_nothing_and_says_the_same(api, stack, filed_cases, admin_token):
     filed = filed_cases()
     first = erase_records.erase_cases_of(filed.person.citizen_id, utc_now())
-    trail = records.history(filed.grievance)
+    trail = audit_trail.history(filed.grievance)
 
     again = erase_records.erase_cases_of(filed.person.citizen_id, utc_now())
 
     assert again == first == ALL_KINDS
-    assert records.history(filed.grievance) == trail  # no second erasure entry
+    assert audit_trail.history(filed.grievance) == trail  # no second erasure entry
     assert_erased(api, stack, filed, admin_token)
 
 
@@ -177,7 +177,7 @@ def test_an_erasure_cut_short_is_finished_by_the_next_run(api, stack, filed_case
         raise TimeoutError("the Lambda's time is up")
 
     with monkeypatch.context() as patched:
-        patched.setattr(records, "erase_notes", crash)
+        patched.setattr(audit_trail, "erase_notes", crash)
         with pytest.raises(TimeoutError):
             erase_records.erase_cases_of(filed.person.citizen_id, utc_now())
     # ...its trail already vouches for the notes still in it, so the chain holds meanwhile
@@ -199,7 +199,7 @@ def test_a_note_removed_without_an_erasure_entry_breaks_the_chain(api, citizen, 
         post(api, f"/grievances/{tracking_id}/actions", {"action": "reject", "note": "Not ours."}, officer).status_code
         == 200
     )
-    rejected = next(e for e in records.history(tracking_id) if e["event"] == "rejected")
+    rejected = next(e for e in audit_trail.history(tracking_id) if e["event"] == "rejected")
 
     # Someone with table access quietly removes the officer's reason
     boto3.client("dynamodb", region_name="ap-south-1").update_item(

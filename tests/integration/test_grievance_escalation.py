@@ -17,8 +17,9 @@ import pytest
 from chalicelib import aws
 from chalicelib.config import get_settings
 from chalicelib.domain.grievance import Status
-from chalicelib.models import grievances
-from chalicelib.services.grievance_timers import handle_timer_event
+from chalicelib.models import audit_trail, grievances
+from chalicelib.resource_names import Queue, StateMachine
+from chalicelib.services.grievance_timers import TimerMessage, handle_timer_event
 from chalicelib.services.route_grievance import route_grievance
 from tests.integration.conftest import bearer, post
 
@@ -33,7 +34,7 @@ def current(tracking_id: str) -> grievances.Grievance:
 
 
 def events_of(tracking_id: str) -> list[str]:
-    return [entry["event"] for entry in grievances.history(tracking_id)]
+    return [entry["event"] for entry in audit_trail.history(tracking_id)]
 
 
 def account_of(stack, officer_id: str):
@@ -49,16 +50,21 @@ def seat(stack, role: str, department: str | None = None, district: str | None =
 def breach(grievance: grievances.Grievance, *, after: timedelta = SECOND) -> str:
     """The breach message of the grievance's current timer, handled just after its deadline."""
     assert grievance.due_at is not None
-    return handle_timer_event(
-        "sla_breached", grievance.tracking_id, grievance.level, grievance.timer_seq, now=grievance.due_at + after
-    )
+    message = TimerMessage("sla_breached", grievance.tracking_id, grievance.level, grievance.timer_seq)
+    return handle_timer_event(message, now=grievance.due_at + after)
+
+
+def closing_due(grievance: grievances.Grievance) -> str:
+    """The message of a resolved grievance's timer, handled just after its closing date."""
+    assert grievance.due_at is not None
+    message = TimerMessage("auto_close_due", grievance.tracking_id, grievance.level, grievance.timer_seq)
+    return handle_timer_event(message, now=grievance.due_at + SECOND)
 
 
 def warning(grievance: grievances.Grievance) -> str:
     assert grievance.warn_at is not None
-    return handle_timer_event(
-        "sla_warning", grievance.tracking_id, grievance.level, grievance.timer_seq, now=grievance.warn_at + SECOND
-    )
+    message = TimerMessage("sla_warning", grievance.tracking_id, grievance.level, grievance.timer_seq)
+    return handle_timer_event(message, now=grievance.warn_at + SECOND)
 
 
 def texts_to(outbox, recipient: str, tracking_id: str) -> list[str]:
@@ -106,7 +112,7 @@ def test_an_untouched_grievance_walks_up_every_level_once(stack, api, citizen, r
     history = events_of(tracking_id)
     assert history.count("escalated") == 3
     assert history.count("sla_breached") == 1
-    levels = [e["details"].get("level") for e in grievances.history(tracking_id) if e["event"] == "escalated"]
+    levels = [e["details"].get("level") for e in audit_trail.history(tracking_id) if e["event"] == "escalated"]
     assert [int(level) for level in levels] == [1, 2, 3]
 
     seen = api.get(f"/grievances/{tracking_id}", headers=bearer(asha.access_token)).json_body
@@ -227,15 +233,15 @@ def test_the_resolved_grievance_closes_itself_when_its_timer_fires(
     assert resolved.due_at is not None and resolved.resolved_at is not None
     assert resolved.due_at - resolved.resolved_at == timedelta(days=7)
 
-    # The warning step of the same execution arrives first: it must not close anything.
-    assert warning(resolved) == "stale"
+    # An SLA timer's messages mean nothing to a resolved grievance: only its closing timer closes it.
+    assert warning(resolved) == breach(resolved) == "stale"
     assert current(tracking_id).status is Status.RESOLVED
 
-    assert breach(resolved) == "closed"
+    assert closing_due(resolved) == "closed"
     closed = current(tracking_id)
     assert closed.status is Status.CLOSED and closed.closed_at == resolved.due_at + SECOND
     assert closed.rating is None
-    assert breach(resolved) == "stale"  # redelivered: already closed
+    assert closing_due(resolved) == "stale"  # redelivered: already closed
     assert events_of(tracking_id).count("closed") == 1
 
     late = post(api, f"/grievances/{tracking_id}/feedback", {"rating": 4}, asha.access_token)
@@ -244,13 +250,38 @@ def test_the_resolved_grievance_closes_itself_when_its_timer_fires(
     assert "closed" in " ".join(texts_to(outbox, asha.mobile, tracking_id))
 
 
+def test_a_timer_started_before_timers_named_their_purpose_still_closes_a_resolved_grievance(
+    api, citizen, routed_grievance, assignee_token, consume
+):
+    """An execution keeps the definition it started with: one started by the previous release
+    sends `version` and reports the closing date of a resolved grievance as `sla_breached`."""
+    tracking_id = routed_grievance(citizen())
+    resolve = {"action": "resolve", "note": "Supply restored."}
+    assert post(api, f"/grievances/{tracking_id}/actions", resolve, assignee_token(tracking_id)).status_code == 200
+    resolved = current(tracking_id)
+    legacy = {
+        "kind": "sla_breached",
+        "tracking_id": tracking_id,
+        "level": resolved.level,
+        "version": resolved.timer_seq,
+    }
+    sqs = aws.client("sqs")
+    sqs.send_message(QueueUrl=aws.queue_url(Queue.SLA_EVENTS), MessageBody=json.dumps({**legacy, "due_at": "x"}))
+
+    assert consume("handle_sla_events") >= 1
+
+    assert current(tracking_id).status is Status.CLOSED
+
+
 # --- the timer as deployed: Step Functions on moto --------------------------------------------
 
 
 def executions_named(name: str) -> list[dict]:
     sfn = aws.client("stepfunctions")
     found = []
-    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=aws.state_machine_arn("sla-timer")):
+    for page in sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=aws.state_machine_arn(StateMachine.SLA_TIMER)
+    ):
         found.extend(e for e in page["executions"] if e["name"] == name)
     return found
 
@@ -268,7 +299,8 @@ def test_routing_starts_one_named_timer_execution(citizen, routed_grievance):
     described = aws.client("stepfunctions").describe_execution(executionArn=executions[0]["executionArn"])
     timer_input = json.loads(described["input"])
     assert timer_input["tracking_id"] == tracking_id
-    assert timer_input["level"] == 0 and timer_input["version"] == grievance.timer_seq
+    assert timer_input["level"] == 0 and timer_input["timer_seq"] == grievance.timer_seq
+    assert timer_input["purpose"] == "sla"
     assert timer_input["warn_at"] < timer_input["due_at"]
     # Whole seconds, never before the deadline it stands for.
     due_at = grievance.due_at.astimezone(UTC)
@@ -347,7 +379,7 @@ def test_a_breach_that_collides_with_a_comment_still_escalates(monkeypatch, stac
     assert after.level == 1 and events_of(tracking_id)[-2:] == ["commented", "escalated"]
 
 
-def test_a_timer_that_could_not_be_started_is_started_through_the_routing_queue(
+def test_a_timer_that_could_not_be_started_is_started_through_the_sla_events_queue(
     monkeypatch, citizen, routed_grievance, consume
 ):
     tracking_id = routed_grievance(citizen())
@@ -368,14 +400,16 @@ def test_a_timer_that_could_not_be_started_is_started_through_the_routing_queue(
     assert refused == [f"{tracking_id}-t{escalated.timer_seq}"]
     assert executions_named(refused[0]) == []
 
-    consume("route_grievances")
+    consume("route_grievances")  # the routing queue only routes: nothing there starts it
+    assert executions_named(refused[0]) == []
+    assert consume("handle_sla_events") >= 1
 
     assert [e["name"] for e in executions_named(refused[0])] == refused
 
 
 def test_a_stale_timer_message_restarts_a_missing_current_timer(monkeypatch, citizen, routed_grievance, consume):
     """Even if the deferred start were lost too, the old timer's message, redelivered or
-    late, finds the generation moved on and makes sure the current one runs."""
+    late, finds the timer_seq moved on and makes sure the current timer runs."""
     tracking_id = routed_grievance(citizen())
     first = current(tracking_id)
     sfn = aws.client("stepfunctions")
@@ -386,7 +420,7 @@ def test_a_stale_timer_message_restarts_a_missing_current_timer(monkeypatch, cit
 
     monkeypatch.setattr(sfn, "start_execution", unavailable)
     assert breach(first) == "escalated"
-    consume("route_grievances")  # the deferred start fails again: the message goes back
+    consume("handle_sla_events")  # the deferred start fails again: the message goes back
     escalated = current(tracking_id)
     name = f"{tracking_id}-t{escalated.timer_seq}"
     assert executions_named(name) == []

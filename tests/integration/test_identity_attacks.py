@@ -18,7 +18,7 @@ from chalicelib.domain.audit import first_broken_entry
 from chalicelib.domain.contact import normalize_mobile
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.identity import claim_key, mask_mobile, parse_national_id
-from chalicelib.models import citizens, records
+from chalicelib.models import audit_trail, citizens
 from chalicelib.models.citizens import CitizenRecord
 from chalicelib.security.keyed_hash import keyed_hash
 from chalicelib.services import register_citizen as registration
@@ -192,7 +192,7 @@ def test_the_state_cell_releases_a_squatted_national_id_audited_and_the_owner_th
     me = api.get("/me", headers=bearer(squatter.access_token)).json_body
     assert me["national_id"] is None
     # ...the act is on the squatter's hash-chained trail, with who did it and why
-    trail = records.history(squatter.citizen_id)
+    trail = audit_trail.history(squatter.citizen_id)
     assert [(e["event"], e["actor_role"]) for e in trail] == [("national_id_released", "state_admin")]
     assert trail[0]["note"] == "Aadhaar letter and photo checked at the district office"
     assert digits not in json.dumps(trail)
@@ -212,7 +212,7 @@ def test_a_second_release_of_the_same_claim_is_409_and_audited_once(api, citizen
     again = release(api, admin_token, squatter.citizen_id)
 
     assert again.status_code == 409
-    assert len(records.history(squatter.citizen_id)) == 1
+    assert len(audit_trail.history(squatter.citizen_id)) == 1
 
 
 @pytest.mark.parametrize("role", ["officer", "supervisor", "department_head"])
@@ -224,7 +224,7 @@ def test_only_the_state_cell_releases_a_national_id(api, citizen, staff_token, r
 
     assert refused.status_code == by_citizen.status_code == 403
     assert holder_of(national_id_claim(person.national_id)) == person.citizen_id
-    assert records.history(person.citizen_id) == []
+    assert audit_trail.history(person.citizen_id) == []
 
 
 def test_releasing_for_an_unknown_citizen_is_404_and_a_reason_is_required(api, citizen, admin_token):

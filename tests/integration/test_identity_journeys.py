@@ -559,8 +559,8 @@ def registration_body_for_mobile(mobile: str) -> dict:
 
 
 def test_codes_and_counters_are_stored_without_the_mobile_number(register, stack):
+    from chalicelib.models.counters import Counter
     from chalicelib.models.otp_challenges import OtpChallengeRecord
-    from chalicelib.models.records import Counter
 
     person = register()
     digits = person.mobile.lstrip("+")

@@ -162,7 +162,7 @@ def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
         # a grievance whose routing message was lost is found by the scheduled sweep
         file_grievance(person, category="ROADS_POTHOLE")
         monkeypatch.setattr("chalicelib.services.route_grievance.utc_now", lambda: utc_now() + timedelta(minutes=6))
-        sweep = {s.name: s for s in schedules_of(chalice_app)}["sweep_unrouted_grievances"]
+        sweep = {s.name: s for s in schedules_of(chalice_app)}["sweep_awaiting_routing"]
         assert ScheduleRunner([sweep], region=resources.region).run_once(sweep)["requeued"] >= 1
         monkeypatch.undo()
         consume("route_grievances")

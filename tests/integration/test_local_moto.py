@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from moto.core.model_instances import model_data
 
 from chalicelib.domain.identity import Principal, Role
-from chalicelib.models import grievances
+from chalicelib.models import audit_trail, grievances
 from chalicelib.services.file_grievance import NewGrievance, file_grievance
 
 
@@ -55,7 +55,7 @@ def test_concurrent_transactions_all_land_and_nothing_is_rolled_back(citizen, ro
 
     assert outcomes.count("saved") == 1 and outcomes.count("conflict") == len(filings) - 1
     assert len(set(tracking_ids)) == len(filings)
-    missing = [t for t in tracking_ids if grievances.get_grievance(t) is None or len(grievances.history(t)) != 1]
+    missing = [t for t in tracking_ids if grievances.get_grievance(t) is None or len(audit_trail.history(t)) != 1]
     assert missing == []
 
 

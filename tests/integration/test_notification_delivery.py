@@ -21,6 +21,7 @@ from chalicelib.aws import client, queue_url
 from chalicelib.config import get_settings
 from chalicelib.notify.messages import OutboundMessage
 from chalicelib.notify.queue import DELIVERY_ATTEMPTS, enqueue_notification
+from chalicelib.resource_names import Queue
 from chalicelib.security.webhook_signature import department_secret, verify
 from infra.provision import REPO_ROOT
 from tests.integration.conftest import bearer, post
@@ -56,7 +57,7 @@ def sms_refused():
         events.unregister("provide-client-params.sns.Publish", unique_id="test-refuse-sms")
 
 
-def dead_letters(logical_queue: str) -> list[dict]:
+def dead_letters(logical_queue: Queue) -> list[dict]:
     sqs = boto3.client("sqs", region_name="ap-south-1")
     url = queue_url(f"{logical_queue}-dlq")
     found = []
@@ -95,7 +96,7 @@ def test_a_refused_email_is_retried_then_dead_lettered_while_the_grievance_moves
         tracking_id = file_grievance(person).json_body["tracking_id"]
         consume("route_grievances")
         consume("fan_out_events")
-        for _ in range(DELIVERY_ATTEMPTS["notifications"] + 1):  # the last receive moves it to the DLQ
+        for _ in range(DELIVERY_ATTEMPTS[Queue.MESSAGES] + 1):  # the last receive moves it to the DLQ
             consume("deliver_notifications")
 
     grievance = api.get(f"/grievances/{tracking_id}", headers=bearer(person.access_token)).json_body
@@ -105,9 +106,9 @@ def test_a_refused_email_is_retried_then_dead_lettered_while_the_grievance_moves
     assert len(sms) == 2  # filed, assigned: SMS was never at risk
     emails = [n for n in log_of(api, tracking_id, admin_token) if n["channel"] == "email" and n["template"]]
     assert [(n["status"], n["attempts"], n["last_error"]) for n in emails] == [
-        ("failed", DELIVERY_ATTEMPTS["notifications"], "MessageRejected")
+        ("failed", DELIVERY_ATTEMPTS[Queue.MESSAGES], "MessageRejected")
     ] * 2
-    lost = [m for m in dead_letters("notifications") if m.get("subject") == tracking_id]
+    lost = [m for m in dead_letters(Queue.MESSAGES) if m.get("subject") == tracking_id]
     # the citizen's two emails and the officer's: whole, ready to redrive
     assert sorted(m["dedupe_key"] for m in lost) == [
         f"{tracking_id}#1#citizen#email",
@@ -154,7 +155,7 @@ def test_when_sms_keeps_failing_a_citizen_who_chose_sms_gets_the_message_by_emai
     with sms_refused():
         tracking_id = file_grievance(person).json_body["tracking_id"]
         consume("fan_out_events")
-        for _ in range(DELIVERY_ATTEMPTS["notifications"] + 1):
+        for _ in range(DELIVERY_ATTEMPTS[Queue.MESSAGES] + 1):
             consume("deliver_notifications")
 
     (email,) = [m for m in messages_to(api, person.email) if tracking_id in m["text"]]
@@ -163,7 +164,7 @@ def test_when_sms_keeps_failing_a_citizen_who_chose_sms_gets_the_message_by_emai
     log = {n["channel"]: n for n in log_of(api, tracking_id, admin_token) if n["template"] == "citizen/filed"}
     assert (log["sms"]["status"], log["sms"]["last_error"]) == ("failed", "Throttling")
     assert log["email"]["status"] == "sent"
-    assert [m for m in dead_letters("notifications") if m.get("subject") == tracking_id] == []
+    assert [m for m in dead_letters(Queue.MESSAGES) if m.get("subject") == tracking_id] == []
 
 
 @pytest.fixture
@@ -181,7 +182,7 @@ def quiet_now(monkeypatch):
 def hidden_notifications() -> int:
     sqs = boto3.client("sqs", region_name="ap-south-1")
     attributes = sqs.get_queue_attributes(
-        QueueUrl=queue_url("notifications"), AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+        QueueUrl=queue_url(Queue.MESSAGES), AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
     )["Attributes"]
     return int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
@@ -200,7 +201,7 @@ def test_in_quiet_hours_a_citizens_sms_waits_but_the_email_goes(
     assert [m for m in messages_to(api, person.mobile) if tracking_id in m["text"]] == []
     assert hidden_notifications() == hidden_before + 1  # the SMS, held in the queue until morning
     assert [n["channel"] for n in log_of(api, tracking_id, admin_token) if n["template"]] == ["email"]
-    assert [m for m in dead_letters("notifications") if m.get("subject") == tracking_id] == []
+    assert [m for m in dead_letters(Queue.MESSAGES) if m.get("subject") == tracking_id] == []
 
 
 def test_an_sms_held_late_in_its_attempts_starts_afresh_instead_of_dead_lettering(
@@ -212,15 +213,15 @@ def test_an_sms_held_late_in_its_attempts_starts_afresh_instead_of_dead_letterin
 
     deliver_notifications()
     sqs = boto3.client("sqs", region_name="ap-south-1")
-    url = queue_url("notifications")
+    url = queue_url(Queue.MESSAGES)
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     mobile = f"+9198{uuid.uuid4().int % 10**8:08d}"
     held = OutboundMessage(channel="sms", to=mobile, text="held late", hold_in_quiet_hours=True)
     enqueue_notification(held)
-    for _ in range(DELIVERY_ATTEMPTS["notifications"] - 1):  # four attempts that failed earlier
+    for _ in range(DELIVERY_ATTEMPTS[Queue.MESSAGES] - 1):  # four attempts that failed earlier
         sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
     (last,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
-    assert last["Attributes"]["ApproximateReceiveCount"] == str(DELIVERY_ATTEMPTS["notifications"])
+    assert last["Attributes"]["ApproximateReceiveCount"] == str(DELIVERY_ATTEMPTS[Queue.MESSAGES])
 
     # The consumer gets it on its last attempt, in quiet hours
     answer = chalice_app.deliver_notifications(
@@ -283,7 +284,7 @@ def test_a_department_server_that_is_down_is_retried_then_listed_for_the_state_c
         tracking_id = file_grievance(person).json_body["tracking_id"]
         consume("route_grievances")
         consume("fan_out_events")
-        for _ in range(DELIVERY_ATTEMPTS["webhooks"] + 1):
+        for _ in range(DELIVERY_ATTEMPTS[Queue.WEBHOOKS] + 1):
             consume("deliver_webhooks")
     finally:
         assert post_put(api, path, {"url": working}, admin_token).status_code == 200
@@ -291,10 +292,10 @@ def test_a_department_server_that_is_down_is_retried_then_listed_for_the_state_c
     listed = api.get("/webhooks/dead-letters?department=WATER", headers=bearer(admin_token))
     assert listed.status_code == 200
     (mine,) = [d for d in listed.json_body["dead_letters"] if d["reference"] == f"{tracking_id}#2"]
-    assert (mine["attempts"], mine["last_error"]) == (DELIVERY_ATTEMPTS["webhooks"], "HTTP 503")
+    assert (mine["attempts"], mine["last_error"]) == (DELIVERY_ATTEMPTS[Queue.WEBHOOKS], "HTTP 503")
     (logged,) = [n for n in log_of(api, tracking_id, admin_token) if n["channel"] == "webhook"]
-    assert (logged["status"], logged["attempts"]) == ("failed", DELIVERY_ATTEMPTS["webhooks"])
-    (parked,) = [d for d in dead_letters("webhooks") if d["subject"] == tracking_id]
+    assert (logged["status"], logged["attempts"]) == ("failed", DELIVERY_ATTEMPTS[Queue.WEBHOOKS])
+    (parked,) = [d for d in dead_letters(Queue.WEBHOOKS) if d["subject"] == tracking_id]
     assert parked["payload"]["event"] == "assigned"
     assert api.get("/webhooks/dead-letters", headers=bearer(person.access_token)).status_code == 403
 
@@ -337,7 +338,7 @@ def test_an_announcement_delivered_twice_sends_each_message_and_topic_event_once
     person = citizen()
     deliver_notifications()
     sqs = boto3.client("sqs", region_name="ap-south-1")
-    events_queue = queue_url("events")
+    events_queue = queue_url(Queue.EVENTS)
     tracking_id = file_grievance(person).json_body["tracking_id"]
     (announcement,) = sqs.receive_message(QueueUrl=events_queue, MaxNumberOfMessages=10)["Messages"]
     assert json.loads(announcement["Body"])["tracking_id"] == tracking_id
@@ -357,16 +358,16 @@ def test_an_announcement_delivered_twice_sends_each_message_and_topic_event_once
 
 
 def test_a_message_being_sent_is_not_claimed_by_a_second_copy_until_its_lease_runs_out(stack):
-    from chalicelib.models import records
+    from chalicelib.models import notification_log
 
     subject, key, now = f"OD-LEASE-{uuid.uuid4().hex[:6]}", "k#sms", datetime.now(UTC)
 
-    assert records.claim_delivery(subject, key, "sms", now)
-    assert not records.claim_delivery(subject, key, "sms", now + timedelta(seconds=30))  # a copy, in flight
-    assert records.claim_delivery(subject, key, "sms", now + timedelta(minutes=3))  # the first sender died
-    records.record_delivery(subject, key, "provider-1")
-    records.record_failed_attempt(subject, key, "Throttling", final=True)  # a late copy's failure
+    assert notification_log.claim_delivery(subject, key, "sms", now)
+    assert not notification_log.claim_delivery(subject, key, "sms", now + timedelta(seconds=30))  # a copy, in flight
+    assert notification_log.claim_delivery(subject, key, "sms", now + timedelta(minutes=3))  # the first sender died
+    notification_log.record_delivery(subject, key, "provider-1")
+    notification_log.record_failed_attempt(subject, key, "Throttling", final=True)  # a late copy's failure
 
-    assert not records.claim_delivery(subject, key, "sms", now + timedelta(hours=1))
-    (entry,) = records.notification_log(subject)
+    assert not notification_log.claim_delivery(subject, key, "sms", now + timedelta(hours=1))
+    (entry,) = notification_log.notification_log(subject)
     assert (entry["status"], entry["provider_message_id"]) == ("sent", "provider-1")

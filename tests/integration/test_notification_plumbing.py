@@ -13,6 +13,7 @@ import pytest
 from chalicelib.aws import queue_url
 from chalicelib.notify.messages import OutboundMessage
 from chalicelib.notify.queue import enqueue_notification
+from chalicelib.resource_names import Queue
 from infra.sqs_poller import SqsPoller, subscriptions_of
 
 
@@ -20,7 +21,7 @@ from infra.sqs_poller import SqsPoller, subscriptions_of
 def notifications_consumer(chalice_app):
     subscription = next(s for s in subscriptions_of(chalice_app) if s.name == "deliver_notifications")
     poller = SqsPoller([subscription], region="ap-south-1", wait_seconds=0)
-    url = queue_url("notifications")
+    url = queue_url(Queue.MESSAGES)
     arn = poller.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     def drain(max_polls: int = 10) -> int:
@@ -69,7 +70,7 @@ def test_the_outbox_only_shows_messages_to_the_asked_recipient(api, stack, notif
 def test_a_bad_record_fails_alone_then_dead_letters_and_nothing_is_lost(api, empty_stack, notifications_consumer):
     # Given a queue whose messages come back at once, one good and one unreadable message
     sqs = boto3.client("sqs", region_name="ap-south-1")
-    url = queue_url("notifications")
+    url = queue_url(Queue.MESSAGES)
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "0"})
     mobile = unique_mobile()
     enqueue_notification(OutboundMessage(channel="sms", to=mobile, text="good one"))
@@ -81,7 +82,7 @@ def test_a_bad_record_fails_alone_then_dead_letters_and_nothing_is_lost(api, emp
     # Then the good message was delivered once and the bad one waits in the DLQ
     assert delivered == 1
     assert [m["text"] for m in outbox(api, mobile)] == ["good one"]
-    dlq_url = empty_stack.resources.physical_ids["NotificationsDeadLetterQueue"]
+    dlq_url = empty_stack.resources.physical_ids["MessagesDeadLetterQueue"]
     dead = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10).get("Messages", [])
     assert [json.loads(m["Body"])["channel"] for m in dead] == ["fax"]
     assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
@@ -90,7 +91,7 @@ def test_a_bad_record_fails_alone_then_dead_letters_and_nothing_is_lost(api, emp
 def test_each_grievance_sms_is_logged_with_its_template_language_and_segments(
     citizen, file_grievance, deliver_notifications
 ):
-    from chalicelib.models.records import NotificationLogEntry
+    from chalicelib.models.notification_log import NotificationLogEntry
 
     asha, ravi = citizen(language="hi"), citizen(language="en")
     hindi = file_grievance(asha).json_body["tracking_id"]

@@ -1,5 +1,6 @@
 """One definition of every AWS resource: the template the deploy merges is what moto gets,
-and the PynamoDB models agree with it key for key, index for index."""
+the PynamoDB models agree with it key for key, index for index, and the app's logical
+names (`chalicelib/resource_names.py`) are the template's names."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ import pytest
 from pynamodb.models import Model
 
 from chalicelib.models.applications import ApplicationRecord
+from chalicelib.models.audit_trail import AuditEntryRecord
 from chalicelib.models.catalogue import CatalogueEntry
 from chalicelib.models.citizens import CitizenRecord, IdentityClaim
+from chalicelib.models.counters import Counter
 from chalicelib.models.grievances import GrievanceRecord
+from chalicelib.models.notification_log import NotificationLogEntry
 from chalicelib.models.officers import OfficerRecord
 from chalicelib.models.otp_challenges import OtpChallengeRecord
-from chalicelib.models.records import AuditEntryRecord, Counter, NotificationLogEntry
 from chalicelib.models.sessions import RefreshSessionRecord
+from chalicelib.resource_names import Bucket, Queue, StateMachine, Table, Topic
 from infra.provision import REPO_ROOT, load_template
 
 TEMPLATE = load_template()
@@ -35,7 +39,8 @@ MODELS: list[type[Model]] = [
     RefreshSessionRecord,
 ]
 # Written by Powertools' Idempotency utility, which owns its own item shape.
-TABLES_WITHOUT_MODEL = {"idempotency"}
+TABLES_WITHOUT_MODEL = {Table.IDEMPOTENCY}
+PREFIX = "${ResourcePrefix}-"
 
 
 def of_type(kind: str) -> dict[str, dict]:
@@ -43,7 +48,41 @@ def of_type(kind: str) -> dict[str, dict]:
 
 
 def logical_table_name(spec: dict) -> str:
-    return spec["Properties"]["TableName"]["Fn::Sub"].removeprefix("${ResourcePrefix}-")
+    return spec["Properties"]["TableName"]["Fn::Sub"].removeprefix(PREFIX)
+
+
+def logical_names(kind: str, name_property: str, suffix: str = "") -> set[str]:
+    """The logical names the template gives resources of one type: `${ResourcePrefix}-<name><suffix>`."""
+    names = set()
+    for logical_id, spec in of_type(kind).items():
+        name = spec["Properties"][name_property]["Fn::Sub"]
+        assert name.startswith(PREFIX) and name.endswith(suffix), f"{logical_id} is named {name!r}"
+        names.add(name.removeprefix(PREFIX).removesuffix(suffix))
+    return names
+
+
+@pytest.mark.parametrize(
+    ("names", "kind", "name_property", "suffix"),
+    [
+        (Table, "AWS::DynamoDB::Table", "TableName", ""),
+        (Topic, "AWS::SNS::Topic", "TopicName", ""),
+        (StateMachine, "AWS::Serverless::StateMachine", "Name", ""),
+        (Bucket, "AWS::S3::Bucket", "BucketName", "-${AWS::AccountId}"),
+    ],
+    ids=lambda value: value.__name__ if isinstance(value, type) else None,
+)
+def test_the_apps_resource_names_are_the_templates(names, kind, name_property, suffix):
+    assert {str(name) for name in names} == logical_names(kind, name_property, suffix)
+
+
+def test_every_queue_the_app_names_is_in_the_template_with_its_dead_letter_queue():
+    expected = {str(queue) for queue in Queue} | {f"{queue}-dlq" for queue in Queue}
+
+    assert logical_names("AWS::SQS::Queue", "QueueName") == expected
+    by_name = {spec["Properties"]["QueueName"]["Fn::Sub"]: spec for spec in of_type("AWS::SQS::Queue").values()}
+    for queue in Queue:
+        target = by_name[PREFIX + queue]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        assert RESOURCES[target]["Properties"]["QueueName"]["Fn::Sub"] == f"{PREFIX}{queue}-dlq", queue
 
 
 def table_shape(attribute_definitions: list, key_schema: list, indexes: list[tuple[str, list]]) -> dict:

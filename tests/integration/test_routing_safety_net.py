@@ -8,7 +8,7 @@ from datetime import timedelta
 from chalicelib.aws import client, queue_url
 from chalicelib.clock import utc_now
 from chalicelib.models import grievances
-from chalicelib.services.route_grievance import requeue_stuck_grievances
+from chalicelib.services.route_grievance import requeue_awaiting_routing
 from infra.schedules import ScheduleRunner, schedules_of
 
 
@@ -31,11 +31,11 @@ def test_a_grievance_whose_routing_message_was_lost_is_requeued_and_routed(citiz
     assert lose_routing_messages() >= 1
     in_six_minutes = utc_now() + timedelta(minutes=6)
 
-    # Just filed: not yet "stuck", so the sweep leaves it to its (lost) message for now.
+    # Just filed: still within the routing grace, so the sweep leaves it to its (lost) message for now.
     assert not awaiting(tracking_id, filed_before=utc_now() - timedelta(minutes=5))
     assert awaiting(tracking_id, filed_before=in_six_minutes)
 
-    assert requeue_stuck_grievances(now=in_six_minutes) >= 1
+    assert requeue_awaiting_routing(now=in_six_minutes) >= 1
     consume("route_grievances")
 
     assert grievances.get_grievance(tracking_id).status.value == "assigned"
@@ -45,8 +45,6 @@ def test_a_grievance_whose_routing_message_was_lost_is_requeued_and_routed(citiz
 def test_the_local_stack_runs_the_apps_schedule_at_its_declared_rate(chalice_app, stack):
     schedules = {s.name: s for s in schedules_of(chalice_app)}
 
-    assert schedules["sweep_unrouted_grievances"].every_seconds == 300
-    answer = ScheduleRunner(list(schedules.values()), region="ap-south-1").run_once(
-        schedules["sweep_unrouted_grievances"]
-    )
+    assert schedules["sweep_awaiting_routing"].every_seconds == 300
+    answer = ScheduleRunner(list(schedules.values()), region="ap-south-1").run_once(schedules["sweep_awaiting_routing"])
     assert set(answer) == {"requeued"} and isinstance(answer["requeued"], int)

@@ -18,7 +18,7 @@ from tests.integration.staff import appoint
 
 
 def filings_of(citizen_id: str) -> list:
-    return grievances.citizen_grievances(citizen_id, limit=10, cursor=None).grievances
+    return grievances.citizen_grievances(citizen_id, limit=10, cursor=None).cases
 
 
 def login_ids_of(subject_id: str) -> set[str]:

@@ -22,9 +22,10 @@ def test_the_timer_warns_then_reports_the_breach_on_the_sla_events_queue(stack):
     tracking_id = f"OD-TEST-{uuid.uuid4().hex[:6]}"
     now = datetime.now(UTC)
     timer_input = {
+        "purpose": "sla",
         "tracking_id": tracking_id,
         "level": 1,
-        "version": 3,
+        "timer_seq": 3,
         "warn_at": iso(now - timedelta(seconds=1)),
         "due_at": iso(now + timedelta(seconds=1)),
     }
@@ -47,5 +48,5 @@ def test_the_timer_warns_then_reports_the_breach_on_the_sla_events_queue(stack):
         time.sleep(0.25)
 
     assert [m["kind"] for m in received] == ["sla_warning", "sla_breached"]
-    assert all(m["level"] == 1 and m["version"] == 3 and m["due_at"] == timer_input["due_at"] for m in received)
+    assert all(m["level"] == 1 and m["timer_seq"] == 3 and m["due_at"] == timer_input["due_at"] for m in received)
     assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"

@@ -19,6 +19,7 @@ from chalice.test import Client
 
 from chalicelib import aws
 from chalicelib.config import get_settings
+from chalicelib.security.keys import stage_key
 from infra.devstack import CHALICE_CONFIG, local_stage_environment
 from tests.integration.conftest import bearer, post
 from tests.integration.test_dev_routes import UNCONFIGURED_STAGE, process_environment
@@ -33,15 +34,15 @@ def test_keys_come_from_the_stacks_secrets_when_not_configured(monkeypatch, stac
     get_settings.cache_clear()
     aws.reset_caches()
     try:
-        assert get_settings().secret("identity_hmac_key") == identity_key
+        assert stage_key("identity_hmac_key") == identity_key
         # cached for the process: a second read makes no call
         secrets.put_secret_value(SecretId=arns["IdentityHmacKeySecret"], SecretString="x" * 64)
-        assert get_settings().secret("identity_hmac_key") == identity_key
+        assert stage_key("identity_hmac_key") == identity_key
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
         aws.reset_caches()
-    assert get_settings().secret("identity_hmac_key") != identity_key  # the local key again
+    assert stage_key("identity_hmac_key") != identity_key  # the local key again
 
 
 LOCAL_KEYS = {name: value for name, value in local_stage_environment().items() if name.endswith("_KEY")}

@@ -14,6 +14,8 @@ from chalicelib.config import (
     get_settings,
     resource_name_at_import,
 )
+from chalicelib.resource_names import Queue, Table
+from chalicelib.security.keys import stage_key
 
 SETTINGS_VARIABLES = list(ENVIRONMENT_VARIABLES.values())
 
@@ -131,8 +133,8 @@ def test_the_default_language_is_the_first_listed(environment, languages, defaul
 def test_resource_name_prefixes_the_logical_name_with_the_stage_prefix(environment):
     environment.setenv("RESOURCE_PREFIX", "crm-punjab")
 
-    assert get_settings().resource_name("grievances") == "crm-punjab-grievances"
-    assert get_settings().resource_name("notifications-dlq") == "crm-punjab-notifications-dlq"
+    assert get_settings().resource_name(Table.GRIEVANCES) == "crm-punjab-grievances"
+    assert get_settings().resource_name(f"{Queue.MESSAGES}-dlq") == "crm-punjab-messages-dlq"
 
 
 @pytest.mark.parametrize(
@@ -197,18 +199,18 @@ def test_a_state_code_other_than_two_capital_letters_is_rejected(environment, va
 def test_resource_name_at_import_uses_the_stage_prefix(environment):
     environment.setenv("RESOURCE_PREFIX", "crm-odisha")
 
-    assert resource_name_at_import("notifications") == "crm-odisha-notifications"
+    assert resource_name_at_import(Queue.MESSAGES) == "crm-odisha-messages"
 
 
 def test_resource_name_at_import_agrees_with_the_settings(environment):
     environment.setenv("RESOURCE_PREFIX", "crm-punjab")
 
-    assert resource_name_at_import("escalations") == get_settings().resource_name("escalations")
+    assert resource_name_at_import(Queue.SLA_EVENTS) == get_settings().resource_name(Queue.SLA_EVENTS)
 
 
 def test_resource_name_at_import_defaults_to_the_local_prefix(environment):
-    assert resource_name_at_import("notifications") == "crm-local-notifications"
-    assert resource_name_at_import("notifications") == get_settings().resource_name("notifications")
+    assert resource_name_at_import(Queue.MESSAGES) == "crm-local-messages"
+    assert resource_name_at_import(Queue.MESSAGES) == get_settings().resource_name(Queue.MESSAGES)
 
 
 @pytest.mark.parametrize("prefix", ["", "crm-assam"])
@@ -216,7 +218,7 @@ def test_the_import_time_name_and_the_settings_agree_even_for_an_empty_prefix(en
     # An SQS handler bound at import must listen on the queue the rest of the app writes to.
     environment.setenv("RESOURCE_PREFIX", prefix)
 
-    assert resource_name_at_import("notifications") == get_settings().resource_name("notifications")
+    assert resource_name_at_import(Queue.MESSAGES) == get_settings().resource_name(Queue.MESSAGES)
 
 
 @pytest.mark.parametrize("value", [",", " , "])
@@ -272,7 +274,7 @@ def test_only_the_local_stage_on_this_machine_takes_a_key_given_directly(environ
         environment.setenv(name, value)
     environment.setenv(variable, "k" * 40)
 
-    assert get_settings().secret(key) == "k" * 40
+    assert stage_key(key) == "k" * 40
 
 
 @pytest.mark.parametrize(
@@ -294,12 +296,24 @@ def test_a_deployed_stage_refuses_a_key_given_directly_even_beside_its_secret(en
 
     # When the key is needed, Then the configured one is refused, loudly, before any lookup
     with pytest.raises(ConfigurationError, match=f"{key.upper()} is set directly on stage"):
-        get_settings().secret(key)
+        stage_key(key)
+
+
+def test_a_deployed_stage_reads_its_key_from_the_secret_it_names(environment):
+    # Given a deployed stage that names the secret holding its JWT key
+    arn = "arn:aws:secretsmanager:ap-south-1:123456789012:secret:jwt"
+    environment.setenv("JWT_SIGNING_KEY_SECRET", arn)
+    read: list[str] = []
+    environment.setattr("chalicelib.security.keys.secret_string", lambda secret_id: read.append(secret_id) or "s" * 64)
+
+    # When the key is needed, Then it is that secret's value
+    assert stage_key("jwt_signing_key") == "s" * 64
+    assert read == [arn]
 
 
 def test_a_missing_key_is_a_configuration_error(environment):
     with pytest.raises(ConfigurationError, match="WEBHOOK_SIGNING_KEY is not configured for stage 'odisha'"):
-        get_settings().secret("webhook_signing_key")
+        stage_key("webhook_signing_key")
 
 
 def test_allowed_origins_are_split_and_each_must_be_a_bare_origin(environment):

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes import SQSEvent
 
 from infra.sqs_poller import failed_message_ids, lambda_event
 
-QUEUE_ARN = "arn:aws:sqs:ap-south-1:123456789012:crm-local-notifications"
+QUEUE_ARN = "arn:aws:sqs:ap-south-1:123456789012:crm-local-messages"
 REGION = "ap-south-1"
 
 
@@ -103,9 +103,7 @@ def test_powertools_reads_the_event_as_an_sqs_event():
     assert [r.attributes.approximate_receive_count for r in records] == ["1", "3"]
     assert {r.event_source_arn for r in records} == {QUEUE_ARN}
     assert {r.aws_region for r in records} == {REGION}
-    assert {r.queue_url for r in records} == {
-        "https://sqs.ap-south-1.amazonaws.com/123456789012/crm-local-notifications"
-    }
+    assert {r.queue_url for r in records} == {"https://sqs.ap-south-1.amazonaws.com/123456789012/crm-local-messages"}
 
 
 # --- failed_message_ids() --------------------------------------------------------------------

@@ -1,7 +1,7 @@
-"""Who hears about each grievance event, and what they are told.
+"""Who hears about each grievance and application event, and what they are told.
 
-A saved change is published once, as one announcement on the events queue (`publish`);
-its consumer (`fan_out`) turns it into:
+Each saved event is published once, as one announcement on the events queue (`announce`,
+a reaction of the dispatcher); its consumer (`fan_out`) turns it into:
 - the citizen's SMS and/or email (their `notify_by`) in their language, rendered from
   `chalicelib/notify/templates/`, each with the other channel as fallback when the citizen
   does not already get both, the SMS held through the state's quiet hours;
@@ -16,56 +16,69 @@ announcement send nothing twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from chalicelib.aws import client, topic_arn
+from chalicelib import adapters
 from chalicelib.clock import utc_now
+from chalicelib.domain.application import Application
 from chalicelib.domain.catalogue import localized
-from chalicelib.domain.grievance import Event, Grievance
+from chalicelib.domain.grievance import Grievance
 from chalicelib.domain.identity import Citizen
-from chalicelib.domain.sla import WorkingCalendar
-from chalicelib.models import catalogue, citizens, officers, records
+from chalicelib.domain.saved import Saved
+from chalicelib.models import catalogue, citizens, notification_log, officers
 from chalicelib.notify import render
-from chalicelib.notify.messages import AnnouncedEvent, GrievanceAnnouncement, OutboundMessage, WebhookDelivery
+from chalicelib.notify.messages import AnnouncedEvent, Announcement, OutboundMessage, WebhookDelivery
 from chalicelib.notify.queue import enqueue_notifications, enqueue_webhooks, publish_announcement
+from chalicelib.resource_names import Topic
+from chalicelib.services.sla_clock import state_zone
 
 
-def announced_events(events: Sequence[Event], first_seq: int) -> list[AnnouncedEvent]:
-    """What a saved change tells anyone: every event but internal ones (officers' notes),
-    each with its audit seq (`first_seq` is the first event's), which keys its messages."""
-    return [
-        AnnouncedEvent(seq=first_seq + offset, name=event.name, at=event.at, note=event.note)
-        for offset, event in enumerate(events)
-        if not event.internal
-    ]
-
-
-def publish(grievance: Grievance, events: Sequence[Event], first_seq: int) -> None:
-    """Publish what a saved change did; internal events (officers' notes) tell no one.
-    `first_seq` is the audit seq of the first event."""
-    announced = announced_events(events, first_seq)
-    if not announced:
+def announce(saved: Saved) -> None:
+    """Publish one saved event of a grievance or an application; internal events (staff
+    notes) tell no one."""
+    event, case = saved.event, saved.case
+    if event.internal:
         return
-    publish_announcement(
-        GrievanceAnnouncement(
-            tracking_id=grievance.tracking_id,
-            citizen_id=grievance.citizen_id,
-            assignee_id=grievance.assignee_id,
-            department=grievance.department,
-            category=grievance.category,
-            district=grievance.district,
-            status=grievance.status.value,
-            level=grievance.level,
-            due_at=grievance.due_at,
+    announced = [AnnouncedEvent(seq=saved.seq, name=event.name, at=event.at, note=event.note)]
+    if isinstance(case, Grievance):
+        announcement = Announcement(
+            tracking_id=case.tracking_id,
+            citizen_id=case.citizen_id,
+            assignee_id=case.assignee_id,
+            department=case.department,
+            category=case.category,
+            district=case.district,
+            status=case.status.value,
+            level=case.level,
+            due_at=case.due_at,
             events=announced,
         )
-    )
+    elif isinstance(case, Application):
+        announcement = Announcement(
+            kind="application",
+            tracking_id=case.tracking_id,
+            citizen_id=case.citizen_id,
+            assignee_id=case.assignee_id,
+            department=case.department,
+            category=case.service_code,
+            district=case.district,
+            status=case.stage.value,
+            level=0,
+            due_at=case.due_at,
+            events=announced,
+        )
+    else:
+        raise TypeError(f"{type(case).__name__} events are not announced")
+    publish_announcement(announcement)
 
 
-def fan_out(announcement: GrievanceAnnouncement) -> None:
+def fan_out(announcement: Announcement) -> None:
     """Queue every message and delivery the announcement calls for."""
+    if announcement.kind == "application" and not announcement.service_names and announcement.category:
+        # Read here rather than in the request that saved the change: the request stays short.
+        service = catalogue.get_service(announcement.category)
+        announcement = announcement.model_copy(update={"service_names": service.names if service else {}})
     citizen = citizens.get_citizen(announcement.citizen_id) if _citizen_hears_of(announcement) else None
     owner = officers.get_officer(announcement.assignee_id) if announcement.assignee_id else None
     webhook = catalogue.get_department_webhook(announcement.department) if announcement.department else None
@@ -84,15 +97,15 @@ def fan_out(announcement: GrievanceAnnouncement) -> None:
         _publish_to_department(announcement, event)
 
 
-def _title(announcement: GrievanceAnnouncement) -> str:
+def _title(announcement: Announcement) -> str:
     return "_application_title" if announcement.kind == "application" else "_title"
 
 
-def _citizen_hears_of(announcement: GrievanceAnnouncement) -> bool:
+def _citizen_hears_of(announcement: Announcement) -> bool:
     return any(render.has_message("citizen", event.name) for event in announcement.events)
 
 
-def _values(announcement: GrievanceAnnouncement, event: AnnouncedEvent, language: str = "en") -> dict[str, object]:
+def _values(announcement: Announcement, event: AnnouncedEvent, language: str = "en") -> dict[str, object]:
     return {
         "tracking_id": announcement.tracking_id,
         "service": localized(announcement.service_names, language) or announcement.category or "-",
@@ -108,10 +121,10 @@ def _values(announcement: GrievanceAnnouncement, event: AnnouncedEvent, language
 def _local(moment: datetime | None) -> str:
     if moment is None:
         return "-"
-    return moment.astimezone(WorkingCalendar().zone).strftime("%d %b %Y %H:%M")
+    return moment.astimezone(state_zone()).strftime("%d %b %Y %H:%M")
 
 
-def _for_citizen(announcement: GrievanceAnnouncement, event: AnnouncedEvent, citizen: Citizen) -> list[OutboundMessage]:
+def _for_citizen(announcement: Announcement, event: AnnouncedEvent, citizen: Citizen) -> list[OutboundMessage]:
     chosen = citizen.notification_channels
     if not chosen:
         return []
@@ -150,9 +163,7 @@ def _for_citizen(announcement: GrievanceAnnouncement, event: AnnouncedEvent, cit
     return [only.model_copy(update={"fallback": other})] if only else []
 
 
-def _for_owner(
-    announcement: GrievanceAnnouncement, event: AnnouncedEvent, mobile: str, email: str
-) -> list[OutboundMessage]:
+def _for_owner(announcement: Announcement, event: AnnouncedEvent, mobile: str, email: str) -> list[OutboundMessage]:
     values = _values(announcement, event)
     text = render.render("owner", event.name, "en", values)
     title = render.render("owner", _title(announcement), "en", values)
@@ -171,7 +182,7 @@ def _for_owner(
     ]
 
 
-def _event_payload(announcement: GrievanceAnnouncement, event: AnnouncedEvent) -> dict[str, object]:
+def _event_payload(announcement: Announcement, event: AnnouncedEvent) -> dict[str, object]:
     """What a department learns of an event: the grievance's state, never the citizen."""
     return {
         "kind": announcement.kind,
@@ -187,7 +198,7 @@ def _event_payload(announcement: GrievanceAnnouncement, event: AnnouncedEvent) -
     }
 
 
-def _for_webhook(announcement: GrievanceAnnouncement, event: AnnouncedEvent) -> WebhookDelivery:
+def _for_webhook(announcement: Announcement, event: AnnouncedEvent) -> WebhookDelivery:
     return WebhookDelivery(
         department=announcement.department or "",
         delivery_id=f"{announcement.tracking_id}#{event.seq}",
@@ -196,20 +207,20 @@ def _for_webhook(announcement: GrievanceAnnouncement, event: AnnouncedEvent) -> 
     )
 
 
-def _publish_to_department(announcement: GrievanceAnnouncement, event: AnnouncedEvent) -> None:
+def _publish_to_department(announcement: Announcement, event: AnnouncedEvent) -> None:
     """The department's feed: subscribers filter on department, district, event, level.
     Claimed in the notification log first, so a redelivered announcement publishes once."""
     key = f"{announcement.tracking_id}#{event.seq}#department#topic"
-    if not records.claim_delivery(announcement.tracking_id, key, "topic", utc_now()):
+    if not notification_log.claim_delivery(announcement.tracking_id, key, "topic", utc_now()):
         return
-    response = client("sns").publish(
-        TopicArn=topic_arn("department-events"),
-        Message=json.dumps(_event_payload(announcement, event)),
-        MessageAttributes={
-            "department": {"DataType": "String", "StringValue": announcement.department or "UNROUTED"},
-            "district": {"DataType": "String", "StringValue": announcement.district},
-            "event": {"DataType": "String", "StringValue": event.name},
-            "level": {"DataType": "Number", "StringValue": str(announcement.level)},
+    message_id = adapters.current().topics.publish(
+        Topic.DEPARTMENT_EVENTS,
+        json.dumps(_event_payload(announcement, event)),
+        {
+            "department": announcement.department or "UNROUTED",
+            "district": announcement.district,
+            "event": event.name,
+            "level": announcement.level,
         },
     )
-    records.record_delivery(announcement.tracking_id, key, str(response["MessageId"]))
+    notification_log.record_delivery(announcement.tracking_id, key, message_id)

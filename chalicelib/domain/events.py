@@ -1,0 +1,255 @@
+"""What happened: one small class per domain event, named in the past tense.
+
+A move of a grievance, an application or a citizen's record returns the events it caused.
+Each becomes one entry of the record's hash-chained audit trail (`name`, the actor, the
+states, the note, and the event's own fields as `details`), and the dispatcher
+(`services/dispatch.py`) runs the reactions mapped to its class: route, start the SLA
+timer, announce, count. `name` is the word clients see (audit history, webhooks, the
+department topic, message templates); the class is the word the code reacts to.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Self
+
+from chalicelib.domain.identity import Principal, Role
+
+SYSTEM = Principal("system", Role.STATE_ADMIN)  # the actor of routing, timers and escalation
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    name: ClassVar[str]
+    # Staff-only (an internal note): kept in the trail, announced to no one.
+    internal: ClassVar[bool] = False
+
+    actor_id: str
+    actor_role: str
+    at: datetime
+    from_state: str | None
+    to_state: str | None
+    note: str | None = None
+
+    @classmethod
+    def by(cls, actor: Principal, at: datetime, from_state: str | None, to_state: str | None, **own: Any) -> Self:
+        """The event of one move by `actor`; `own` are the event class's own fields."""
+        role = "system" if actor is SYSTEM else actor.role.value
+        return cls(actor_id=actor.subject_id, actor_role=role, at=at, from_state=from_state, to_state=to_state, **own)
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The event's own fields (those it does not share with every event), unset ones left out."""
+        shared = {f.name for f in dataclasses.fields(Event)}
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in shared and getattr(self, f.name) is not None
+        }
+
+
+# --- grievances -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceFiled(Event):
+    name = "filed"
+    channel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceAssigned(Event):
+    name = "assigned"
+    department: str
+    level: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceAccepted(Event):
+    name = "accepted"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceCommented(Event):
+    name = "commented"
+    internal = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceInfoRequested(Event):
+    name = "info_requested"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceInfoProvided(Event):
+    name = "info_provided"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceTransferred(Event):
+    name = "transferred"
+    to_department: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceReassigned(Event):
+    name = "reassigned"
+    officer_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceResolved(Event):
+    name = "resolved"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceRejected(Event):
+    name = "rejected"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceClosed(Event):
+    """Closed by the citizen's rating, or by itself (`reason`) when none came in time."""
+
+    name = "closed"
+    rating: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceReopened(Event):
+    name = "reopened"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceAppealed(Event):
+    name = "appealed"
+    level: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceEscalated(Event):
+    name = "escalated"
+    level: int
+    owner_role: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceSlaWarned(Event):
+    """Most of the SLA at this level is gone: the owner is warned."""
+
+    name = "sla_warning"
+    level: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceBreachedAtTop(Event):
+    """The state cell's own deadline passed: there is nobody above to escalate to."""
+
+    name = "sla_breached"
+    level: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceSupported(Event):
+    """Another citizen with the same problem nearby said "me too"."""
+
+    name = "supported"
+    supporters: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceErased(Event):
+    """The citizen's personal data taken out at their request; `erased_notes` vouches for
+    the digests of the notes removed from earlier entries (domain/audit.py)."""
+
+    name = "personal_data_erased"
+    erased: list[str]
+    erased_notes: dict[str, str]
+
+
+# --- service applications ------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationSubmitted(Event):
+    name = "application_submitted"
+    service: str
+    form_version: int
+    documents: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationCommented(Event):
+    name = "application_commented"
+    internal = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationVerificationStarted(Event):
+    name = "application_verification_started"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationVerified(Event):
+    name = "application_verified"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationInfoRequested(Event):
+    name = "application_info_requested"
+    fields: list[str]
+    documents: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationInfoProvided(Event):
+    name = "application_info_provided"
+    fields: list[str]
+    documents: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationApproved(Event):
+    name = "application_approved"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationRejected(Event):
+    name = "application_rejected"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationCompleted(Event):
+    name = "application_completed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationErased(Event):
+    name = "application_personal_data_erased"
+    erased: list[str]
+    erased_notes: dict[str, str]
+
+
+# --- citizens' records -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class NationalIdReleased(Event):
+    """The state cell released a disputed national-ID claim (`national_id` is masked)."""
+
+    name = "national_id_released"
+    national_id: str
+
+
+def event_types() -> list[type[Event]]:
+    """Every kind of event, for the dispatcher's completeness check."""
+    found: list[type[Event]] = []
+    pending = list(Event.__subclasses__())
+    while pending:
+        kind = pending.pop(0)
+        found.append(kind)
+        pending.extend(kind.__subclasses__())
+    return found

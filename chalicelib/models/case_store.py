@@ -1,0 +1,297 @@
+"""Cases: grievances and applications, stored alike.
+
+A case changes only through `CaseStore.save`: one DynamoDB transaction that writes the whole
+record guarded by the version that was read (two officers acting at once: one wins, the
+other gets a Conflict), appends its audit entries with `attribute_not_exists` (the trail is
+append-only), and moves the owners' open-load counters (grievances and applications share
+an officer's desk). Both are listed the same way: a citizen's newest first, an officer's
+queue most urgent first, a page at a time behind an opaque cursor.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import Field, dataclass, replace
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
+
+from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.events import Event
+from chalicelib.models.audit_trail import AuditEntryRecord, chain_audit
+from chalicelib.models.base import shared_connection, utc_text
+from chalicelib.models.counters import Counter
+
+PAUSED = "~paused"  # sorts after every ISO date: a queue's paused items come last
+
+
+class CitizenIndex(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "citizen-index"
+        projection = AllProjection()
+
+    citizen_id = UnicodeAttribute(hash_key=True)
+    filed_at = UnicodeAttribute(range_key=True)
+
+
+class QueueIndex(GlobalSecondaryIndex[Any]):
+    """An officer's open cases, most urgent first (waiting on the citizen: last)."""
+
+    class Meta:
+        index_name = "queue-index"
+        projection = AllProjection()
+
+    queue_owner = UnicodeAttribute(hash_key=True)
+    queue_due = UnicodeAttribute(range_key=True)
+
+
+class DepartmentIndex(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "department-index"
+        projection = AllProjection()
+
+    department = UnicodeAttribute(hash_key=True)
+    filed_at = UnicodeAttribute(range_key=True)
+
+
+class CaseRecord(Model):
+    """What a grievance's and an application's records share (no table of its own): where
+    and when it was filed, its owner and deadline, the keys of their indexes, the head of the
+    audit trail, and the version each save is guarded by. PynamoDB gives each subclass its
+    own copy of the indexes."""
+
+    tracking_id = UnicodeAttribute(hash_key=True)
+    citizen_id = UnicodeAttribute()
+    district = UnicodeAttribute()
+    filed_at = UnicodeAttribute()
+    assignee_id = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    sla_remaining_seconds = NumberAttribute(null=True)  # set while the clock is paused
+    audit_seq = NumberAttribute(default=0)
+    audit_hash = UnicodeAttribute(null=True)
+    # Sparse queue keys, present only while the case is open and owned.
+    queue_owner = UnicodeAttribute(null=True)
+    queue_due = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    by_citizen = CitizenIndex()
+    by_queue = QueueIndex()
+    by_department = DepartmentIndex()
+
+
+class OwnedCase(Protocol):
+    """A grievance or an application, as far as an officer's open load is concerned."""
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def assignee_id(self) -> str | None: ...
+
+
+class Case(OwnedCase, Protocol):
+    """A grievance or an application, as far as the store is concerned: a dataclass."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    @property
+    def tracking_id(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def audit_seq(self) -> int: ...
+
+    @property
+    def audit_hash(self) -> str: ...
+
+
+C = TypeVar("C", bound=Case)
+R = TypeVar("R", bound=CaseRecord)
+
+
+@dataclass(frozen=True)
+class Page(Generic[C]):
+    """One page of a list of cases; `cursor` asks for the next (None: this was the last)."""
+
+    cases: list[C]
+    cursor: str | None
+
+
+class CaseStore(Generic[C, R]):
+    """The grievances or the applications table: `record` is its model, `what` names a case
+    in errors, and `to_record`/`to_case` translate between the domain and the table."""
+
+    def __init__(self, record: type[R], what: str, to_record: Callable[[C], R], to_case: Callable[[R], C]) -> None:
+        self.record = record
+        self.what = what
+        self.to_record = to_record
+        self.to_case = to_case
+
+    def save(self, before: C | None, after: C, events: Sequence[Event], now: datetime) -> C:
+        """Persist one move atomically (`save_with_trail`) and return the case as saved.
+        `before` is None for a new case: KeyTaken when its tracking id is used already;
+        Conflict when someone else moved the case first."""
+        base = before or replace(after, audit_seq=0, audit_hash="", version=0)
+        audits, seq, head = chain_audit(base.tracking_id, base.audit_seq, base.audit_hash, events)
+        saved = replace(after, audit_seq=seq, audit_hash=head, version=base.version)
+        save_with_trail(
+            self.to_record(saved),
+            new_key=self.record.tracking_id if before is None else None,
+            audits=audits,
+            moves=load_moves(before, saved),
+            now=now,
+            what=self.what,
+        )
+        return replace(saved, version=base.version + 1)
+
+    def get(self, tracking_id: str) -> C | None:
+        try:
+            return self.to_case(self.record.get(tracking_id, consistent_read=True))
+        except self.record.DoesNotExist:
+            return None
+
+    def citizen_page(self, citizen_id: str, *, limit: int, cursor: str | None) -> Page[C]:
+        """A citizen's cases, newest first. One Query."""
+        results = self.record.by_citizen.query(
+            citizen_id,
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=decode_cursor(
+                cursor, {"tracking_id", "citizen_id", "filed_at"}, {"citizen_id": citizen_id}
+            ),
+        )
+        return self._page(results, limit)
+
+    def queue_page(
+        self, officer_id: str, *, due_before: datetime | None, only: Condition | None, limit: int, cursor: str | None
+    ) -> Page[C]:
+        """An officer's open cases, most urgent first; `due_before` keeps the overdue, `only`
+        filters (on status or stage). One Query on the queue index."""
+        start = decode_queue_cursor(cursor, officer_id, due_before)
+        results = self.record.by_queue.query(
+            officer_id,
+            range_key_condition=QueueIndex.queue_due < utc_text(due_before) if due_before else None,
+            filter_condition=only,
+            limit=limit,
+            last_evaluated_key=start,
+        )
+        return self._page(results, limit)
+
+    def _page(self, results: Any, limit: int) -> Page[C]:
+        cases = [self.to_case(r) for r in results]
+        return Page(cases[:limit], encode_cursor(results.last_evaluated_key) if len(cases) >= limit else None)
+
+
+class KeyTaken(Conflict):
+    """A new record's key is already used (a tracking id drawn twice: rare)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"The {what}'s tracking id is taken.")
+
+
+def save_with_trail(
+    record: Model,
+    *,
+    new_key: Attribute[Any] | None,
+    audits: list[AuditEntryRecord],
+    moves: dict[str, int],
+    now: datetime,
+    what: str,
+) -> None:
+    """One transaction for one move of a case: the whole record (guarded by its version, or
+    with `new_key`: only if that key is unused), its audit entries (append-only), and the
+    owners' open-load counters. KeyTaken for a used key; Conflict when someone else changed
+    it first, or held one of the same items (the record, a load counter) at that instant —
+    nothing is written then, and reading again and retrying decides."""
+    try:
+        with TransactWrite(connection=shared_connection()) as transaction:
+            if new_key is not None:
+                transaction.save(record, condition=new_key.does_not_exist())
+            else:
+                transaction.save(record)
+            for audit in audits:
+                transaction.save(audit, condition=AuditEntryRecord.seq.does_not_exist())
+            for officer_id, delta in moves.items():
+                counter, window = load_counter_key(officer_id)
+                actions: list[Action] = [Counter.value.add(delta)]
+                if delta > 0:
+                    actions.append(Counter.touched_at.set(utc_text(now)))
+                transaction.update(Counter(counter, window), actions=actions)
+    except TransactWriteError as error:
+        reasons = list(error.cancellation_reasons or [])
+        codes = {r.code for r in reasons if r is not None}
+        if new_key is not None and reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            raise KeyTaken(what) from None
+        if "ConditionalCheckFailed" in codes:
+            raise Conflict(f"The {what} was changed by someone else; read it again.") from None
+        if "TransactionConflict" in codes:
+            raise Conflict(f"The {what} was being changed at the same moment; try again.") from None
+        raise
+
+
+def load_counter_key(officer_id: str) -> tuple[str, str]:
+    """Where an officer's count of open grievances and applications is kept: one desk."""
+    return f"officer-load#{officer_id}", "open"
+
+
+def load_moves(before: OwnedCase | None, after: OwnedCase) -> dict[str, int]:
+    """How each owner's count of open cases changes with one move."""
+    moves: dict[str, int] = {}
+    if before is not None and before.is_open and before.assignee_id:
+        moves[before.assignee_id] = moves.get(before.assignee_id, 0) - 1
+    if after.is_open and after.assignee_id:
+        moves[after.assignee_id] = moves.get(after.assignee_id, 0) + 1
+    return {officer: delta for officer, delta in moves.items() if delta}
+
+
+def open_loads(officer_ids: list[str]) -> dict[str, tuple[int, str]]:
+    """Each officer's open grievances and applications, and when they were last given one.
+    One BatchGet."""
+    keys = [load_counter_key(officer_id) for officer_id in officer_ids]
+    found = {c.counter: (int(c.value or 0), c.touched_at or "") for c in Counter.batch_get(keys)}
+    return {officer_id: found.get(load_counter_key(officer_id)[0], (0, "")) for officer_id in officer_ids}
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
+
+
+def decode_cursor(cursor: str | None, keys: set[str], fixed: dict[str, str]) -> dict[str, Any] | None:
+    """The start key a cursor stands for. A cursor that is unreadable, names other
+    attributes, or belongs to another partition (another citizen's list, another officer's
+    queue) is refused as a 422, never handed to DynamoDB."""
+    if not cursor:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeDecodeError):
+        decoded = None
+    valid = (
+        isinstance(decoded, dict)
+        and set(decoded) == keys
+        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in decoded.values())
+        and all(decoded[name]["S"] == value for name, value in fixed.items())
+    )
+    if not valid:
+        raise InvalidInput("cursor: not a cursor this list gave out.", field="cursor")
+    return cast(dict[str, Any], decoded)
+
+
+def decode_queue_cursor(cursor: str | None, owner: str, due_before: datetime | None) -> dict[str, Any] | None:
+    """A cursor of an officer's queue (tracking_id, queue_owner, queue_due). With `due_before`
+    (the overdue list) it must lie inside that range: DynamoDB refuses one from outside."""
+    start = decode_cursor(cursor, {"tracking_id", "queue_owner", "queue_due"}, {"queue_owner": owner})
+    if start is not None and due_before is not None and not start["queue_due"]["S"] < utc_text(due_before):
+        raise InvalidInput("cursor: not a cursor of the overdue list.", field="cursor")
+    return start

@@ -1,0 +1,110 @@
+"""One road after every save: each saved event goes to the reactions mapped to its class.
+
+A use case saves a move (record and audit entries in one transaction) and hands the events
+to `dispatch`; nothing else decides what follows a save. Adding a reaction — a report
+counter, an operations-centre feed — is adding it to a line of `REACTIONS`. Every reaction
+is idempotent (a timer is named by its grievance and `timer_seq`, a routing message is
+ignored once routed, an announcement's messages carry a dedupe key), so a consumer that
+dispatches again on a redelivered message changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain import events as e
+from chalicelib.domain.application import Application
+from chalicelib.domain.grievance import Grievance, Status
+from chalicelib.domain.identity import Citizen
+from chalicelib.domain.saved import Saved
+from chalicelib.observability import count_event
+from chalicelib.services import account_notices
+from chalicelib.services.announcements import announce
+from chalicelib.services.routing_requests import request_routing
+from chalicelib.services.sla_timer import keep_running_or_defer
+
+logger = Logger(child=True)
+
+Reaction = Callable[[Saved], None]
+
+
+def route(saved: Saved) -> None:
+    """A grievance registered by this move (filed, transferred, reopened before it ever had
+    an owner) goes to routing."""
+    assert isinstance(saved.case, Grievance)
+    if saved.case.status is Status.REGISTERED:
+        request_routing(saved.case.tracking_id)
+
+
+def start_timer(saved: Saved) -> None:
+    """This move re-armed the grievance's SLA (or set its closing date): its timer starts."""
+    assert isinstance(saved.case, Grievance)
+    keep_running_or_defer(saved.case)
+
+
+def count(saved: Saved) -> None:
+    """One business metric per event, named by its class (GrievanceFiled, ApplicationApproved, ...)."""
+    count_event(type(saved.event).__name__)
+
+
+def tell_citizen(saved: Saved) -> None:
+    assert isinstance(saved.case, Citizen) and isinstance(saved.event, e.NationalIdReleased)
+    account_notices.tell_citizen(saved.case, "national_id_released", national_id=saved.event.national_id)
+
+
+REACTIONS: dict[type[e.Event], tuple[Reaction, ...]] = {
+    e.GrievanceFiled: (route, announce, count),
+    e.GrievanceAssigned: (start_timer, announce, count),
+    e.GrievanceAccepted: (announce, count),
+    e.GrievanceCommented: (count,),
+    e.GrievanceInfoRequested: (announce, count),  # the clock pauses: the old timer's messages go stale
+    e.GrievanceInfoProvided: (start_timer, announce, count),
+    e.GrievanceTransferred: (route, announce, count),
+    e.GrievanceReassigned: (start_timer, announce, count),
+    e.GrievanceResolved: (start_timer, announce, count),  # the timer that closes it
+    e.GrievanceRejected: (announce, count),
+    e.GrievanceClosed: (announce, count),
+    e.GrievanceReopened: (route, start_timer, announce, count),  # routed if it never had an owner
+    e.GrievanceAppealed: (start_timer, announce, count),
+    e.GrievanceEscalated: (start_timer, announce, count),
+    e.GrievanceSlaWarned: (announce, count),
+    e.GrievanceBreachedAtTop: (announce, count),
+    e.GrievanceSupported: (announce, count),
+    e.GrievanceErased: (count,),
+    e.ApplicationSubmitted: (announce, count),
+    e.ApplicationCommented: (count,),
+    e.ApplicationVerificationStarted: (announce, count),
+    e.ApplicationVerified: (announce, count),
+    e.ApplicationInfoRequested: (announce, count),
+    e.ApplicationInfoProvided: (announce, count),
+    e.ApplicationApproved: (announce, count),
+    e.ApplicationRejected: (announce, count),
+    e.ApplicationCompleted: (announce, count),
+    e.ApplicationErased: (count,),
+    e.NationalIdReleased: (tell_citizen, count),
+}
+
+
+def dispatch(
+    case: Grievance | Application | Citizen, events: Sequence[e.Event], last_seq: int, *, strict: bool = True
+) -> None:
+    """Run the reactions of each saved event; `last_seq` is the audit seq of the last one.
+
+    strict=False is for requests, whose move is saved and answered already: a failing
+    reaction is logged and left to its safety net (the routing sweep, a deferred timer).
+    Consumers dispatch strictly, so SQS delivers their message again.
+    """
+    first_seq = last_seq - len(events) + 1
+    for offset, event in enumerate(events):
+        saved = Saved(case, event, first_seq + offset)
+        for reaction in REACTIONS[type(event)]:
+            try:
+                reaction(saved)
+            except Exception:
+                if strict:
+                    raise
+                logger.exception(
+                    "reaction failed", extra={"event": event.name, "reaction": reaction.__name__, "seq": saved.seq}
+                )

@@ -1,0 +1,221 @@
+"""The one road after a save: what each saved event sets off, on the in-memory adapters.
+
+Real moves of the grievance domain are dispatched; the twins of SQS, SNS and Step Functions
+record what would have been sent. The AWS side of each (a timer really firing, a queue
+really redelivering) is tested against moto in tests/integration.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib import adapters
+from chalicelib.domain import events as e
+from chalicelib.domain import grievance as lifecycle
+from chalicelib.domain.application import Application, Stage
+from chalicelib.domain.grievance import Change, Grievance
+from chalicelib.domain.identity import Principal, Role
+from chalicelib.domain.sla import SlaClock, WorkingCalendar
+from chalicelib.resource_names import Queue
+from chalicelib.services.dispatch import REACTIONS, dispatch
+
+START = datetime(2026, 3, 2, 4, 30, tzinfo=UTC)  # Monday 10:00 in Odisha
+CLOCK = SlaClock(WorkingCalendar())
+CITIZEN = Principal("cit-1", Role.CITIZEN, district="KHORDHA")
+OFFICER = Principal("off-1", Role.OFFICER, department="WATER", district="KHORDHA")
+
+
+@pytest.fixture
+def edge():
+    with adapters.installed(adapters.in_memory()) as twins:
+        yield twins
+
+
+def filed() -> Grievance:
+    return Grievance(
+        tracking_id="OD-260302-ABCDEF",
+        citizen_id=CITIZEN.subject_id,
+        district="KHORDHA",
+        description="No water in our lane.",
+        filed_at=START,
+        category="WATER_NO_SUPPLY",
+    )
+
+
+def saved(change: Change, audit_seq: int) -> Grievance:
+    """What the store hands back after saving `change`: its audit seq moved on."""
+    return replace(change.grievance, audit_seq=audit_seq)
+
+
+def routed() -> Grievance:
+    change = lifecycle.assign(
+        filed(),
+        department="WATER",
+        category="WATER_NO_SUPPLY",
+        assignee_id="off-1",
+        sla_hours=24,
+        round_the_clock=False,
+        clock=CLOCK,
+        now=START,
+    )
+    return saved(change, 2)
+
+
+def routing_requests(edge) -> list[str]:
+    return [json.loads(body)["tracking_id"] for body in edge.queues.sent.get(Queue.ROUTING, [])]
+
+
+def announced(edge) -> list[tuple[str, int]]:
+    """(event name, audit seq) of each announcement on the events queue."""
+    bodies = [json.loads(body) for body in edge.queues.sent.get(Queue.EVENTS, [])]
+    return [(event["name"], event["seq"]) for body in bodies for event in body["events"]]
+
+
+def test_every_kind_of_event_has_its_line_in_the_map():
+    assert set(REACTIONS) == set(e.event_types())
+
+
+def test_a_filed_grievance_is_routed_and_announced_and_starts_no_timer(edge):
+    change = lifecycle.file(filed(), CITIZEN)
+
+    dispatch(saved(change, 1), change.events, 1)
+
+    assert routing_requests(edge) == ["OD-260302-ABCDEF"]
+    assert announced(edge) == [("filed", 1)]
+    assert edge.timers.started == {}
+
+
+def test_routing_starts_the_sla_timer_named_by_the_grievance_and_its_timer_seq(edge):
+    grievance = routed()
+
+    dispatch(
+        grievance, [e.GrievanceAssigned.by(e.SYSTEM, START, "registered", "assigned", department="WATER", level=0)], 2
+    )
+
+    timer = edge.timers.started[f"OD-260302-ABCDEF-t{grievance.timer_seq}"]
+    assert timer["purpose"] == "sla" and timer["level"] == 0 and timer["timer_seq"] == grievance.timer_seq
+    assert timer["warn_at"] < timer["due_at"]
+    assert routing_requests(edge) == []
+
+
+def test_a_second_dispatch_of_the_same_move_starts_no_second_timer(edge):
+    grievance = routed()
+    event = e.GrievanceAssigned.by(e.SYSTEM, START, "registered", "assigned", department="WATER", level=0)
+
+    dispatch(grievance, [event], 2)
+    dispatch(grievance, [event], 2)
+
+    assert len(edge.timers.started) == 1
+
+
+def test_escalation_starts_the_next_levels_timer(edge):
+    before = routed()
+    change = lifecycle.escalate(before, "sup-1", CLOCK, before.due_at + timedelta(seconds=1))
+
+    dispatch(saved(change, 3), change.events, 3)
+
+    started = edge.timers.started[f"OD-260302-ABCDEF-t{before.timer_seq + 1}"]
+    assert started["level"] == 1 and started["purpose"] == "sla"
+    assert announced(edge) == [("escalated", 3)]
+
+
+def test_a_resolution_starts_the_timer_that_closes_it_not_an_sla(edge):
+    before = routed()
+    change = lifecycle.resolve(before, OFFICER, "Pipe mended.", CLOCK, START + timedelta(hours=2))
+
+    dispatch(saved(change, 3), change.events, 3)
+
+    (timer,) = edge.timers.started.values()
+    assert timer["purpose"] == "auto_close"
+
+
+def test_a_transfer_goes_back_to_routing_with_no_timer(edge):
+    before = routed()
+    change = lifecycle.transfer(before, OFFICER, "ROADS", "A road cave-in, not a pipe.", START + timedelta(hours=1))
+
+    dispatch(saved(change, 3), change.events, 3)
+
+    assert routing_requests(edge) == ["OD-260302-ABCDEF"]
+    assert edge.timers.started == {}
+
+
+def test_a_reopened_grievance_with_an_owner_gets_a_timer_and_one_without_is_routed(edge):
+    resolved = lifecycle.resolve(routed(), OFFICER, "Pipe mended.", CLOCK, START).grievance
+    with_owner = lifecycle.reopen(resolved, CITIZEN, "Still dry.", CLOCK, START + timedelta(days=1))
+    dispatch(saved(with_owner, 4), with_owner.events, 4)
+    assert routing_requests(edge) == []
+    assert [t["purpose"] for t in edge.timers.started.values()] == ["sla"]
+
+    rejected = lifecycle.reject(filed(), OFFICER, "Not a grievance.", START).grievance
+    without_owner = lifecycle.reopen(rejected, CITIZEN, "It is one.", CLOCK, START + timedelta(days=1))
+    dispatch(saved(without_owner, 3), without_owner.events, 3)
+    assert routing_requests(edge) == ["OD-260302-ABCDEF"]
+
+
+def test_an_internal_note_tells_no_one_and_sets_off_nothing(edge):
+    change = lifecycle.comment(routed(), OFFICER, "Called the lineman.", START)
+
+    dispatch(saved(change, 3), change.events, 3)
+
+    assert edge.queues.sent == {} and edge.timers.started == {} and edge.topics.published == []
+
+
+def test_each_event_of_a_move_is_announced_with_its_own_audit_seq(edge):
+    first = lifecycle.accept(routed(), OFFICER, START)
+    second = lifecycle.request_info(first.grievance, OFFICER, "Which lane?", CLOCK, START)
+
+    dispatch(saved(second, 5), [*first.events, *second.events], 5)
+
+    assert announced(edge) == [("accepted", 4), ("info_requested", 5)]
+
+
+def test_a_refused_timer_start_is_deferred_on_the_sla_events_queue_not_the_routing_queue(edge):
+    edge.timers.unavailable = True
+    grievance = routed()
+
+    dispatch(
+        grievance, [e.GrievanceAssigned.by(e.SYSTEM, START, "registered", "assigned", department="WATER", level=0)], 2
+    )
+
+    (deferred,) = [json.loads(body) for body in edge.queues.sent[Queue.SLA_EVENTS]]
+    assert deferred == {"kind": "start_timer", "tracking_id": grievance.tracking_id, "timer_seq": grievance.timer_seq}
+    assert routing_requests(edge) == []
+
+
+def test_a_request_logs_a_failing_reaction_and_carries_on_while_a_consumer_raises(edge):
+    edge.queues.refuse.add(Queue.ROUTING)
+    change = lifecycle.file(filed(), CITIZEN)
+
+    dispatch(saved(change, 1), change.events, 1, strict=False)
+    assert announced(edge) == [("filed", 1)]  # the reaction after the failing one still ran
+
+    with pytest.raises(Exception, match="refused"):
+        dispatch(saved(change, 1), change.events, 1)
+
+
+def test_an_application_event_is_announced_as_an_application(edge):
+    application = Application(
+        tracking_id="OD-APP-260302-ABCDEF",
+        citizen_id=CITIZEN.subject_id,
+        service_code="BIRTH_CERT",
+        form_version=1,
+        department="HEALTH",
+        district="KHORDHA",
+        fields={},
+        filed_at=START,
+        stage=Stage.SUBMITTED,
+        audit_seq=1,
+    )
+    event = e.ApplicationSubmitted.by(
+        CITIZEN, START, "submitted", "submitted", service="BIRTH_CERT", form_version=1, documents=[]
+    )
+
+    dispatch(application, [event], 1)
+
+    (body,) = [json.loads(b) for b in edge.queues.sent[Queue.EVENTS]]
+    assert body["kind"] == "application" and body["category"] == "BIRTH_CERT" and body["status"] == "submitted"
+    assert edge.timers.started == {} and routing_requests(edge) == []
