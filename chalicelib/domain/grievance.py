@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from chalicelib.domain import access, events
 from chalicelib.domain.access import CaseScope
+from chalicelib.domain.catalogue import Category
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.events import SYSTEM, Event
 from chalicelib.domain.identity import ESCALATION_ROLES, Principal, Role
@@ -248,6 +249,27 @@ def assign(
     return Change(after, [event])
 
 
+@dataclass(frozen=True)
+class RouteTerms:
+    """Where a registered grievance goes and on what SLA."""
+
+    department: str
+    category: str | None
+    sla_hours: float
+    round_the_clock: bool
+
+
+def route_terms(grievance: Grievance, category: Category | None) -> RouteTerms:
+    """The terms of routing `grievance` of `category` (its own, or the one its words were
+    categorised as; None when neither). A transferred grievance keeps its category (reports,
+    duplicates and "me too" use it) and the category's SLA; only the department changes.
+    Nobody's grievance is left unowned: without a department it goes to the state cell."""
+    department = grievance.department or (category.department if category else STATE_CELL)
+    if category is None:
+        return RouteTerms(department, None, UNCATEGORISED_SLA_HOURS, False)
+    return RouteTerms(department, category.code, category.sla_hours, category.round_the_clock)
+
+
 def _rearm(grievance: Grievance, clock: SlaClock, now: datetime, remaining: float | None = None) -> Grievance:
     total = (grievance.sla_hours or 0) * 3600
     warn_at, due_at = clock.schedule(now, total if remaining is None else remaining, total, grievance.round_the_clock)
@@ -445,8 +467,77 @@ def escalate(grievance: Grievance, new_owner_id: str, clock: SlaClock, now: date
     return Change(after, [event])
 
 
+class TimerKind(StrEnum):
+    """What a timer's message says. An SLA timer sends a warning, then its breach; the timer
+    of a resolved grievance says when it is due to close."""
+
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
+    AUTO_CLOSE_DUE = "auto_close_due"
+
+
+@dataclass(frozen=True)
+class Timer:
+    """The timer a grievance should have running: one per `timer_seq`."""
+
+    purpose: str  # "sla" | "auto_close"
+    level: int
+    timer_seq: int
+    warn_at: datetime
+    due_at: datetime
+
+
+def timer_of(grievance: Grievance) -> Timer | None:
+    """The timer of the grievance's current `timer_seq`, if its state has one: an SLA timer
+    while its clock runs, the closing timer once resolved, none otherwise (paused, decided,
+    awaiting routing)."""
+    if grievance.due_at is None or grievance.warn_at is None:
+        return None
+    if grievance.status in CLOCK_RUNNING:
+        purpose = "sla"
+    elif grievance.status is Status.RESOLVED:
+        purpose = "auto_close"
+    else:
+        return None
+    return Timer(purpose, grievance.level, grievance.timer_seq, grievance.warn_at, grievance.due_at)
+
+
+class TimerVerdict(StrEnum):
+    """What one timer message means for the grievance as it is now."""
+
+    STALE = "stale"  # nothing to do
+    REPLACED = "replaced"  # a newer timer stands: nothing to do but make sure it runs
+    DUPLICATE = "duplicate"  # acted on already
+    WARN = "warn"
+    ESCALATE = "escalate"
+    BREACHED_AT_TOP = "breached_at_top"
+    CLOSE = "close"
+
+
+def timer_verdict(
+    grievance: Grievance | None, kind: str, level: int, timer_seq: int, *, legacy: bool = False
+) -> TimerVerdict:
+    """What the `kind` message of the timer (`level`, `timer_seq`) means now. `legacy`: sent
+    by a timer started before timers named their purpose, whose breach on a resolved
+    grievance meant its closing date."""
+    if grievance is None or grievance.timer_seq < timer_seq:
+        return TimerVerdict.STALE
+    if grievance.timer_seq > timer_seq:
+        return TimerVerdict.REPLACED
+    if grievance.status is Status.RESOLVED:
+        closes = kind == TimerKind.AUTO_CLOSE_DUE or (legacy and kind == TimerKind.SLA_BREACHED)
+        return TimerVerdict.CLOSE if closes else TimerVerdict.STALE
+    if grievance.status not in CLOCK_RUNNING or grievance.level != level:
+        return TimerVerdict.STALE
+    if kind not in _SLA_KINDS or timer_event_seen(grievance, timer_seq, kind):
+        return TimerVerdict.DUPLICATE
+    if kind == TimerKind.SLA_WARNING:
+        return TimerVerdict.WARN
+    return TimerVerdict.BREACHED_AT_TOP if grievance.level >= TOP_LEVEL else TimerVerdict.ESCALATE
+
+
 # A timer sends its warning before its breach; having acted on a later kind covers the earlier.
-_TIMER_KINDS = ("sla_warning", "sla_breached")
+_SLA_KINDS = (TimerKind.SLA_WARNING.value, TimerKind.SLA_BREACHED.value)
 
 
 def timer_event_seen(grievance: Grievance, timer_seq: int, kind: str) -> bool:
@@ -455,9 +546,9 @@ def timer_event_seen(grievance: Grievance, timer_seq: int, kind: str) -> bool:
     if grievance.last_timer_event is None:
         return False
     seq, _, done = grievance.last_timer_event.partition(":")
-    if seq != str(timer_seq) or done not in _TIMER_KINDS or kind not in _TIMER_KINDS:
+    if seq != str(timer_seq) or done not in _SLA_KINDS or kind not in _SLA_KINDS:
         return False
-    return _TIMER_KINDS.index(done) >= _TIMER_KINDS.index(kind)
+    return _SLA_KINDS.index(done) >= _SLA_KINDS.index(kind)
 
 
 def warn(grievance: Grievance, now: datetime) -> Change:

@@ -19,7 +19,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.forms import validate_fields
 from chalicelib.domain.identity import Principal
 from chalicelib.models import applications, catalogue
-from chalicelib.services.apply_for_service import attach_documents
+from chalicelib.services.application_documents import attach_documents
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.sla_clock import current_clock
 from chalicelib.services.visible_cases import visible_application

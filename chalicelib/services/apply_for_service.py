@@ -11,7 +11,6 @@ answer.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
-from chalicelib.domain.application import Application, Document, new_application_id, sla_seconds_for, submit
+from chalicelib.domain.application import Application, new_application_id, sla_seconds_for, submit
 from chalicelib.domain.catalogue import Service
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.forms import validate_fields
@@ -29,6 +28,7 @@ from chalicelib.ids import new_id
 from chalicelib.models import applications, catalogue, citizens
 from chalicelib.models.case_store import KeyTaken
 from chalicelib.services import limits
+from chalicelib.services.application_documents import as_documents, discard_documents, file_documents
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.idempotency import run_once
@@ -104,7 +104,7 @@ def _apply(citizen: Principal, request: NewApplication, now: datetime | None = N
     clock = current_clock()
     for _ in range(3):  # a clash of random tracking ids is rare; try a fresh one
         tracking_id = new_application_id(get_settings().state_code, now)
-        filed = _file_documents(citizen, service, tracking_id, request.documents)
+        filed = file_documents(citizen, service, tracking_id, request.documents)
         application = Application(
             tracking_id=tracking_id,
             citizen_id=citizen.subject_id,
@@ -113,7 +113,7 @@ def _apply(citizen: Principal, request: NewApplication, now: datetime | None = N
             department=service.department,
             district=district,
             fields=fields,
-            documents=_as_documents(filed, now),
+            documents=as_documents(filed, now),
             filed_at=now,
             assignee_id=owner,
             sla_seconds=sla_seconds_for(service.sla_days, clock),
@@ -122,10 +122,10 @@ def _apply(citizen: Principal, request: NewApplication, now: datetime | None = N
         try:
             saved = _save_new(change, now)
         except KeyTaken:  # another application's id: its copies go, filed again under the next
-            _discard_documents(filed.values())
+            discard_documents(filed.values())
             continue
         except Conflict:  # nothing was saved: no copy of an identity proof may outlive the 409
-            _discard_documents(filed.values())
+            discard_documents(filed.values())
             raise
         break
     else:
@@ -146,45 +146,6 @@ def _save_new(change: Any, now: datetime) -> Application:
         except Conflict:
             time.sleep(pause)
     return applications.save_change(None, change, now)
-
-
-def attach_documents(
-    citizen: Principal, service: Service, tracking_id: str, uploads: dict[str, str], now: datetime
-) -> dict[str, Document]:
-    """Check, hash and file each named upload under the application (all or none: a refused
-    one is a 422 naming its slot, and the copies filed for the others are deleted)."""
-    return _as_documents(_file_documents(citizen, service, tracking_id, uploads), now)
-
-
-def _file_documents(
-    citizen: Principal, service: Service, tracking_id: str, uploads: dict[str, str]
-) -> dict[str, storage.StoredFile]:
-    filed: dict[str, storage.StoredFile] = {}
-    try:
-        for slot, upload_id in sorted(uploads.items()):
-            if service.slot(slot) is None:
-                raise InvalidInput(
-                    f"documents.{slot}: not a document slot of {service.code}.", field=f"documents.{slot}"
-                )
-            source = storage.upload_key(citizen.subject_id, upload_id)
-            destination = storage.document_key(tracking_id, slot, upload_id)
-            try:
-                filed[slot] = storage.attach(source, destination, storage.MAX_BYTES)
-            except storage.NotUploaded as problem:
-                raise InvalidInput(f"documents.{slot}: {problem}.", field=f"documents.{slot}") from None
-    except InvalidInput:
-        _discard_documents(filed.values())
-        raise
-    return filed
-
-
-def _as_documents(filed: dict[str, storage.StoredFile], now: datetime) -> dict[str, Document]:
-    return {slot: Document(slot, f.key, f.content_type, f.size, f.sha256, now) for slot, f in filed.items()}
-
-
-def _discard_documents(filed: Iterable[storage.StoredFile]) -> None:
-    for copy in filed:
-        storage.discard(copy)
 
 
 def _service(code: str, field: str = "service_code") -> Service:

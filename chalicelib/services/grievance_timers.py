@@ -20,22 +20,20 @@ from aws_lambda_powertools import Logger
 from chalicelib.clock import utc_now
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.grievance import (
-    CLOCK_RUNNING,
-    TOP_LEVEL,
     Change,
     Grievance,
-    Status,
+    TimerVerdict,
     auto_close,
     breached_at_top,
     escalate,
-    timer_event_seen,
+    timer_verdict,
     warn,
 )
 from chalicelib.models import grievances
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.sla_clock import current_clock
-from chalicelib.services.sla_timer import AUTO_CLOSE_DUE, SLA_BREACHED, SLA_WARNING, keep_running
+from chalicelib.services.sla_timer import keep_running
 
 logger = Logger(child=True)
 
@@ -44,17 +42,12 @@ MAX_TRIES = 3
 
 @dataclass(frozen=True)
 class TimerMessage:
-    kind: str  # sla_warning | sla_breached | auto_close_due
+    kind: str  # a TimerKind
     tracking_id: str
     level: int
     timer_seq: int
-    # Sent by a timer started before timers said what they were for: its breach on a
-    # resolved grievance means the auto-close.
+    # Sent by a timer started before timers named their purpose (see timer_verdict).
     legacy: bool = False
-
-    @property
-    def closes(self) -> bool:
-        return self.kind == AUTO_CLOSE_DUE or (self.legacy and self.kind == SLA_BREACHED)
 
 
 def handle_timer_event(message: TimerMessage, now: datetime | None = None) -> str:
@@ -81,22 +74,19 @@ def start_deferred_timer(tracking_id: str, timer_seq: int) -> str:
 
 
 def _act(message: TimerMessage, grievance: Grievance | None, now: datetime) -> str:
-    if grievance is None:
-        return "stale"
-    if grievance.timer_seq != message.timer_seq:
-        if grievance.timer_seq > message.timer_seq:
+    verdict = timer_verdict(grievance, message.kind, message.level, message.timer_seq, legacy=message.legacy)
+    if grievance is None or verdict in (TimerVerdict.STALE, TimerVerdict.DUPLICATE):
+        return verdict.value
+    match verdict:
+        case TimerVerdict.REPLACED:
             keep_running(grievance)  # idempotent: the current timer's execution runs
-        return "stale"
-    if grievance.status is Status.RESOLVED:
-        return _save(grievance, auto_close(grievance, now), now, "closed") if message.closes else "stale"
-    if grievance.status not in CLOCK_RUNNING or grievance.level != message.level:
-        return "stale"
-    if message.kind not in (SLA_WARNING, SLA_BREACHED) or timer_event_seen(grievance, message.timer_seq, message.kind):
-        return "duplicate"
-    if message.kind == SLA_WARNING:
-        return _save(grievance, warn(grievance, now), now, "warned")
-    if grievance.level >= TOP_LEVEL:
-        return _save(grievance, breached_at_top(grievance, now), now, "breached_at_top")
+            return TimerVerdict.STALE.value
+        case TimerVerdict.CLOSE:
+            return _save(grievance, auto_close(grievance, now), now, "closed")
+        case TimerVerdict.WARN:
+            return _save(grievance, warn(grievance, now), now, "warned")
+        case TimerVerdict.BREACHED_AT_TOP:
+            return _save(grievance, breached_at_top(grievance, now), now, "breached_at_top")
     owner = find_owner(grievance.level + 1, grievance.department, grievance.district)
     if owner is None:
         raise RuntimeError(f"nobody to escalate {grievance.tracking_id} to")

@@ -16,7 +16,7 @@ from chalicelib.clock import utc_now
 from chalicelib.domain.catalogue import Category
 from chalicelib.domain.categorize import categorize
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.grievance import STATE_CELL, UNCATEGORISED_SLA_HOURS, Grievance, Status, assign
+from chalicelib.domain.grievance import Grievance, Status, assign, route_terms
 from chalicelib.models import applications, catalogue, grievances, officers
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.grievance_owners import find_owner
@@ -39,20 +39,22 @@ def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance 
     if grievance.status is not Status.REGISTERED:
         keep_running(grievance)  # routed before; a crash may have come between save and timer
         return grievance
-    department, category, sla_hours, round_the_clock = _decide(grievance)
+    terms = route_terms(grievance, _category_of(grievance))
     # At the level it has reached: a transferred appeal goes to the new department's head.
-    owner = _application_officer(grievance, department) or find_owner(grievance.level, department, grievance.district)
+    owner = _application_officer(grievance, terms.department) or find_owner(
+        grievance.level, terms.department, grievance.district
+    )
     if owner is None:
         raise RuntimeError(
-            f"nobody can own grievances of {department} in {grievance.district}, not even the state cell"
+            f"nobody can own grievances of {terms.department} in {grievance.district}, not even the state cell"
         )
     change = assign(
         grievance,
-        department=department,
-        category=category.code if category else None,
+        department=terms.department,
+        category=terms.category,
         assignee_id=owner,
-        sla_hours=sla_hours,
-        round_the_clock=round_the_clock,
+        sla_hours=terms.sla_hours,
+        round_the_clock=terms.round_the_clock,
         clock=current_clock(),
         now=now,
     )
@@ -66,7 +68,7 @@ def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance 
         logger.info("grievance changed while routing; the newer state stands", extra={"tracking_id": tracking_id})
         return current
     dispatch(saved, change.events, saved.audit_seq)
-    logger.info("grievance routed", extra={"tracking_id": tracking_id, "department": department})
+    logger.info("grievance routed", extra={"tracking_id": tracking_id, "department": terms.department})
     return saved
 
 
@@ -82,17 +84,13 @@ def _application_officer(grievance: Grievance, department: str) -> str | None:
     return officer.officer_id if officer is not None and officer.active else None
 
 
-def _decide(grievance: Grievance) -> tuple[str, Category | None, float, bool]:
-    """(department, category, sla_hours, round_the_clock) for a registered grievance."""
+def _category_of(grievance: Grievance) -> Category | None:
+    """The grievance's category; one filed without (and never routed to a department) is
+    categorised from its words."""
     category = catalogue.get_category(grievance.category) if grievance.category else None
     if category is None and grievance.department is None:
         category = categorize(grievance.description, catalogue.list_categories())
-    # A transferred grievance keeps its category (reports, duplicates, "me too" use it) and
-    # the category's SLA; only the department changes.
-    department = grievance.department or (category.department if category else STATE_CELL)
-    if category is None:
-        return department, None, UNCATEGORISED_SLA_HOURS, False
-    return department, category, category.sla_hours, category.round_the_clock
+    return category
 
 
 def requeue_awaiting_routing(now: datetime | None = None) -> int:

@@ -1,9 +1,9 @@
-"""Keeping a grievance's SLA timer running: the one place that decides which timer a
-grievance should have and starts it.
+"""Keeping a grievance's timer running: the one place that starts the timer the domain says
+it should have (`domain.grievance.timer_of`).
 
 A grievance whose clock runs (assigned, in progress) has a timer for its current
 `timer_seq` that warns at `warn_at` and reports the breach at `due_at`; a resolved one has a
-timer that closes it at `due_at` unless the citizen acts first. Every move that re-arms the
+timer that says it is due to close at `due_at`. Every move that re-arms the
 SLA bumps `timer_seq`, so each timer is one Step Functions execution named
 `<tracking id>-t<timer_seq>`: starting it again (after a crash, on a redelivered message) is
 harmless. When Step Functions cannot be reached the start is deferred to the SLA events
@@ -15,32 +15,33 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
-from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from chalicelib import adapters
-from chalicelib.domain.grievance import CLOCK_RUNNING, Grievance, Status
+from chalicelib.domain.grievance import Grievance, timer_of
 from chalicelib.resource_names import Queue, StateMachine
 
 logger = Logger(child=True)
 
-# What a timer's messages mean (`kind`): the first two on a running clock, the last on a
-# resolved grievance; `start_timer` is a deferred start, sent by us rather than a timer.
-SLA_WARNING = "sla_warning"
-SLA_BREACHED = "sla_breached"
-AUTO_CLOSE_DUE = "auto_close_due"
+# A start Step Functions refused, sent on the SLA events queue to be tried again.
 START_TIMER = "start_timer"
 
 
 def keep_running(grievance: Grievance) -> None:
     """Start the timer of the grievance's current `timer_seq`, if its state has one."""
-    timer_input = _timer_input(grievance)
-    if timer_input is None:
+    timer = timer_of(grievance)
+    if timer is None:
         return
-    adapters.current().timers.start(
-        StateMachine.SLA_TIMER, f"{grievance.tracking_id}-t{grievance.timer_seq}", timer_input
-    )
+    timer_input = {
+        "purpose": timer.purpose,
+        "tracking_id": grievance.tracking_id,
+        "level": timer.level,
+        "timer_seq": timer.timer_seq,
+        "warn_at": _timestamp(timer.warn_at),
+        "due_at": _timestamp(timer.due_at),
+    }
+    adapters.current().timers.start(StateMachine.SLA_TIMER, f"{grievance.tracking_id}-t{timer.timer_seq}", timer_input)
 
 
 def keep_running_or_defer(grievance: Grievance) -> None:
@@ -52,25 +53,6 @@ def keep_running_or_defer(grievance: Grievance) -> None:
         logger.exception("SLA timer not started; deferred", extra={"tracking_id": grievance.tracking_id})
         message = {"kind": START_TIMER, "tracking_id": grievance.tracking_id, "timer_seq": grievance.timer_seq}
         adapters.current().queues.send(Queue.SLA_EVENTS, json.dumps(message))
-
-
-def _timer_input(grievance: Grievance) -> dict[str, Any] | None:
-    if grievance.due_at is None or grievance.warn_at is None:
-        return None
-    if grievance.status in CLOCK_RUNNING:
-        purpose = "sla"
-    elif grievance.status is Status.RESOLVED:
-        purpose = "auto_close"
-    else:
-        return None
-    return {
-        "purpose": purpose,
-        "tracking_id": grievance.tracking_id,
-        "level": grievance.level,
-        "timer_seq": grievance.timer_seq,
-        "warn_at": _timestamp(grievance.warn_at),
-        "due_at": _timestamp(grievance.due_at),
-    }
 
 
 def _timestamp(moment: datetime) -> str:
