@@ -566,7 +566,7 @@ def breached_at_top(grievance: Grievance, now: datetime) -> Change:
 def support(grievance: Grievance, citizen: Principal, now: datetime) -> Change:
     """Another citizen with the same problem nearby says "me too": the grievance rises."""
     if not grievance.is_open:
-        raise ActionNotAllowed("metoo", grievance.status)
+        raise ActionNotAllowed("support", grievance.status)
     after = replace(grievance, priority=grievance.priority + 1, supporters=grievance.supporters + 1)
     return Change(
         after, [_event(events.GrievanceSupported, citizen, now, grievance, after, supporters=after.supporters)]

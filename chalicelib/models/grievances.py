@@ -21,7 +21,7 @@ from chalicelib.resource_names import Table
 
 
 class RoutingIndex(GlobalSecondaryIndex[Any]):
-    """Grievances not yet routed: the safety net re-queues any that waited too long."""
+    """Grievances awaiting routing: the sweep re-queues any still waiting after the grace."""
 
     class Meta:
         index_name = "routing-index"

@@ -217,7 +217,7 @@ def _publish_to_department(announcement: Announcement, event: AnnouncedEvent) ->
         Topic.DEPARTMENT_EVENTS,
         json.dumps(_event_payload(announcement, event)),
         {
-            "department": announcement.department or "UNROUTED",
+            "department": announcement.department or "AWAITING_ROUTING",
             "district": announcement.district,
             "event": event.name,
             "level": announcement.level,
