@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chalicelib.domain.events import GrievanceEscalated
 from chalicelib.resource_names import Queue
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -326,7 +327,7 @@ def alarms(stage: Stage, definitions: dict[str, Any]) -> dict[str, Any]:
         "Properties": {
             "AlarmDescription": "Grievances are escalating for missed SLAs faster than usual.",
             "Namespace": stage.environment["POWERTOOLS_METRICS_NAMESPACE"],
-            "MetricName": "GrievanceEscalated",
+            "MetricName": GrievanceEscalated.__name__,  # the dispatcher counts each event by its class
             "Dimensions": [{"Name": "service", "Value": stage.environment["POWERTOOLS_SERVICE_NAME"]}],
             "Statistic": "Sum",
             "Period": 3600,

@@ -31,7 +31,7 @@ class Call:
     params: dict[str, Any]
 
 
-def _function_of_current_stack() -> str | None:
+def function_of_current_stack() -> str | None:
     """The Lambda function this call runs in: an `app.py` event handler (Chalice wraps each
     in an `EventSourceHandler`) or, for HTTP, the app object itself; None outside both."""
     frame = sys._getframe(2)
@@ -71,13 +71,13 @@ def recorded_calls(secret_ids: dict[str, str]) -> Iterator[list[Call]]:
         calls.append(Call(function, service, operation, params))
 
     def recording(client: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
-        function = _function_of_current_stack()
+        function = function_of_current_stack()
         if function is not None:
             record(function, client.meta.service_model.service_name, operation_name, dict(api_params))
         return original_call(client, operation_name, api_params)
 
     def reading_key(name: str) -> str:
-        function = _function_of_current_stack()
+        function = function_of_current_stack()
         if function is not None:
             record(function, "secretsmanager", "GetSecretValue", {"SecretId": secret_ids[name]})
         return original_key(name)

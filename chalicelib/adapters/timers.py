@@ -29,13 +29,16 @@ class StepFunctionsTimers:
 
 @dataclass
 class InMemoryTimers:
-    """Started timers by execution name; `unavailable` makes a start fail like an
-    unreachable Step Functions."""
+    """Every start asked for (`requested`, by execution name) and the timers running
+    (`started`: one per name, as Step Functions keeps them); `unavailable` makes a start fail
+    like an unreachable Step Functions."""
 
+    requested: list[str] = field(default_factory=list)
     started: dict[str, dict[str, Any]] = field(default_factory=dict)
     unavailable: bool = False
 
     def start(self, machine: StateMachine, name: str, timer_input: dict[str, Any]) -> None:
         if self.unavailable:
             raise ConnectionError("Step Functions unavailable")
+        self.requested.append(name)
         self.started.setdefault(name, dict(timer_input))

@@ -15,13 +15,13 @@ from chalicelib.clock import utc_now
 from chalicelib.domain import grievance as lifecycle
 from chalicelib.domain.access import can_see_officer, reaches
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
-from chalicelib.domain.grievance import APPELLATE_LEVEL, UNCATEGORISED_SLA_HOURS, Action, Change, Grievance, nearness
+from chalicelib.domain.grievance import APPELLATE_LEVEL, UNCATEGORISED_SLA_HOURS, Action, Change, Grievance
 from chalicelib.domain.identity import Principal
 from chalicelib.models import catalogue, counters, grievances, officers
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.sla_clock import current_clock
-from chalicelib.services.support_offers import NEARBY_WINDOW, offered
+from chalicelib.services.support_offers import may_support, offered
 from chalicelib.services.visible_cases import visible_grievance
 
 SUPPORT_MEMORY = timedelta(days=365)
@@ -143,10 +143,7 @@ def support(principal: Principal, tracking_id: str, now: datetime | None = None)
     nothing about the grievance's owner)."""
     now = now or utc_now()
     grievance = grievances.get_grievance(tracking_id)
-    if grievance is None or not grievance.is_open or grievance.citizen_id == principal.subject_id:
-        raise NotFound("No such open grievance to support.", field="tracking_id")
-    own = grievances.recent_for_citizen(principal.subject_id, now - NEARBY_WINDOW)
-    if not any(nearness(mine, grievance) for mine in own):
+    if grievance is None or not may_support(principal.subject_id, grievance, now):
         raise NotFound("No such open grievance to support.", field="tracking_id")
     return _count_support(principal, grievance, now)
 

@@ -4,8 +4,8 @@ A use case saves a move (record and audit entries in one transaction) and hands 
 to `dispatch`; nothing else decides what follows a save. Adding a reaction — a report
 counter, an operations-centre feed — is adding it to a line of `REACTIONS`. Every reaction
 is idempotent (a timer is named by its grievance and `timer_seq`, a routing message is
-ignored once routed, an announcement's messages carry a dedupe key), so a consumer that
-dispatches again on a redelivered message changes nothing.
+ignored once routed, an announcement's messages carry a dedupe key), so running one twice
+changes nothing.
 """
 
 from __future__ import annotations
@@ -92,19 +92,24 @@ def dispatch(
 ) -> None:
     """Run the reactions of each saved event; `last_seq` is the audit seq of the last one.
 
-    strict=False is for requests, whose move is saved and answered already: a failing
-    reaction is logged and left to its safety net (the routing sweep, a deferred timer).
-    Consumers dispatch strictly, so SQS delivers their message again.
+    Every reaction runs even when one before it fails: a refused announcement must not cost
+    the timer, nor the count the alarms read. A failure is then logged and, with strict=True
+    (the consumers), raised once all have run, so SQS delivers the message again — the move
+    is saved, and what a redelivery does again is what the record's state still asks for
+    (its timer). strict=False is for requests, whose move is saved and answered already: the
+    failure is left to its safety net (the routing sweep, a deferred timer start).
     """
     first_seq = last_seq - len(events) + 1
+    failures: list[Exception] = []
     for offset, event in enumerate(events):
         saved = Saved(case, event, first_seq + offset)
         for reaction in REACTIONS[type(event)]:
             try:
                 reaction(saved)
-            except Exception:
-                if strict:
-                    raise
+            except Exception as failure:
+                failures.append(failure)
                 logger.exception(
                     "reaction failed", extra={"event": event.name, "reaction": reaction.__name__, "seq": saved.seq}
                 )
+    if failures and strict:
+        raise failures[0]

@@ -21,6 +21,7 @@ from chalicelib.config import get_settings
 from chalicelib.domain.errors import RateLimited
 from chalicelib.models import counters
 from chalicelib.security.keyed_hash import keyed_hash
+from chalicelib.services.sla_clock import state_zone
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -71,7 +72,8 @@ def limit(name: str) -> Limit:
 def window_of(now: datetime, seconds: int) -> tuple[str, datetime]:
     """The fixed window `now` falls in: its key and when it ends. Windows of a day or more
     start at the state's local midnight."""
-    offset = get_settings().utc_offset_minutes * 60 if seconds >= DAY else 0
+    zone_offset = state_zone().utcoffset(now) if seconds >= DAY else None
+    offset = int(zone_offset.total_seconds()) if zone_offset else 0
     start = (int(now.timestamp()) + offset) // seconds * seconds - offset
     return str(start), datetime.fromtimestamp(start + seconds, tz=now.tzinfo or UTC)
 

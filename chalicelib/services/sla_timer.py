@@ -38,6 +38,9 @@ def keep_running(grievance: Grievance) -> None:
         "tracking_id": grievance.tracking_id,
         "level": timer.level,
         "timer_seq": timer.timer_seq,
+        # What the previous release's definition reads, should a deploy briefly pair this
+        # code with it; drop it once no stage runs that definition.
+        "version": timer.timer_seq,
         "warn_at": _timestamp(timer.warn_at),
         "due_at": _timestamp(timer.due_at),
     }

@@ -39,6 +39,15 @@ def offers_for(grievance: Grievance, now: datetime) -> list[dict[str, Any]]:
     ]
 
 
+def may_support(citizen_id: str, grievance: Grievance, now: datetime) -> bool:
+    """Whether `citizen_id` is a neighbour with the same problem: someone else's open
+    grievance, and one of their own of the last 30 days near it. One Query."""
+    if not grievance.is_open or grievance.citizen_id == citizen_id:
+        return False
+    own = grievances.recent_for_citizen(citizen_id, now - NEARBY_WINDOW)
+    return any(nearness(mine, grievance) for mine in own)
+
+
 def offered(citizen_id: str, offer: str, now: datetime) -> Grievance | None:
     """The grievance `offer` names, if it was offered with one of the citizen's grievances
     of the last 30 days and is still an open one of the same problem nearby. One Query for

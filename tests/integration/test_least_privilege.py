@@ -8,20 +8,32 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
 from chalicelib.models import applications, grievances
+from chalicelib.resource_names import Queue
 from infra.provision import LOCAL_ACCOUNT_ID, REPO_ROOT, _Provisioner, load_template
 from infra.schedules import ScheduleRunner, schedules_of
 from infra.sqs_poller import subscriptions_of
-from tests.aws_permissions import API_HANDLER, allows, event_source_permissions, recorded_calls, required_permissions
+from tests.aws_permissions import (
+    API_HANDLER,
+    allows,
+    event_source_permissions,
+    function_of_current_stack,
+    recorded_calls,
+    required_permissions,
+)
 from tests.integration.conftest import bearer, post
 from tests.integration.documents import documents_bucket, versions_under
 
@@ -55,6 +67,32 @@ def resolved_policy(path: Path, resources: Any) -> dict[str, Any]:
 
 def unique_mobile() -> str:
     return f"+9198{uuid.uuid4().int % 10**8:08d}"
+
+
+@contextmanager
+def timers_refused_once_per_function(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
+    """StartExecution fails (ServiceUnavailable) the first time each function calls it."""
+    refused: set[str] = set()
+    calling = BaseClient._make_api_call
+
+    def refusing(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        function = function_of_current_stack()
+        if operation == "StartExecution" and function is not None and function not in refused:
+            refused.add(function)
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, operation)
+        return calling(client, operation, params)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(BaseClient, "_make_api_call", refusing)
+        yield refused
+    assert refused == {API_HANDLER, "route_grievances", "handle_sla_events"}
+
+
+def send_to_sla_events(message: dict[str, Any]) -> None:
+    """What the SLA timer's state machine sends (the test stands in for it)."""
+    from chalicelib import aws
+
+    aws.client("sqs").send_message(QueueUrl=aws.queue_url(Queue.SLA_EVENTS), MessageBody=json.dumps(message))
 
 
 def test_every_deployed_function_has_its_own_policy_file(chalice_app):
@@ -159,6 +197,18 @@ def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
         assert grievances.get_grievance(late).level == 1
         monkeypatch.undo()
         get_settings.cache_clear()
+        # Step Functions refuses the first timer each function starts: routing, an officer's
+        # resolution and an escalation each defer theirs on sla-events, whose consumer starts them
+        with timers_refused_once_per_function(monkeypatch):
+            held = routed_grievance(citizen())
+            resolve = {"action": "resolve", "note": "Fixed."}
+            assert post(api, f"/grievances/{held}/actions", resolve, assignee_token(held)).status_code == 200
+            breached = grievances.get_grievance(routed_grievance(citizen()))
+            assert breached is not None
+            breach = {"kind": "sla_breached", "tracking_id": breached.tracking_id, "level": 0}
+            send_to_sla_events({**breach, "timer_seq": breached.timer_seq, "due_at": "now"})
+            consume("handle_sla_events")
+        assert grievances.get_grievance(breached.tracking_id).level == 1
         # a grievance whose routing message was lost is found by the scheduled sweep
         file_grievance(person, category="ROADS_POTHOLE")
         monkeypatch.setattr("chalicelib.services.route_grievance.utc_now", lambda: utc_now() + timedelta(minutes=6))

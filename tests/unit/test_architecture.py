@@ -200,6 +200,23 @@ def test_layers_import_only_what_they_may(package):
     assert violations == []
 
 
+# The domain is pure: the standard library, its own modules and these libraries of pure
+# rules (schemas, phone numbers, addresses, transliteration) — nothing that reaches out.
+DOMAIN_MAY_IMPORT = ("chalicelib.domain", "jsonschema", "phonenumbers", "email_validator", "anyascii")
+
+
+def test_the_domain_imports_only_itself_the_standard_library_and_pure_libraries():
+    outside = [
+        f"{path.relative_to(CHALICELIB)} imports {module}"
+        for path in sorted((CHALICELIB / "domain").rglob("*.py"))
+        for module in imported_modules(path)
+        if module.split(".")[0] not in sys.stdlib_module_names
+        and not any(module == allowed or module.startswith(allowed + ".") for allowed in DOMAIN_MAY_IMPORT)
+    ]
+
+    assert outside == []
+
+
 def test_the_settings_import_nothing_of_the_app():
     """Every module reads the settings: if they imported a module back, a circle would close."""
     assert sorted(m for m in imported_modules(CHALICELIB / "config.py") if m.split(".")[0] == "chalicelib") == []

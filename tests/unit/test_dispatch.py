@@ -102,13 +102,15 @@ def test_routing_starts_the_sla_timer_named_by_the_grievance_and_its_timer_seq(e
     assert routing_requests(edge) == []
 
 
-def test_a_second_dispatch_of_the_same_move_starts_no_second_timer(edge):
+def test_a_second_dispatch_of_the_same_move_asks_for_the_same_timer_by_name(edge):
     grievance = routed()
     event = e.GrievanceAssigned.by(e.SYSTEM, START, "registered", "assigned", department="WATER", level=0)
 
     dispatch(grievance, [event], 2)
     dispatch(grievance, [event], 2)
 
+    # Step Functions runs one execution per name: asking twice under one name starts one timer.
+    assert edge.timers.requested == [f"OD-260302-ABCDEF-t{grievance.timer_seq}"] * 2
     assert len(edge.timers.started) == 1
 
 
@@ -195,6 +197,7 @@ def test_a_request_logs_a_failing_reaction_and_carries_on_while_a_consumer_raise
 
     with pytest.raises(Exception, match="refused"):
         dispatch(saved(change, 1), change.events, 1)
+    assert announced(edge) == [("filed", 1), ("filed", 1)]  # raised only once every reaction ran
 
 
 def test_an_application_event_is_announced_as_an_application(edge):

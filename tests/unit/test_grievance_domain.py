@@ -30,9 +30,12 @@ from chalicelib.domain.grievance import (
     Change,
     Grievance,
     Status,
+    timer_of,
 )
 from chalicelib.domain.identity import Principal, Role
 from chalicelib.domain.sla import SlaClock, WorkingCalendar
+from chalicelib.services import dispatch as dispatcher
+from chalicelib.services.dispatch import REACTIONS
 
 START = datetime(2026, 3, 2, 4, 30, tzinfo=UTC)  # Monday 10:00 in Odisha
 CLOCK = SlaClock(WorkingCalendar(holidays=frozenset({date(2026, 3, 4)})))
@@ -611,7 +614,7 @@ EDGES = {
     (Status.REJECTED, Status.ASSIGNED),
     (Status.REJECTED, Status.REGISTERED),  # reopened, never having had an owner
 }
-# Moves that re-arm the SLA timer (a new generation) and those that only retire the old one.
+# Moves that re-arm the SLA timer (a new timer_seq) and those that only retire the old one.
 FRESH_SLA = {"route", "escalate", "reassign", "reopen", "appeal"}
 BUMPS_TIMER = FRESH_SLA | {"reply", "resolve", "transfer", "reject", "feedback"}
 TIMED = CLOCK_RUNNING | {Status.RESOLVED}
@@ -679,8 +682,7 @@ class GrievanceLifecycle(RuleBasedStateMachine):
         if before.status is Status.REJECTED and after.status is not before.status:
             assert kind in {"appeal", "reopen"}
         assert after.level == expected_level(kind, before, after), kind
-        # The timer generation never goes back and moves on exactly when the timer is re-armed
-        # or retired.
+        # The timer_seq never goes back and moves on exactly when the timer is re-armed or retired.
         rearmed = kind in BUMPS_TIMER and not (kind == "reassign" and before.status is Status.INFO_REQUESTED)
         assert after.timer_seq == before.timer_seq + (1 if rearmed else 0), kind
         if kind in FRESH_SLA and after.status in CLOCK_RUNNING:
@@ -691,6 +693,9 @@ class GrievanceLifecycle(RuleBasedStateMachine):
                 assert after.department == STATE_CELL
         if kind in {"warn", "breached_at_top"}:
             assert after.last_timer_event == f"{before.timer_seq}:{'sla_warning' if kind == 'warn' else 'sla_breached'}"
+        # A move that leaves the grievance a new timer is one the dispatcher starts a timer for.
+        if after.timer_seq != before.timer_seq and timer_of(after) is not None:
+            assert all(dispatcher.start_timer in REACTIONS[type(event)] for event in change.events), kind
 
     @invariant()
     def the_grievance_is_consistent(self) -> None:

@@ -118,7 +118,7 @@ def test_a_running_clock_has_an_sla_timer_and_a_resolved_grievance_its_closing_t
     ],
     ids=["paused", "rejected", "transferred"],
 )
-def test_a_paused_decided_or_unrouted_grievance_has_no_timer(move):
+def test_a_paused_decided_or_awaiting_routing_grievance_has_no_timer(move):
     assert timer_of(move(routed())) is None
     assert timer_of(filed()) is None
 
