@@ -196,7 +196,7 @@ def queue_depths() -> dict[str, int]:
             QueueUrl=queue_url(name),
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
-        depths[name] = sum(int(v) for v in attributes.values())
+        depths[name.value] = sum(int(v) for v in attributes.values())
     return depths
 
 
