@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib import adapters
 from chalicelib.clock import utc_now
@@ -41,35 +41,27 @@ def announce(saved: Saved) -> None:
     if event.internal:
         return
     announced = [AnnouncedEvent(seq=saved.seq, name=event.name, at=event.at, note=event.note)]
+    kind: Literal["grievance", "application"]
     if isinstance(case, Grievance):
-        announcement = Announcement(
-            tracking_id=case.tracking_id,
-            citizen_id=case.citizen_id,
-            assignee_id=case.assignee_id,
-            department=case.department,
-            category=case.category,
-            district=case.district,
-            status=case.status.value,
-            level=case.level,
-            due_at=case.due_at,
-            events=announced,
-        )
+        kind, category, status, level = "grievance", case.category, case.status.value, case.level
     elif isinstance(case, Application):
-        announcement = Announcement(
-            kind="application",
-            tracking_id=case.tracking_id,
-            citizen_id=case.citizen_id,
-            assignee_id=case.assignee_id,
-            department=case.department,
-            category=case.service_code,
-            district=case.district,
-            status=case.stage.value,
-            level=0,
-            due_at=case.due_at,
-            events=announced,
-        )
+        # An application's "category" is its service, its status its stage; it has no levels.
+        kind, category, status, level = "application", case.service_code, case.stage.value, 0
     else:
         raise TypeError(f"{type(case).__name__} events are not announced")
+    announcement = Announcement(
+        kind=kind,
+        tracking_id=case.tracking_id,
+        citizen_id=case.citizen_id,
+        assignee_id=case.assignee_id,
+        department=case.department,
+        category=category,
+        district=case.district,
+        status=status,
+        level=level,
+        due_at=case.due_at,
+        events=announced,
+    )
     publish_announcement(announcement)
 
 

@@ -8,8 +8,7 @@ really redelivering) is tested against moto in tests/integration.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -17,52 +16,15 @@ from chalicelib import adapters
 from chalicelib.domain import events as e
 from chalicelib.domain import grievance as lifecycle
 from chalicelib.domain.application import Application, Stage
-from chalicelib.domain.grievance import Change, Grievance
-from chalicelib.domain.identity import Principal, Role
-from chalicelib.domain.sla import SlaClock, WorkingCalendar
 from chalicelib.resource_names import Queue
 from chalicelib.services.dispatch import REACTIONS, dispatch
-
-START = datetime(2026, 3, 2, 4, 30, tzinfo=UTC)  # Monday 10:00 in Odisha
-CLOCK = SlaClock(WorkingCalendar())
-CITIZEN = Principal("cit-1", Role.CITIZEN, district="KHORDHA")
-OFFICER = Principal("off-1", Role.OFFICER, department="WATER", district="KHORDHA")
+from tests.unit.cases import CITIZEN, CLOCK, OFFICER, START, filed, routed, saved
 
 
 @pytest.fixture
 def edge():
     with adapters.installed(adapters.in_memory()) as twins:
         yield twins
-
-
-def filed() -> Grievance:
-    return Grievance(
-        tracking_id="OD-260302-ABCDEF",
-        citizen_id=CITIZEN.subject_id,
-        district="KHORDHA",
-        description="No water in our lane.",
-        filed_at=START,
-        category="WATER_NO_SUPPLY",
-    )
-
-
-def saved(change: Change, audit_seq: int) -> Grievance:
-    """What the store hands back after saving `change`: its audit seq moved on."""
-    return replace(change.grievance, audit_seq=audit_seq)
-
-
-def routed() -> Grievance:
-    change = lifecycle.assign(
-        filed(),
-        department="WATER",
-        category="WATER_NO_SUPPLY",
-        assignee_id="off-1",
-        sla_hours=24,
-        round_the_clock=False,
-        clock=CLOCK,
-        now=START,
-    )
-    return saved(change, 2)
 
 
 def routing_requests(edge) -> list[str]:

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib import adapters
 from chalicelib.domain import grievance as lifecycle
-from chalicelib.domain.catalogue import Category
 from chalicelib.domain.grievance import (
     STATE_CELL,
     TOP_LEVEL,
     UNCATEGORISED_SLA_HOURS,
-    Change,
-    Grievance,
     Status,
     TimerKind,
     TimerVerdict,
@@ -30,46 +26,9 @@ from chalicelib.domain.grievance import (
     timer_of,
     timer_verdict,
 )
-from chalicelib.domain.identity import Principal, Role
-from chalicelib.domain.sla import SlaClock, WorkingCalendar
 from chalicelib.resource_names import Queue
 from chalicelib.services.dispatch import dispatch
-
-START = datetime(2026, 3, 2, 4, 30, tzinfo=UTC)  # Monday 10:00 in Odisha
-CLOCK = SlaClock(WorkingCalendar())
-CITIZEN = Principal("cit-1", Role.CITIZEN, district="KHORDHA")
-OFFICER = Principal("off-1", Role.OFFICER, department="WATER", district="KHORDHA")
-WATER = Category(code="WATER_NO_SUPPLY", department="WATER", sla_hours=24, names={"en": "No water supply"})
-SECOND = timedelta(seconds=1)
-
-
-def filed(**overrides) -> Grievance:
-    values = {
-        "tracking_id": "OD-260302-ABCDEF",
-        "citizen_id": CITIZEN.subject_id,
-        "district": "KHORDHA",
-        "description": "No water in our lane.",
-        "filed_at": START,
-        "category": "WATER_NO_SUPPLY",
-    }
-    return Grievance(**{**values, **overrides})
-
-
-def routed(grievance: Grievance | None = None, category: Category | None = WATER) -> Grievance:
-    grievance = grievance or filed()
-    terms = route_terms(grievance, category)
-    change = lifecycle.assign(
-        grievance,
-        department=terms.department,
-        category=terms.category,
-        assignee_id="off-1",
-        sla_hours=terms.sla_hours,
-        round_the_clock=terms.round_the_clock,
-        clock=CLOCK,
-        now=START,
-    )
-    return change.grievance
-
+from tests.unit.cases import CITIZEN, CLOCK, OFFICER, SECOND, START, WATER, filed, route, routed, saved
 
 # --- routing terms ----------------------------------------------------------------------
 
@@ -171,33 +130,20 @@ def test_a_closing_message_on_a_running_clock_means_nothing():
 
 
 def test_from_filing_to_escalation_each_move_sets_off_exactly_its_reactions():
-    def save(change: Change, seq: int) -> Grievance:
-        return replace(change.grievance, audit_seq=seq)
-
     with adapters.installed(adapters.in_memory()) as edge:
         filing = lifecycle.file(filed(), CITIZEN)
-        dispatch(save(filing, 1), filing.events, 1)
+        dispatch(saved(filing, 1), filing.events, 1)
         assert [json.loads(b)["tracking_id"] for b in edge.queues.take(Queue.ROUTING)] == ["OD-260302-ABCDEF"]
 
-        terms = route_terms(filing.grievance, WATER)
-        routing = lifecycle.assign(
-            filing.grievance,
-            department=terms.department,
-            category=terms.category,
-            assignee_id="off-1",
-            sla_hours=terms.sla_hours,
-            round_the_clock=False,
-            clock=CLOCK,
-            now=START,
-        )
-        assigned = save(routing, 2)
+        routing = route(filing.grievance)
+        assigned = saved(routing, 2)
         dispatch(assigned, routing.events, 2)
         assert list(edge.timers.started) == [f"OD-260302-ABCDEF-t{assigned.timer_seq}"]
 
         breach = timer_verdict(assigned, TimerKind.SLA_BREACHED, 0, assigned.timer_seq)
         assert breach is TimerVerdict.ESCALATE
         escalation = lifecycle.escalate(assigned, "sup-1", CLOCK, assigned.due_at + SECOND)
-        escalated = save(escalation, 3)
+        escalated = saved(escalation, 3)
         dispatch(escalated, escalation.events, 3)
 
         assert escalated.status is Status.ASSIGNED and escalated.level == 1
