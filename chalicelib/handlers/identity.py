@@ -12,6 +12,7 @@ from chalicelib.domain.identity import Principal, Role
 from chalicelib.handlers.http import StrictBody, parse_body, route, source_address
 from chalicelib.services import register_citizen as registration
 from chalicelib.services import release_national_id as disputes
+from chalicelib.services import reset_password as password_reset
 from chalicelib.services import sessions
 
 identity_api = Blueprint(__name__)
@@ -42,6 +43,12 @@ class VerificationIn(StrictBody):
 
 class ResendIn(StrictBody):
     mobile: str = Field(min_length=5, max_length=25)
+
+
+class PasswordResetIn(StrictBody):
+    mobile: str = Field(min_length=5, max_length=25)
+    otp: str = Field(pattern=OTP_PATTERN)
+    new_password: str = Field(min_length=1, max_length=1000)
 
 
 class ReleaseIn(StrictBody):
@@ -95,6 +102,23 @@ def resend_otp() -> Response:
         status_code=202,
         body={"message": "If a registration on this mobile awaits verification, a new code is on its way."},
     )
+
+
+@route(identity_api, "/auth/password-reset", methods=["POST"], public=True)
+def request_password_reset() -> Response:
+    body = parse_body(identity_api, ResendIn)
+    password_reset.request_reset(body.mobile, source=source_address(identity_api))
+    return Response(
+        status_code=202,
+        body={"message": "If an account uses this mobile, a code to reset its password is on its way."},
+    )
+
+
+@route(identity_api, "/auth/password-reset/confirm", methods=["POST"], public=True)
+def confirm_password_reset() -> Response:
+    body = parse_body(identity_api, PasswordResetIn)
+    password_reset.confirm_reset(body.mobile, body.otp, body.new_password, source=source_address(identity_api))
+    return Response(status_code=204, body="")
 
 
 @route(

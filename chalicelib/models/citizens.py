@@ -171,6 +171,14 @@ def get_citizen(citizen_id: str) -> Citizen | None:
         return None
 
 
+def active_holder_of_mobile(mobile: str) -> Citizen | None:
+    """The active citizen who proved `mobile` (its claim), if any: two reads."""
+    key = claim_key("citizen", "mobile", mobile)
+    owner = find_claim_owners([key]).get(key)
+    holder = get_citizen(owner[1]) if owner else None
+    return holder if holder is not None and holder.status is CitizenStatus.ACTIVE else None
+
+
 def find_claim_owners(keys: Iterable[str]) -> dict[str, tuple[str, str]]:
     """Which accounts own these claim keys: key -> (owner_kind, owner_id). One BatchGet."""
     return {item.claim: (item.owner_kind, item.owner_id) for item in IdentityClaim.batch_get(list(keys))}

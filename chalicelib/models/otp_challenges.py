@@ -26,7 +26,7 @@ class OtpChallengeRecord(Model):
 
     # A keyed hash of the mobile or email: the table never holds the address itself.
     holder = UnicodeAttribute(hash_key=True)
-    purpose = UnicodeAttribute()  # registration | mobile_change | email_verification
+    purpose = UnicodeAttribute()  # registration | mobile_change | email_verification | password_reset
     subject_id = UnicodeAttribute()
     code_hash = UnicodeAttribute()
     attempts = NumberAttribute(default=0)

@@ -1,5 +1,6 @@
 """SMS that tell an account holder something happened to their identity: someone tried to
-register with their mobile, national ID or email, or the state cell released a national ID.
+register with their mobile, national ID or email, their password was reset, or the state
+cell released a national ID.
 
 They go at once (never held for quiet hours), in the holder's language, to the mobile the
 holder proved; the texts sit here, as the one-time codes' sit beside them.
@@ -32,6 +33,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "Your account is unchanged. If you did not expect this, contact the state grievance cell.",
         "hi": "citizen-crm: किसी ने आपकी राष्ट्रीय पहचान संख्या, मोबाइल या ईमेल को दूसरे खाते पर पंजीकृत करने का "
         "प्रयास किया। आपका खाता अपरिवर्तित है। यदि यह अपेक्षित नहीं था, तो राज्य शिकायत प्रकोष्ठ से संपर्क करें।",
+    },
+    "password_reset": {
+        "en": "citizen-crm: the password of your account was reset with a code sent to this mobile, and every "
+        "login was ended. If it was not you, reset it again at once and contact the state grievance cell.",
+        "hi": "citizen-crm: इस मोबाइल पर भेजे गए कोड से आपके खाते का पासवर्ड रीसेट किया गया और सभी लॉगिन समाप्त "
+        "कर दिए गए। यदि यह आपने नहीं किया, तो तुरंत फिर से रीसेट करें और राज्य शिकायत प्रकोष्ठ से संपर्क करें।",
     },
     "national_id_released": {
         "en": "citizen-crm: after checking documents, the state grievance cell removed the national ID "

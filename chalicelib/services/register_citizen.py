@@ -25,7 +25,6 @@ from chalicelib.domain.identity import (
     Citizen,
     CitizenStatus,
     check_password_policy,
-    claim_key,
     clean_name,
     mask_mobile,
     parse_national_id,
@@ -92,7 +91,7 @@ def register_citizen(
     # Hashed on both roads below, so neither answers faster.
     password_hash = hash_password(registration.password)
     receipt = RegistrationReceipt(new_id("cit"), CitizenStatus.PENDING_VERIFICATION, mask_mobile(mobile))
-    holder = _active_holder_of(mobile)
+    holder = citizens.active_holder_of_mobile(mobile)
     if holder is not None:
         logger.info("registration on a held mobile", extra={"holder_id": holder.citizen_id})
         account_notices.tell_citizen(holder, "registration_attempted")
@@ -183,10 +182,3 @@ def _contested(mobile: str, password: str, now: datetime) -> bool:
     logger.info("registration contested", extra={"citizen_id": waiting.citizen_id})
     account_notices.tell_citizen(waiting, "registration_contested")
     return True
-
-
-def _active_holder_of(mobile: str) -> Citizen | None:
-    key = claim_key("citizen", "mobile", mobile)
-    owner = citizens.find_claim_owners([key]).get(key)
-    holder = citizens.get_citizen(owner[1]) if owner else None
-    return holder if holder is not None and holder.status is CitizenStatus.ACTIVE else None

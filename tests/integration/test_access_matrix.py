@@ -40,6 +40,8 @@ MATRIX: dict[tuple[str, str], str | frozenset[Role]] = {
     ("/citizens", "POST"): PUBLIC,
     ("/citizens/verify", "POST"): PUBLIC,
     ("/auth/otp", "POST"): PUBLIC,
+    ("/auth/password-reset", "POST"): PUBLIC,
+    ("/auth/password-reset/confirm", "POST"): PUBLIC,
     ("/auth/login", "POST"): PUBLIC,
     ("/auth/refresh", "POST"): PUBLIC,
     ("/auth/logout", "POST"): PUBLIC,

@@ -38,14 +38,20 @@ def test_every_route_and_method_is_documented_and_nothing_else(chalice_app):
 
 # The routes that take each rate limit (chalicelib/services/limits.py): each may answer 429.
 LIMITED_ROUTES: dict[str, set[tuple[str, str]]] = {
-    "otp_sends_per_mobile": {("/citizens", "post"), ("/auth/otp", "post"), ("/me", "patch")},
-    "otp_sends_per_source": {("/citizens", "post"), ("/auth/otp", "post")},
+    "otp_sends_per_mobile": {
+        ("/citizens", "post"),
+        ("/auth/otp", "post"),
+        ("/me", "patch"),
+        ("/auth/password-reset", "post"),
+    },
+    "otp_sends_per_source": {("/citizens", "post"), ("/auth/otp", "post"), ("/auth/password-reset", "post")},
     "otp_guesses_per_mobile": {
         ("/citizens/verify", "post"),
         ("/me/mobile/verify", "post"),
         ("/me/email/verify", "post"),
+        ("/auth/password-reset/confirm", "post"),
     },
-    "otp_guesses_per_mobile_and_source": {("/citizens/verify", "post")},
+    "otp_guesses_per_mobile_and_source": {("/citizens/verify", "post"), ("/auth/password-reset/confirm", "post")},
     "registrations_per_source": {("/citizens", "post")},
     "login_failures_per_account": {("/auth/login", "post")},
     "logins_per_source": {("/auth/login", "post")},
