@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.clock import utc_now
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.services import limits
 from chalicelib.services import register_citizen as registration
 from tests.integration.conftest import PASSWORD, bearer, post, unique_aadhaar, unique_mobile
 
@@ -154,9 +155,12 @@ def test_a_resend_replaces_the_code_and_a_code_works_once(api, register, latest_
 
 
 def test_sends_to_one_mobile_are_limited_with_retry_after(api, register):
-    person = register()  # one send
-
-    answers = [post(api, "/auth/otp", {"mobile": person.mobile}) for _ in range(3)]
+    for _ in range(2):  # the windows are fixed: a run that straddles one's end is run again
+        window = limits.window_of(utc_now(), 15 * 60)[0]
+        person = register()  # one send
+        answers = [post(api, "/auth/otp", {"mobile": person.mobile}) for _ in range(3)]
+        if limits.window_of(utc_now(), 15 * 60)[0] == window:
+            break
 
     assert [a.status_code for a in answers] == [202, 202, 429]
     assert 0 < int(answers[-1].headers["Retry-After"]) <= 15 * 60
