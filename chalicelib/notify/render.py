@@ -76,10 +76,11 @@ def has_message(audience: str, event: str) -> bool:
     return (audience, event, FALLBACK_LANGUAGE) in templates()
 
 
-_FOOTER = {
+EMAIL_FOOTERS = {
     "en": "An automated message from the state's grievance system. Do not reply to this email.",
     "hi": "राज्य की शिकायत प्रणाली का स्वचालित संदेश। इस ईमेल का उत्तर न दें।",
     "or": "ରାଜ୍ୟ ଅଭିଯୋଗ ପ୍ରଣାଳୀର ସ୍ୱୟଂଚାଳିତ ସନ୍ଦେଶ। ଏହି ଇମେଲର ଉତ୍ତର ଦିଅନ୍ତୁ ନାହିଁ।",
+    "pa": "ਰਾਜ ਦੀ ਸ਼ਿਕਾਇਤ ਪ੍ਰਣਾਲੀ ਦਾ ਆਟੋਮੈਟਿਕ ਸੁਨੇਹਾ। ਇਸ ਈਮੇਲ ਦਾ ਜਵਾਬ ਨਾ ਦਿਓ।",
 }
 
 
@@ -94,7 +95,7 @@ def _email_layout() -> Any:
 
 def email_html(title: str, text: str, language: str) -> str:
     """The HTML part of an email whose plain-text part is `text`."""
-    footer = _FOOTER.get(language, _FOOTER[FALLBACK_LANGUAGE])
+    footer = EMAIL_FOOTERS.get(language, EMAIL_FOOTERS[FALLBACK_LANGUAGE])
     return str(_email_layout().render(title=title, text=text, footer=footer, language=language))
 
 

@@ -28,13 +28,17 @@ MAX_ATTEMPTS = 3
 WRONG_CODE = "otp: the code is wrong or has expired; request a new one."
 TOO_MANY_GUESSES = "Too many wrong codes today; try again tomorrow."
 
-_MESSAGES = {
+CODE_TEXTS = {
     "en": "citizen-crm: your verification code is {code}. It expires in 5 minutes. Never share it with anyone.",
     "hi": "citizen-crm: आपका सत्यापन कोड {code} है। यह 5 मिनट में समाप्त हो जाएगा। इसे किसी से साझा न करें।",
+    "or": "citizen-crm: ଆପଣଙ୍କ ଯାଞ୍ଚ କୋଡ୍ {code}। ଏହା 5 ମିନିଟରେ ଶେଷ ହେବ। ଏହାକୁ କାହା ସହ ସେୟାର କରନ୍ତୁ ନାହିଁ।",
+    "pa": "citizen-crm: ਤੁਹਾਡਾ ਪੁਸ਼ਟੀ ਕੋਡ {code} ਹੈ। ਇਹ 5 ਮਿੰਟਾਂ ਵਿੱਚ ਖ਼ਤਮ ਹੋ ਜਾਵੇਗਾ। ਇਸਨੂੰ ਕਿਸੇ ਨਾਲ ਸਾਂਝਾ ਨਾ ਕਰੋ।",
 }
-_EMAIL_TITLES = {
+CODE_EMAIL_TITLES = {
     "en": "Your citizen-crm verification code",
     "hi": "आपका citizen-crm सत्यापन कोड",
+    "or": "ଆପଣଙ୍କ citizen-crm ଯାଞ୍ଚ କୋଡ୍",
+    "pa": "ਤੁਹਾਡਾ citizen-crm ਪੁਸ਼ਟੀ ਕੋਡ",
 }
 
 
@@ -85,8 +89,8 @@ def deliver_code(
         code_expires_at=now + CODE_LIFETIME,
         keep_until=now + REGISTRATION_LIFETIME,
     )
-    text = _MESSAGES.get(language, _MESSAGES["en"]).format(code=code)
-    title = _EMAIL_TITLES.get(language, _EMAIL_TITLES["en"]) if channel == "email" else None
+    text = CODE_TEXTS.get(language, CODE_TEXTS["en"]).format(code=code)
+    title = CODE_EMAIL_TITLES.get(language, CODE_EMAIL_TITLES["en"]) if channel == "email" else None
     enqueue_notification(OutboundMessage(channel=channel, to=to, text=text, title=title, subject=subject_id))
 
 

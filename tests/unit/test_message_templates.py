@@ -22,7 +22,8 @@ VALUES = {
     "note": "Valve reopened.",
     "service": "New Water Connection",
 }
-LANGUAGES = ("en", "hi", "or")
+LANGUAGES = ("en", "hi", "or", "pa")
+SCRIPTS = {"hi": r"[\u0900-\u097F]", "or": r"[\u0B00-\u0B7F]", "pa": r"[\u0A00-\u0A7F]"}  # Devanagari, Odia, Gurmukhi
 CITIZEN_EVENTS = sorted({event for audience, event, _ in render.templates() if audience == "citizen"})
 OWNER_EVENTS = sorted({event for audience, event, _ in render.templates() if audience == "owner"})
 # Every event a citizen can see in the grievance lifecycle has its message.
@@ -72,17 +73,21 @@ def test_each_citizen_message_renders_in_each_language(event, language):
         assert VALUES["due"] in text
     if language != "en":
         assert text != render.render("citizen", event, "en", VALUES), "a translation, not the English text"
-        assert re.search(r"[\u0900-\u097F\u0B00-\u0B7F]", text), "written in the language's own script"
+        assert re.search(SCRIPTS[language], text), "written in the language's own script"
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("event", OWNER_EVENTS)
-def test_each_owner_message_renders(event):
-    text = render.render("owner", event, "en", VALUES)
-    assert VALUES["tracking_id"] in text and "{{" not in text
+def test_each_owner_message_renders_in_each_language(event, language):
+    text = render.render("owner", event, language, VALUES)
+    assert VALUES["tracking_id"] in text and "{{" not in text and "None" not in text
+    if language != "en":
+        assert text != render.render("owner", event, "en", VALUES), "a translation, not the English text"
+        assert re.search(SCRIPTS[language], text), "written in the language's own script"
 
 
 def test_a_language_without_a_translation_falls_back_to_english():
-    assert render.render("citizen", "closed", "pa", VALUES) == render.render("citizen", "closed", "en", VALUES)
+    assert render.render("citizen", "closed", "ta", VALUES) == render.render("citizen", "closed", "en", VALUES)
 
 
 def test_a_missing_value_fails_loudly_rather_than_printing_nothing():
@@ -129,4 +134,4 @@ def test_the_html_email_carries_the_message_escaped_in_the_language_of_the_citiz
 
     assert VALUES["tracking_id"] in html and f'lang="{language}"' in html
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; done" in html
-    assert str(escape(render._FOOTER[language])) in html
+    assert str(escape(render.EMAIL_FOOTERS[language])) in html
