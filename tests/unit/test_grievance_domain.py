@@ -36,28 +36,15 @@ from chalicelib.domain.identity import Principal, Role
 from chalicelib.domain.sla import SlaClock, WorkingCalendar
 from chalicelib.services import dispatch as dispatcher
 from chalicelib.services.dispatch import REACTIONS
+from tests.unit.cases import CITIZEN, START
+from tests.unit.cases import filed as registered
 
-START = datetime(2026, 3, 2, 4, 30, tzinfo=UTC)  # Monday 10:00 in Odisha
 CLOCK = SlaClock(WorkingCalendar(holidays=frozenset({date(2026, 3, 4)})))
-CITIZEN = Principal("cit-1", Role.CITIZEN, district="KHORDHA")
 OFFICER = Principal("off-1", Role.OFFICER, department="WATER", district="KHORDHA")
 SUPERVISOR = Principal("sup-1", Role.SUPERVISOR, department="WATER", district="KHORDHA")
 HEAD = Principal("head-1", Role.DEPARTMENT_HEAD, department="WATER")
 STATE_ADMIN = Principal("admin-1", Role.STATE_ADMIN)
 HOUR = timedelta(hours=1)
-
-
-def registered(**overrides) -> Grievance:
-    values = {
-        "tracking_id": "OD-260302-ABCDEF",
-        "citizen_id": CITIZEN.subject_id,
-        "district": "KHORDHA",
-        "description": "No water in our lane.",
-        "filed_at": START,
-        "category": "WATER_NO_SUPPLY",
-    }
-    values.update(overrides)
-    return Grievance(**values)
 
 
 def route(g: Grievance, now: datetime = START, *, sla_hours: float = 24, round_the_clock: bool = False) -> Change:
