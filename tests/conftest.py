@@ -14,9 +14,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from infra import devstack
 from infra.devstack import free_port
+
+# Tests assert behaviour, never wall-clock time: Hypothesis's per-example deadline (200 ms)
+# fails a property whose first example pays a lazy import on a loaded CI machine.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 MOTO_PORT = free_port()
 WEBHOOK_PORT = free_port()
