@@ -10,6 +10,7 @@ from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.config import resource_name_at_import
 from chalicelib.handlers import grievance_events, notifications
+from chalicelib.handlers.admin import admin_api
 from chalicelib.handlers.applications import applications_api
 from chalicelib.handlers.catalogue import catalogue_api
 from chalicelib.handlers.dev import dev_api
@@ -39,6 +40,7 @@ app.register_blueprint(officers_api)
 app.register_blueprint(grievances_api)
 app.register_blueprint(applications_api)
 app.register_blueprint(webhooks_api)
+app.register_blueprint(admin_api)
 app.register_blueprint(dev_api)
 
 

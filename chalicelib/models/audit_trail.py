@@ -9,16 +9,39 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from chalicelib.domain.audit import entry_hash, genesis
-from chalicelib.domain.events import Event
 from chalicelib.models.base import TableName, failed_condition, utc_text
 from chalicelib.resource_names import Table
+
+
+class Chained(Protocol):
+    """What an entry is made of: a domain event, or an administrative act."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def actor_id(self) -> str: ...
+    @property
+    def actor_role(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def from_state(self) -> str | None: ...
+    @property
+    def to_state(self) -> str | None: ...
+    @property
+    def note(self) -> str | None: ...
+    @property
+    def internal(self) -> bool: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
 
 
 class AuditEntryRecord(Model):
@@ -44,9 +67,14 @@ class AuditEntryRecord(Model):
     details = JSONAttribute(default=dict)
     prev_hash = UnicodeAttribute()
     entry_hash = UnicodeAttribute()
+    # The administrative trail's entries name what they were about (also in the hashed
+    # details): `GET /admin/audit?subject=` filters on it.
+    about = UnicodeAttribute(null=True)
 
 
-def chain_audit(subject: str, seq: int, head: str, events: Sequence[Event]) -> tuple[list[AuditEntryRecord], int, str]:
+def chain_audit(
+    subject: str, seq: int, head: str, events: Sequence[Chained]
+) -> tuple[list[AuditEntryRecord], int, str]:
     """The audit entries of `events`, chained onto a trail whose last entry is `seq` with
     hash `head` (0 and "" for a new record); returns them with the new head."""
     head = head or genesis(subject)
