@@ -9,7 +9,7 @@ from chalice import Chalice, ConvertToMiddleware, Rate
 from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.config import resource_name_at_import
-from chalicelib.handlers import grievance_events, notifications
+from chalicelib.handlers import cors, grievance_events, notifications
 from chalicelib.handlers.admin import admin_api
 from chalicelib.handlers.applications import applications_api
 from chalicelib.handlers.catalogue import catalogue_api
@@ -31,6 +31,7 @@ app.register_middleware(
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(log_request, "http")
 app.register_middleware(uniform_error_shape, "http")
+app.register_middleware(cors.answer_portal_origins, "http")
 
 app.register_blueprint(system_api)
 app.register_blueprint(catalogue_api)
@@ -42,6 +43,7 @@ app.register_blueprint(applications_api)
 app.register_blueprint(webhooks_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(dev_api)
+cors.register_preflight_routes(app)  # after every blueprint: one OPTIONS route per path
 
 
 @app.on_sqs_message(queue=resource_name_at_import(Queue.EVENTS), batch_size=10)

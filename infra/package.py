@@ -252,6 +252,14 @@ def merge_template(stage: Stage, app_module: Any) -> dict[str, Any]:
                 "MetricsEnabled": True,
             }
         ]
+    origins = [origin for origin in stage.environment.get("ALLOWED_ORIGINS", "").split(",") if origin.strip()]
+    if len(origins) == 1:
+        # API Gateway's own answers (throttled 429s, 502/504, unknown paths) never reach the
+        # Lambda that answers CORS (handlers/cors.py): with one portal, they name it too, so
+        # the portal can read them. With several, a fixed header could name only one: none.
+        api_properties["DefinitionBody"] = {
+            "x-amazon-apigateway-gateway-responses": _portal_gateway_responses(origins[0])
+        }
     resources[API_LOGICAL_ID] = {"Properties": api_properties}
     resources.update(alarms(stage, resources_template["Resources"]))
     resources["DocumentsBucketPolicy"] = DOCUMENTS_OVER_TLS_ONLY
@@ -265,6 +273,14 @@ def merge_template(stage: Stage, app_module: Any) -> dict[str, Any]:
             "OpsAlarmsTopicArn": {"Value": {"Ref": "OpsAlarmsTopic"}},
         },
     }
+
+
+def _portal_gateway_responses(origin: str) -> dict[str, Any]:
+    headers = {
+        "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin.strip()}'",
+        "gatewayresponse.header.Vary": "'Origin'",
+    }
+    return {kind: {"responseParameters": headers} for kind in ("DEFAULT_4XX", "DEFAULT_5XX")}
 
 
 def alarms(stage: Stage, definitions: dict[str, Any]) -> dict[str, Any]:

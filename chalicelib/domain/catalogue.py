@@ -35,6 +35,7 @@ def normalize_for_search(text: str) -> str:
 class District:
     code: str
     names: Localized
+    population: int | None = None  # for reports per lakh of people
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,9 @@ class Category:
     sla_hours: int
     round_the_clock: bool = False
     keywords: dict[str, list[str]] = field(default_factory=dict)
+    # Hours each escalation level gets (levels 1, 2, 3) when the category has its own
+    # ladder; a level without one gets `sla_hours` again.
+    escalation_hours: tuple[int, ...] = ()
 
 
 CatalogueItem = District | Department | Service | Category
@@ -123,6 +127,8 @@ def from_document(kind: type[Item], document: dict[str, Any]) -> Item:
     values = {key: value for key, value in document.items() if key in known}
     if kind is Service:
         values["documents"] = tuple(DocumentSlot(**slot) for slot in values.get("documents", ()))
+    if kind is Category:
+        values["escalation_hours"] = tuple(int(hours) for hours in values.get("escalation_hours") or ())
     return kind(**values)
 
 

@@ -49,6 +49,19 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class OpenGrievancesInTheWay(Conflict):
+    """A catalogue change would leave open grievances behind: names them (`problems`)."""
+
+    code = "open_grievances"
+
+    def __init__(self, message: str, tracking_ids: list[str], *, field: str) -> None:
+        super().__init__(message, field=field)
+        self.problems = [
+            {"field": field, "message": f"open grievance {tracking_id}", "tracking_id": tracking_id}
+            for tracking_id in tracking_ids
+        ]
+
+
 class IdentityTaken(Conflict):
     """A national ID, mobile or email the caller proved is already held by another account.
 

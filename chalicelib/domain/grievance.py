@@ -123,6 +123,9 @@ class Grievance:
     level: int = 0
     assignee_id: str | None = None
     sla_hours: float | None = None
+    # The category's own escalation ladder (hours at levels 1, 2, 3), as it was at routing:
+    # a later change to the category never rewrites a deadline already set.
+    escalation_hours: tuple[float, ...] = ()
     round_the_clock: bool = False
     due_at: datetime | None = None
     warn_at: datetime | None = None
@@ -138,6 +141,13 @@ class Grievance:
     appealed: bool = False
     reopened: int = 0
     version: int = 0
+
+    def hours_at_level(self) -> float:
+        """The SLA of the level the grievance is at: its category's ladder there, else `sla_hours`."""
+        if 1 <= self.level <= len(self.escalation_hours):
+            return self.escalation_hours[self.level - 1]
+        return self.sla_hours or 0
+
     audit_seq: int = 0
     audit_hash: str = ""
     # "<timer_seq>:<kind>" of the last timer message acted on without re-arming (a warning,
@@ -222,6 +232,7 @@ def assign(
     round_the_clock: bool,
     clock: SlaClock,
     now: datetime,
+    escalation_hours: tuple[float, ...] = (),
 ) -> Change:
     """Routing's decision: owner, department and a fresh SLA, at the level the grievance has
     reached (an appeal transferred on is still heard at the appellate level). The state cell
@@ -229,8 +240,6 @@ def assign(
     its breach is recorded once instead of "escalating" three times to the same desk."""
     if grievance.status is not Status.REGISTERED:
         raise ActionNotAllowed("route", grievance.status)
-    total = sla_hours * 3600
-    warn_at, due_at = clock.schedule(now, total, total, round_the_clock)
     after = replace(
         grievance,
         level=TOP_LEVEL if department == STATE_CELL else grievance.level,
@@ -239,12 +248,10 @@ def assign(
         category=category,
         assignee_id=assignee_id,
         sla_hours=sla_hours,
+        escalation_hours=escalation_hours,
         round_the_clock=round_the_clock,
-        due_at=due_at,
-        warn_at=warn_at,
-        sla_remaining_seconds=None,
-        timer_seq=grievance.timer_seq + 1,
     )
+    after = _rearm(after, clock, now)
     event = _event(events.GrievanceAssigned, SYSTEM, now, grievance, after, department=department, level=after.level)
     return Change(after, [event])
 
@@ -257,6 +264,7 @@ class RouteTerms:
     category: str | None
     sla_hours: float
     round_the_clock: bool
+    escalation_hours: tuple[float, ...] = ()
 
 
 def route_terms(grievance: Grievance, category: Category | None) -> RouteTerms:
@@ -267,11 +275,13 @@ def route_terms(grievance: Grievance, category: Category | None) -> RouteTerms:
     department = grievance.department or (category.department if category else STATE_CELL)
     if category is None:
         return RouteTerms(department, None, UNCATEGORISED_SLA_HOURS, False)
-    return RouteTerms(department, category.code, category.sla_hours, category.round_the_clock)
+    return RouteTerms(
+        department, category.code, category.sla_hours, category.round_the_clock, tuple(category.escalation_hours)
+    )
 
 
 def _rearm(grievance: Grievance, clock: SlaClock, now: datetime, remaining: float | None = None) -> Grievance:
-    total = (grievance.sla_hours or 0) * 3600
+    total = grievance.hours_at_level() * 3600
     warn_at, due_at = clock.schedule(now, total if remaining is None else remaining, total, grievance.round_the_clock)
     return replace(
         grievance, due_at=due_at, warn_at=warn_at, sla_remaining_seconds=None, timer_seq=grievance.timer_seq + 1

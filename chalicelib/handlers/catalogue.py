@@ -1,10 +1,11 @@
-"""Catalogue routes: districts, departments, services and grievance categories. Reading is
-public; the state cell and department heads keep departments and services."""
+"""Catalogue routes: districts, departments, services, grievance categories and the state's
+calendar. Reading is public; the state cell keeps them (department heads: their services)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
@@ -40,6 +41,39 @@ class ServiceQuery(CategoryQuery):
 Names = dict[str, str]
 
 
+class DistrictIn(StrictBody):
+    names: Names = Field(min_length=1, max_length=12)
+    population: int | None = Field(default=None, ge=1, le=1_000_000_000, strict=True)
+
+
+class CategoryIn(StrictBody):
+    department: str = Field(pattern=CODE_PATTERN)
+    names: Names = Field(min_length=1, max_length=12)
+    sla_hours: int = Field(ge=1, le=8760, strict=True)
+    round_the_clock: StrictBool = False
+    keywords: dict[str, list[str]] = Field(default_factory=dict, max_length=12)
+    # hours at escalation levels 1 (supervisor), 2 (department head), 3 (state cell)
+    escalation_hours: list[Annotated[int, Field(ge=1, le=8760, strict=True)]] = Field(
+        default_factory=list, max_length=3
+    )
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+HOURS_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
+
+
+class HolidayIn(StrictBody):
+    date: date
+    name: str = Field(default="", max_length=100)
+
+
+class CalendarIn(StrictBody):
+    working_days: list[Weekday] = Field(min_length=1, max_length=7)
+    office_hours: str = Field(pattern=HOURS_PATTERN)
+    holidays: list[HolidayIn] = Field(default_factory=list, max_length=200)
+
+
 class DepartmentIn(StrictBody):
     names: Names = Field(min_length=1, max_length=12)
     description: Names = Field(default_factory=dict, max_length=12)
@@ -63,7 +97,50 @@ class ServiceIn(StrictBody):
     documents: list[DocumentSlotIn] = Field(default_factory=list, max_length=20)
 
 
-@route(catalogue_api, "/departments/{code}", methods=["PUT"], roles=frozenset({Role.STATE_ADMIN}))
+STATE_CELL = frozenset({Role.STATE_ADMIN})
+
+
+@route(catalogue_api, "/districts/{code}", methods=["PUT"], roles=STATE_CELL)
+def put_district(caller: Principal, code: str) -> dict[str, Any]:
+    body = parse_body(catalogue_api, DistrictIn)
+    return _district(manage_catalogue.put_district(caller, _code(code), body.names, body.population), None)
+
+
+@route(catalogue_api, "/categories/{code}", methods=["PUT"], roles=STATE_CELL)
+def put_category(caller: Principal, code: str) -> dict[str, Any]:
+    body = parse_body(catalogue_api, CategoryIn)
+    changes = manage_catalogue.CategoryChanges(
+        department=body.department,
+        names=body.names,
+        sla_hours=body.sla_hours,
+        round_the_clock=body.round_the_clock,
+        keywords=body.keywords,
+        escalation_hours=tuple(body.escalation_hours),
+    )
+    return _category(manage_catalogue.put_category(caller, _code(code), changes), None)
+
+
+@route(catalogue_api, "/calendar", methods=["GET"], public=True)
+def get_calendar() -> dict[str, Any]:
+    return _calendar(manage_catalogue.show_calendar())
+
+
+@route(catalogue_api, "/calendar", methods=["PUT"], roles=STATE_CELL)
+def put_calendar(caller: Principal) -> dict[str, Any]:
+    body = parse_body(catalogue_api, CalendarIn)
+    if len({h.date for h in body.holidays}) != len(body.holidays):
+        raise InvalidInput("holidays: each date appears once.", field="holidays")
+    start, end = body.office_hours.split("-")
+    changes = manage_catalogue.CalendarChanges(
+        working_days=tuple(sorted({WEEKDAYS.index(day) for day in body.working_days})),
+        day_start=start,
+        day_end=end,
+        holidays={h.date.isoformat(): h.name.strip() for h in body.holidays},
+    )
+    return _calendar(manage_catalogue.put_calendar(caller, changes))
+
+
+@route(catalogue_api, "/departments/{code}", methods=["PUT"], roles=STATE_CELL)
 def put_department(caller: Principal, code: str) -> dict[str, Any]:
     body = parse_body(catalogue_api, DepartmentIn)
     department = manage_catalogue.put_department(caller, _code(code), body.names, body.description)
@@ -129,7 +206,25 @@ def list_categories() -> dict[str, Any]:
 
 
 def _district(district: District, lang: str | None) -> dict[str, Any]:
-    return {"code": district.code, "name": localized(district.names, lang), "names": district.names}
+    return {
+        "code": district.code,
+        "name": localized(district.names, lang),
+        "names": district.names,
+        "population": district.population,
+    }
+
+
+def _calendar(state: manage_catalogue.StateCalendar) -> dict[str, Any]:
+    calendar = state.calendar
+    return {
+        "working_days": [WEEKDAYS[day] for day in sorted(calendar.working_days)],
+        "office_hours": f"{calendar.day_start:%H:%M}-{calendar.day_end:%H:%M}",
+        "utc_offset_minutes": calendar.utc_offset_minutes,
+        "holidays": [
+            {"date": day.isoformat(), "name": state.holiday_names.get(day.isoformat(), "")}
+            for day in sorted(calendar.holidays)
+        ],
+    }
 
 
 def _department(department: Department, lang: str | None) -> dict[str, Any]:
@@ -175,4 +270,5 @@ def _category(category: Category, lang: str | None) -> dict[str, Any]:
         "names": category.names,
         "sla_hours": category.sla_hours,
         "round_the_clock": category.round_the_clock,
+        "escalation_hours": list(category.escalation_hours),
     }

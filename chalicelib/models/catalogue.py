@@ -8,12 +8,13 @@ come from the sparse `department-index`. Each item is stored whole as a JSON doc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.domain.admin import AdministrativeAct
 from chalicelib.domain.catalogue import (
     CatalogueItem,
     Category,
@@ -25,6 +26,7 @@ from chalicelib.domain.catalogue import (
     from_document,
     to_document,
 )
+from chalicelib.models import admin_trail
 from chalicelib.models.base import TableName
 from chalicelib.resource_names import Table
 
@@ -110,31 +112,27 @@ def get_service(code: str) -> Service | None:
 SERVICE_VERSION = "SERVICE_VERSION"
 
 
-def save_service(service: Service, replacing: Service | None) -> None:
-    """Write a service; the version it replaces (when its form changed) is kept, so the
-    applications filed against it can still be read and answered. Conflict when someone
-    else changed the service since `replacing` was read."""
-    from pynamodb.exceptions import TransactWriteError
+def save_service(service: Service, replacing: Service | None, acts: Sequence[AdministrativeAct] = ()) -> None:
+    """Write a service, and record `acts` with it; the version it replaces (when its form
+    changed) is kept, so the applications filed against it can still be read and answered.
+    Conflict when someone else changed the service since `replacing` was read."""
     from pynamodb.transactions import TransactWrite
 
-    from chalicelib.domain.errors import Conflict
-    from chalicelib.models.base import shared_connection
-
     entry = _entry(service)
-    try:
-        with TransactWrite(connection=shared_connection()) as transaction:
-            if replacing is None:
-                transaction.save(entry, condition=CatalogueEntry.code.does_not_exist())
-            else:
-                # the stored revision is the one read, or someone else's edit came in between
-                transaction.save(entry, condition=CatalogueEntry.revision == replacing.revision)
-                if replacing.form_version != service.form_version:
-                    kept = CatalogueEntry(
-                        SERVICE_VERSION, f"{service.code}#{replacing.form_version}", details=to_document(replacing)
-                    )
-                    transaction.save(kept, condition=CatalogueEntry.code.does_not_exist())
-    except TransactWriteError:
-        raise Conflict("The service was changed by someone else; read it again.") from None
+
+    def write(transaction: TransactWrite) -> None:
+        if replacing is None:
+            transaction.save(entry, condition=CatalogueEntry.code.does_not_exist())
+            return
+        # the stored revision is the one read, or someone else's edit came in between
+        transaction.save(entry, condition=CatalogueEntry.revision == replacing.revision)
+        if replacing.form_version != service.form_version:
+            kept = CatalogueEntry(
+                SERVICE_VERSION, f"{service.code}#{replacing.form_version}", details=to_document(replacing)
+            )
+            transaction.save(kept, condition=CatalogueEntry.code.does_not_exist())
+
+    admin_trail.record(acts, write)
 
 
 def get_service_version(code: str, form_version: int) -> Service | None:
@@ -149,8 +147,10 @@ def get_service_version(code: str, form_version: int) -> Service | None:
     return from_document(Service, entry.details)
 
 
-def save_department(department: Department) -> None:
-    _entry(department).save()
+def save_item(item: District | Department | Category, acts: Sequence[AdministrativeAct]) -> None:
+    """Write a district, a department or a category whole, recording `acts` with it."""
+    entry = _entry(item)
+    admin_trail.record(acts, lambda transaction: transaction.save(entry))
 
 
 def list_categories(department: str | None = None) -> list[Category]:
@@ -188,9 +188,14 @@ STATE = "STATE"
 CALENDAR = "CALENDAR"
 
 
-def save_state_calendar(document: dict[str, object]) -> None:
-    """The state's working calendar (office hours, working days, holidays), as stored."""
-    CatalogueEntry(STATE, CALENDAR, details=document).save()
+def save_state_calendar(document: dict[str, object], acts: Sequence[AdministrativeAct] = ()) -> None:
+    """The state's working calendar (office hours, working days, holidays), as stored,
+    recorded with `acts` (the demo seed records none)."""
+    entry = CatalogueEntry(STATE, CALENDAR, details=document)
+    if acts:
+        admin_trail.record(acts, lambda transaction: transaction.save(entry))
+    else:
+        entry.save()
 
 
 def get_state_calendar() -> dict[str, object]:
@@ -220,8 +225,9 @@ def get_department_webhook(department: str) -> DepartmentWebhook | None:
     )
 
 
-def save_department_webhook(webhook: DepartmentWebhook) -> None:
-    CatalogueEntry(
+def save_department_webhook(webhook: DepartmentWebhook, acts: Sequence[AdministrativeAct] = ()) -> None:
+    """Where a department's events go, recorded with `acts` (the demo seed records none)."""
+    entry = CatalogueEntry(
         WEBHOOK,
         webhook.department,
         details={
@@ -230,4 +236,8 @@ def save_department_webhook(webhook: DepartmentWebhook) -> None:
             "updated_at": webhook.updated_at,
             "updated_by": webhook.updated_by,
         },
-    ).save()
+    )
+    if acts:
+        admin_trail.record(acts, lambda transaction: transaction.save(entry))
+    else:
+        entry.save()

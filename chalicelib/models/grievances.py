@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.domain.grievance import OPEN, Change, Grievance, Status
@@ -56,6 +56,7 @@ class GrievanceRecord(CaseRecord):
     status = UnicodeAttribute()
     level = NumberAttribute(default=0)
     sla_hours = NumberAttribute(null=True)
+    escalation_hours = ListAttribute(of=NumberAttribute, null=True)  # levels 1, 2, 3
     round_the_clock = BooleanAttribute(default=False)
     warn_at = UnicodeAttribute(null=True)
     timer_seq = NumberAttribute(default=0)
@@ -113,6 +114,7 @@ def _to_record(grievance: Grievance) -> GrievanceRecord:
     values: dict[str, Any] = {name: getattr(grievance, name) for name in _PLAIN}
     values.update({name: iso(getattr(grievance, name)) for name in _DATES})
     values["status"] = grievance.status.value
+    values["escalation_hours"] = list(grievance.escalation_hours) or None
     is_open = grievance.status in OPEN and grievance.assignee_id is not None
     values["queue_owner"] = grievance.assignee_id if is_open else None
     # due_at, or PAUSED while waiting on the citizen
@@ -133,6 +135,7 @@ def _to_grievance(record: GrievanceRecord) -> Grievance:
         values[name] = int(values[name] or 0)
     if values["rating"] is not None:
         values["rating"] = int(values["rating"])
+    values["escalation_hours"] = tuple(record.escalation_hours or ())
     return Grievance(**values, status=Status(record.status), version=int(record.version or 0))
 
 

@@ -15,11 +15,12 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
+from chalicelib.domain.admin import Actor, AdminAct, AdministrativeAct, subject_of
 from chalicelib.domain.contact import normalize_email
 from chalicelib.domain.errors import Forbidden, IdentityTaken, InvalidInput, NotFound
 from chalicelib.domain.identity import Citizen, CitizenStatus, Officer, Principal, clean_name
 from chalicelib.ids import new_id
-from chalicelib.models import catalogue, citizens, officers
+from chalicelib.models import admin_trail, catalogue, citizens, officers
 from chalicelib.models import sessions as stored_sessions
 from chalicelib.services import account_notices, erase_records, one_time_codes
 
@@ -129,9 +130,22 @@ def erase_profile(principal: Principal, now: datetime | None = None) -> ErasureR
     erased = citizens.erase_citizen(citizen.citizen_id, citizen.version, now) + erased_from_cases
     stored_sessions.revoke_refresh_sessions(citizen.citizen_id)
     one_time_codes.forget_codes(citizen.mobile, citizen.pending_mobile, citizen.pending_email)
+    receipt_id = new_id("era")
+    # On the state cell's trail too (no personal data: the id is anonymous from now on).
+    admin_trail.record(
+        [
+            AdministrativeAct(
+                AdminAct.CITIZEN_ERASED,
+                subject_of("citizen", citizen.citizen_id),
+                Actor.of(principal),
+                now,
+                {"receipt_id": receipt_id, "cases_redacted": len(erased_from_cases)},
+            )
+        ]
+    )
     logger.info("citizen erased", extra={"citizen_id": citizen.citizen_id})
     return ErasureReceipt(
-        receipt_id=new_id("era"),
+        receipt_id=receipt_id,
         citizen_id=citizen.citizen_id,
         erased_at=now,
         erased=erased,

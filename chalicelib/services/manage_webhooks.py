@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
+from chalicelib.domain.admin import Actor, AdminAct, AdministrativeAct, subject_of
 from chalicelib.domain.catalogue import DepartmentWebhook
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.identity import Principal, Role
@@ -45,16 +46,29 @@ def set_webhook(
     _require_state_cell(principal)
     _require_department(department)
     _check_url(url)
+    now = now or utc_now()
     current = catalogue.get_department_webhook(department)
     version = (current.secret_version if current else 0) + (1 if rotate_secret or current is None else 0)
     webhook = DepartmentWebhook(
         department=department,
         url=url,
         secret_version=version,
-        updated_at=(now or utc_now()).isoformat(),
+        updated_at=now.isoformat(),
         updated_by=principal.subject_id,
     )
-    catalogue.save_department_webhook(webhook)
+    # The URL is the department's server, not a secret; the secret itself never reaches the trail.
+    act = AdministrativeAct(
+        AdminAct.WEBHOOK_SET,
+        subject_of("webhook", department),
+        Actor.of(principal),
+        now,
+        {
+            "url": url,
+            "secret_version": version,
+            "secret_rotated": version != (current.secret_version if current else 0),
+        },
+    )
+    catalogue.save_department_webhook(webhook, [act])
     logger.info(
         "department webhook set",
         extra={"department": department, "secret_version": version, "by": principal.subject_id},

@@ -16,10 +16,11 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
+from chalicelib.domain.admin import Actor, AdminAct, AdministrativeAct, subject_of
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.events import NationalIdReleased
 from chalicelib.domain.identity import CitizenStatus, Principal
-from chalicelib.models import citizens
+from chalicelib.models import admin_trail, citizens
 from chalicelib.services.dispatch import dispatch
 
 logger = Logger(child=True)
@@ -45,6 +46,15 @@ def release_national_id(principal: Principal, citizen_id: str, reason: str, now:
     masked = citizen.masked_national_id or ""
     event = NationalIdReleased.by(principal, now, None, None, note=reason, national_id=masked)
     seq = citizens.release_national_id(citizen_id, citizen.version, event)
+    # The reason (what the papers showed) stays on the citizen's own trail, at `citizen_trail_seq`.
+    act = AdministrativeAct(
+        AdminAct.NATIONAL_ID_RELEASED,
+        subject_of("citizen", citizen_id),
+        Actor.of(principal),
+        now,
+        {"citizen_trail_seq": seq},
+    )
+    admin_trail.record([act])
     logger.info("national id released", extra={"citizen_id": citizen_id, "by": principal.subject_id})
     dispatch(citizen, [event], seq, strict=False)
     return Release(citizen_id, masked, now, seq)

@@ -57,6 +57,7 @@ def route_grievance(tracking_id: str, now: datetime | None = None) -> Grievance 
         round_the_clock=terms.round_the_clock,
         clock=current_clock(),
         now=now,
+        escalation_hours=terms.escalation_hours,
     )
     try:
         saved = grievances.save_change(grievance, change, now)

@@ -222,6 +222,23 @@ def test_only_the_states_portal_may_use_the_documents_bucket_from_a_browser(stac
     assert origins == [f"https://grievance.{stack.stage.name}.gov.in"]
 
 
+def test_the_api_answers_preflight_itself_and_its_gateway_errors_name_only_the_portal(stack):
+    definition = stack.sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    paths = definition["paths"]
+    portal = f"'https://grievance.{stack.stage.name}.gov.in'"
+
+    # Every path's preflight goes to the function (handlers/cors.py), none to a fixed mock.
+    assert paths and all(p["options"]["x-amazon-apigateway-integration"]["type"] == "aws_proxy" for p in paths.values())
+    # API Gateway's own answers (throttling, unknown paths) carry the portal's origin, no other.
+    responses = definition["x-amazon-apigateway-gateway-responses"]
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    assert all(
+        r["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == portal
+        for r in responses.values()
+    )
+    assert "'*'" not in json.dumps(stack.sam)
+
+
 def test_alarms_watch_every_dead_letter_queue_the_api_and_sla_breaches(stack):
     alarms = stack.of_type("AWS::CloudWatch::Alarm")
     watched_queues = {

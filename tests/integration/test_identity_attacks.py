@@ -197,6 +197,12 @@ def test_the_state_cell_releases_a_squatted_national_id_audited_and_the_owner_th
     assert trail[0]["note"] == "Aadhaar letter and photo checked at the district office"
     assert digits not in json.dumps(trail)
     assert first_broken_entry(squatter.citizen_id, trail, *citizens.audit_head(squatter.citizen_id)) is None
+    # ...and on the state cell's administrative trail, pointing there without the reason
+    (settled,) = api.get(f"/admin/audit?subject=citizen/{squatter.citizen_id}", headers=bearer(admin_token)).json_body[
+        "entries"
+    ]
+    assert (settled["event"], settled["actor_role"]) == ("national_id_released", "state_admin")
+    assert settled["details"] == {"citizen_trail_seq": 1}
     # ...the squatter is told by SMS
     assert "removed the national ID" in [m for m in outbox(squatter.mobile) if m["channel"] == "sms"][-1]["text"]
     # ...and the owner's new registration now verifies

@@ -48,6 +48,7 @@ def route(grievance: Grievance, category: Category | None = WATER) -> Change:
         round_the_clock=terms.round_the_clock,
         clock=CLOCK,
         now=START,
+        escalation_hours=terms.escalation_hours,
     )
 
 
