@@ -8,7 +8,7 @@ MOTO_PORT ?= 5000
 API_PORT ?= 8000
 WEBHOOK_PORT ?= 8001
 
-.PHONY: install dev test lint format bench burst package deploy destroy clean
+.PHONY: install dev test lint format bench burst package deploy destroy bootstrap clean
 
 install: $(STAMP)
 
@@ -59,6 +59,13 @@ deploy: install
 destroy: install
 	@test -n "$(STATE)" || { echo "usage: make destroy STATE=<stage> [DROP_DATA=<stage>]"; exit 2; }
 	$(BIN)/python -m infra.deploy destroy $(STATE) --drop-data "$(DROP_DATA)"
+
+# A deployed state's catalogue (infra/seed/FORMAT.md) and its first state_admin, whose one-time
+# password goes by SMS and email only. Re-running changes nothing; REISSUE_PASSWORD=1 sends a new
+# one-time password while the first is unused.
+bootstrap: install
+	@test -n "$(STATE)" -a -n "$(CATALOGUE)" -a -n "$(ADMIN_EMAIL)" -a -n "$(ADMIN_MOBILE)" || { echo "usage: make bootstrap STATE=<stage> CATALOGUE=<file> ADMIN_EMAIL=<email> ADMIN_MOBILE=<mobile> [ADMIN_NAME=<name>] [REISSUE_PASSWORD=1]"; exit 2; }
+	$(BIN)/python -m infra.bootstrap "$(STATE)" "$(CATALOGUE)" --admin-email "$(ADMIN_EMAIL)" --admin-mobile "$(ADMIN_MOBILE)" $(if $(ADMIN_NAME),--admin-name "$(ADMIN_NAME)") $(if $(REISSUE_PASSWORD),--reissue-password)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.errors import AboveYourLevel, Forbidden
-from chalicelib.domain.identity import ESCALATION_ROLES, Principal, Role
+from chalicelib.domain.identity import ESCALATION_ROLES, Officer, Principal, Role
 
 
 def can_manage_officers_of(principal: Principal, department: str | None, role: Role = Role.OFFICER) -> bool:
@@ -25,6 +25,48 @@ def can_manage_officers_of(principal: Principal, department: str | None, role: R
         and department == principal.department
         and role in {Role.OFFICER, Role.SUPERVISOR}
     )
+
+
+def require_may_change_officer(
+    principal: Principal,
+    officer: Officer,
+    *,
+    placed_by: Role | None,
+    role: Role,
+    department: str | None,
+    reposts: bool,
+) -> None:
+    """The rule of `PATCH /officers/{id}` for a caller who may see the officer, checked
+    before anything is changed; Forbidden (403) naming what is refused:
+
+    - nobody changes their own account here (no switching oneself back on, no promotion);
+    - the state cell changes anyone; a department head their own department's officers and
+      supervisors, and re-posts them only within that department, as officer or supervisor;
+    - a department head does not undo the state cell: an officer the state cell switched
+      off stays as it left them (neither on again, nor "off again" to make the switch-off
+      the head's own), and one the state cell re-posted last is not re-posted by the head.
+    """
+    if officer.officer_id == principal.subject_id:
+        raise Forbidden("You may not change your own account.")
+    if not can_manage_officers_of(principal, officer.department, officer.role):
+        raise Forbidden("You may not change this officer's account.")
+    if reposts and not can_manage_officers_of(principal, department, role):
+        field = "role" if role not in {Role.OFFICER, Role.SUPERVISOR} else "department"
+        raise Forbidden(
+            f"{field}: you may post staff only within your department, as officer or supervisor.", field=field
+        )
+    if principal.role is Role.STATE_ADMIN:
+        return
+    if officer.deactivated_by is Role.STATE_ADMIN:
+        raise Forbidden(
+            "The state grievance cell deactivated this officer; only it can change that.",
+            code="deactivated_by_state_cell",
+        )
+    if reposts and placed_by is Role.STATE_ADMIN:
+        raise Forbidden(
+            "The state grievance cell posted this officer where they are; only it can re-post them.",
+            code="placed_by_state_cell",
+        )
 
 
 def can_see_officer(principal: Principal, department: str | None, district: str | None) -> bool:
@@ -114,7 +156,8 @@ def visible_entries(principal: Principal, entries: list[dict[str, Any]]) -> list
 
 
 _HIDDEN_FROM_CITIZENS = {"actor_id", "prev_hash", "entry_hash"}
-_DETAILS_HIDDEN_FROM_CITIZENS = {"officer_id"}
+# Officers' ids (a reassignment's, a handover's) are staff matters.
+_DETAILS_HIDDEN_FROM_CITIZENS = {"officer_id", "from_officer", "to_officer"}
 
 
 def _for_citizens(entry: dict[str, Any]) -> dict[str, Any]:

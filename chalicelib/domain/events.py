@@ -100,6 +100,17 @@ class GrievanceReassigned(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class GrievanceHandedOver(Event):
+    """Its owner left the seat (deactivated or re-posted): the grievance went to the seat's
+    next owner with its level, deadlines and running timer kept."""
+
+    name = "handed_over"
+    from_officer: str
+    to_officer: str
+    reason: str  # officer_deactivated | officer_reposted
+
+
+@dataclass(frozen=True, kw_only=True)
 class GrievanceResolved(Event):
     name = "resolved"
 
@@ -209,6 +220,17 @@ class ApplicationInfoProvided(Event):
     name = "application_info_provided"
     fields: list[str]
     documents: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationHandedOver(Event):
+    """Its officer left the seat: the application went to the seat's next officer, its
+    deadline kept."""
+
+    name = "application_handed_over"
+    from_officer: str
+    to_officer: str
+    reason: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,4 +1,4 @@
-"""Staff accounts: created by the state cell, listed and switched on/off by their managers."""
+"""Staff accounts: created by the state cell, listed, switched on/off and re-posted by their managers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.identity import Officer, Principal, Role
 from chalicelib.handlers.http import MANAGERS, StrictBody, parse_body, parse_query, route
 from chalicelib.services import manage_officers
@@ -30,7 +31,10 @@ class NewOfficerIn(StrictBody):
 
 
 class OfficerChangeIn(StrictBody):
-    active: StrictBool
+    active: StrictBool | None = None
+    role: str | None = Field(default=None, pattern=rf"^({STAFF_ROLE_NAMES})$")
+    department: str | None = Field(default=None, pattern=CODE)
+    district: str | None = Field(default=None, pattern=CODE)
 
 
 class OfficersQuery(BaseModel):
@@ -66,7 +70,30 @@ def list_officers(caller: Principal) -> dict[str, Any]:
 @route(officers_api, "/officers/{officer_id}", methods=["PATCH"], roles=HEADS)
 def change_officer(caller: Principal, officer_id: str) -> dict[str, Any]:
     body = parse_body(officers_api, OfficerChangeIn)
-    return officer_view(manage_officers.set_officer_active(caller, officer_id, body.active))
+    sent = body.model_fields_set
+    if not sent:
+        raise InvalidInput("Send at least one of active, role, department, district.")
+    for name in ("active", "role"):
+        if name in sent and getattr(body, name) is None:
+            raise InvalidInput(f"{name}: may not be null.", field=name)
+    changed = manage_officers.change_officer(
+        caller,
+        officer_id,
+        manage_officers.OfficerChangeRequest(
+            active=body.active,
+            role=Role(body.role) if body.role else None,
+            department=body.department,
+            district=body.district,
+            cleared=frozenset(
+                name for name in ("department", "district") if name in sent and getattr(body, name) is None
+            ),
+        ),
+    )
+    return {
+        **officer_view(changed.officer),
+        "handed_over": [{"tracking_id": h.tracking_id, "to_officer": h.to_officer} for h in changed.handed_over],
+        "handover_complete": changed.handover_complete,
+    }
 
 
 def officer_view(officer: Officer) -> dict[str, Any]:

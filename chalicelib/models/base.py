@@ -34,12 +34,13 @@ def shared_connection() -> Connection:
     """The one PynamoDB connection transactions run on. Each `Connection()` builds its own
     botocore client (~0.2 s of loading service models), far too slow to pay per write;
     botocore clients are thread-safe, so one per endpoint serves every transaction."""
-    return _connection_for(os.environ.get("AWS_ENDPOINT_URL"))
+    return _connection_for(os.environ.get("AWS_ENDPOINT_URL"), get_settings().region)
 
 
 @lru_cache(maxsize=4)
-def _connection_for(endpoint: str | None) -> Connection:
-    return Connection(region=get_settings().region, host=endpoint)
+def _connection_for(endpoint: str | None, region: str) -> Connection:
+    # Keyed by region too: an operator command (the bootstrap) may switch stage mid-process.
+    return Connection(region=region, host=endpoint)
 
 
 def failed_condition(error: PynamoDBException) -> bool:

@@ -7,7 +7,7 @@ officer together with their login in one BatchGetItem (`get_officer_and_login`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,9 +24,10 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.admin import AdministrativeAct
 from chalicelib.domain.errors import Conflict, Unavailable
 from chalicelib.domain.identity import Officer, Role, claim_key
-from chalicelib.models import sessions
+from chalicelib.models import admin_trail, sessions
 from chalicelib.models.base import TableName, failed_condition, shared_connection
 from chalicelib.models.citizens import IdentityClaim, raise_conflict_for
 from chalicelib.resource_names import Table
@@ -67,6 +68,7 @@ class OfficerRecord(Model):
     password_temporary = BooleanAttribute(default=False)
     active = BooleanAttribute(default=True)
     deactivated_by = UnicodeAttribute(null=True)  # the role that switched the account off
+    placed_by = UnicodeAttribute(null=True)  # the role that last re-posted them (none: as created)
     open_load = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -136,19 +138,38 @@ def _record_of(officer: NewOfficer, now_utc: datetime) -> OfficerRecord:
     )
 
 
-def create_officer(officer: NewOfficer, *, now_utc: datetime) -> Officer:
-    """One new officer with their login claims, all or nothing; Conflict names the field
-    (`mobile` or `email`) another officer already uses."""
+def create_officer(officer: NewOfficer, *, now_utc: datetime, acts: Sequence[AdministrativeAct] = ()) -> Officer:
+    """One new officer with their login claims and the administrative acts recording the
+    appointment, all or nothing; Conflict names the field (`mobile` or `email`) another
+    account already uses."""
     record = _record_of(officer, now_utc)
+    claims = _claims_of(officer)
+
+    def appoint(transaction: TransactWrite) -> None:
+        transaction.save(record, condition=OfficerRecord.officer_id.does_not_exist())
+        for claim in claims:
+            transaction.save(claim, condition=IdentityClaim.claim.does_not_exist())
+
     try:
-        with TransactWrite(connection=shared_connection()) as transaction:
-            transaction.save(record, condition=OfficerRecord.officer_id.does_not_exist())
-            for claim in _claims_of(officer):
-                transaction.save(claim, condition=IdentityClaim.claim.does_not_exist())
+        admin_trail.record(acts, appoint)
+    except Conflict:
+        _name_the_taken_claim(claims)
+        raise
     except TransactWriteError as error:
-        raise_conflict_for(error, [None, "mobile", "email"])
+        raise_conflict_for(error, [])  # another transaction held a claim at that instant
     record.version = 1
     return _to_officer(record)
+
+
+def _name_the_taken_claim(claims: list[IdentityClaim]) -> None:
+    """After a refused appointment: which login name was taken (the transaction says only
+    that one of its conditions failed)."""
+    for claim, field in zip(claims, ("mobile", "email"), strict=True):
+        try:
+            IdentityClaim.get(claim.claim, consistent_read=True)
+        except IdentityClaim.DoesNotExist:
+            continue
+        raise Conflict(f"{field}: already registered.", field=field)
 
 
 def get_officer(officer_id: str) -> Officer | None:
@@ -185,17 +206,60 @@ def list_officers(department: str) -> list[Officer]:
     return [_to_officer(record) for record in OfficerRecord.by_department.query(department)]
 
 
-def set_officer_active(officer_id: str, expected_version: int, active: bool, by: Role) -> Officer:
-    """Switch an account on or off, remembering which role switched it off."""
-    record = OfficerRecord(officer_id, version=expected_version)
-    who = OfficerRecord.deactivated_by.remove() if active else OfficerRecord.deactivated_by.set(by.value)
+def get_officer_placement(officer_id: str) -> tuple[Officer, Role | None] | None:
+    """The officer, with the role that last re-posted them (None: never re-posted)."""
     try:
-        record.update(actions=[OfficerRecord.active.set(active), who], condition=OfficerRecord.officer_id.exists())
-    except UpdateError as error:
-        if failed_condition(error):
-            raise Conflict("The officer was changed by someone else; read it again.") from None
-        raise
-    return _to_officer(record)
+        record = OfficerRecord.get(officer_id, consistent_read=True)
+    except OfficerRecord.DoesNotExist:
+        return None
+    return _to_officer(record), Role(record.placed_by) if record.placed_by else None
+
+
+@dataclass(frozen=True)
+class OfficerChange:
+    """An officer's standing and posting after a change, and who made it (`by`)."""
+
+    active: bool
+    role: Role
+    department: str | None
+    district: str | None
+    by: Role
+    # Whether this change switched the account off (`deactivated_by` becomes `by`) or on.
+    switched: bool
+    reposted: bool
+
+
+def change_officer(
+    officer_id: str, expected_version: int, change: OfficerChange, acts: Sequence[AdministrativeAct]
+) -> Officer:
+    """Write `change` and the administrative acts recording it in one transaction, guarded
+    by the version read (Conflict when someone changed the officer meanwhile). A re-posting
+    moves the officer's seat key (`jurisdiction`) with them."""
+    record = OfficerRecord(officer_id, version=expected_version)
+    actions: list[Any] = [
+        OfficerRecord.active.set(change.active),
+        OfficerRecord.role.set(change.role.value),
+        OfficerRecord.jurisdiction.set(jurisdiction_of(change.department, change.district)),
+        OfficerRecord.department.set(change.department) if change.department else OfficerRecord.department.remove(),
+        OfficerRecord.district.set(change.district) if change.district else OfficerRecord.district.remove(),
+    ]
+    if change.switched:
+        who = OfficerRecord.deactivated_by
+        actions.append(who.remove() if change.active else who.set(change.by.value))
+    if change.reposted:
+        actions.append(OfficerRecord.placed_by.set(change.by.value))
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(record, actions=actions, condition=OfficerRecord.officer_id.exists())
+
+    try:
+        admin_trail.record(acts, write)
+    except TransactWriteError as error:
+        raise_conflict_for(error, [])  # another transaction held the officer at that instant
+    updated = get_officer(officer_id)
+    if updated is None:  # pragma: no cover - the write's condition says it exists
+        raise Conflict("The officer was removed meanwhile.")
+    return updated
 
 
 def _to_officer(record: OfficerRecord) -> Officer:

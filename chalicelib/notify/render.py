@@ -21,6 +21,8 @@ PLACEHOLDERS = frozenset({"tracking_id", "department", "category", "district", "
 WITH_DEADLINE = frozenset(
     {
         "assigned",
+        "handed_over",
+        "application_handed_over",
         "accepted",
         "reassigned",
         "escalated",

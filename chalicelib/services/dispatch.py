@@ -63,6 +63,8 @@ REACTIONS: dict[type[e.Event], tuple[Reaction, ...]] = {
     e.GrievanceInfoProvided: (start_timer, announce, count),
     e.GrievanceTransferred: (route, announce, count),
     e.GrievanceReassigned: (start_timer, announce, count),
+    # Deadlines kept: the running timer (same timer_seq) stays valid, so none is started.
+    e.GrievanceHandedOver: (announce, count),
     e.GrievanceResolved: (start_timer, announce, count),  # the timer that closes it
     e.GrievanceRejected: (announce, count),
     e.GrievanceClosed: (announce, count),
@@ -79,6 +81,7 @@ REACTIONS: dict[type[e.Event], tuple[Reaction, ...]] = {
     e.ApplicationVerified: (announce, count),
     e.ApplicationInfoRequested: (announce, count),
     e.ApplicationInfoProvided: (announce, count),
+    e.ApplicationHandedOver: (announce, count),
     e.ApplicationApproved: (announce, count),
     e.ApplicationRejected: (announce, count),
     e.ApplicationCompleted: (announce, count),

@@ -86,7 +86,7 @@ def put_category(caller: Principal, code: str, changes: CategoryChanges) -> Cate
         raise InvalidInput(f"department: no department {changes.department!r}.", field="department")
     current = catalogue.get_category(code)
     if current is not None and current.department != changes.department:
-        stranded = _open_in_department(current)
+        stranded = open_in_department(current)
         if stranded:
             raise OpenGrievancesInTheWay(
                 f"department: {len(stranded)} open grievance(s) of {code} are still with {current.department}; "
@@ -107,8 +107,9 @@ def put_category(caller: Principal, code: str, changes: CategoryChanges) -> Cate
     return category
 
 
-def _open_in_department(category: Category) -> list[str]:
-    """Tracking ids of open, routed grievances of `category` in its current department."""
+def open_in_department(category: Category) -> list[str]:
+    """Tracking ids of open, routed grievances of `category` in its current department: what
+    moving the category elsewhere would strand (the bootstrap checks a changed file too)."""
     return sorted(
         grievance.tracking_id
         for district in catalogue.list_districts()

@@ -1,19 +1,24 @@
-"""The state's staff: created by the state cell, switched on and off, listed by department.
+"""The state's staff: created by the state cell, switched on and off, re-posted, listed by
+department.
 
 A new account's password is chosen by the state cell, so it is temporary: the officer must
 change it before anything else. What the state cell switches off, only the state cell
-switches back on.
+switches back on; whom it posts, only it re-posts. Every appointment and change is an act on
+the administrative trail, written in the transaction of the change itself; an officer who
+leaves their seat hands their open cases over (`hand_over_cases`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
-from chalicelib.domain.access import can_manage_officers_of, can_see_officer
+from chalicelib.domain.access import can_see_officer, require_may_change_officer
+from chalicelib.domain.admin import Actor, AdminAct, AdministrativeAct, changed_fields, subject_of
 from chalicelib.domain.contact import normalize_email, normalize_mobile
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.identity import STAFF_ROLES, Officer, Principal, Role, check_password_policy, clean_name
@@ -21,6 +26,7 @@ from chalicelib.ids import new_id
 from chalicelib.models import catalogue, officers
 from chalicelib.models import sessions as stored_sessions
 from chalicelib.security.passwords import hash_password
+from chalicelib.services.hand_over_cases import HandedOver, hand_over_desk
 
 logger = Logger(child=True)
 
@@ -44,11 +50,20 @@ def create_officer(principal: Principal, request: NewOfficerRequest, now: dateti
     now = now or utc_now()
     if principal.role is not Role.STATE_ADMIN:
         raise Forbidden("Only the state grievance cell creates officer accounts.")
-    _check_placement(request)
+    _check_placement(request.role, request.department, request.district)
     check_password_policy(request.password)
+    officer_id = new_id("off")
+    # Who was appointed where; the contact details and the password stay off the trail.
+    appointed = AdministrativeAct(
+        AdminAct.OFFICER_CREATED,
+        subject_of("officer", officer_id),
+        Actor.of(principal),
+        now,
+        {"role": request.role.value, "department": request.department, "district": request.district},
+    )
     officer = officers.create_officer(
         officers.NewOfficer(
-            officer_id=new_id("off"),
+            officer_id=officer_id,
             name=clean_name(request.name),
             role=request.role.value,
             department=request.department,
@@ -59,6 +74,7 @@ def create_officer(principal: Principal, request: NewOfficerRequest, now: dateti
             password_temporary=True,
         ),
         now_utc=now,
+        acts=[appointed],
     )
     logger.info("officer created", extra={"officer_id": officer.officer_id, "created_by": principal.subject_id})
     return officer
@@ -74,38 +90,115 @@ def list_officers(principal: Principal, department: str | None) -> list[Officer]
     return [o for o in officers.list_officers(department) if can_see_officer(principal, o.department, o.district)]
 
 
-def set_officer_active(principal: Principal, officer_id: str, active: bool) -> Officer:
-    officer = officers.get_officer(officer_id)
-    if officer is None or not can_see_officer(principal, officer.department, officer.district):
+@dataclass(frozen=True)
+class OfficerChangeRequest:
+    """What `PATCH /officers/{id}` asks: each field None when not sent, except that
+    `department` and `district` named in `cleared` were sent as null."""
+
+    active: bool | None = None
+    role: Role | None = None
+    department: str | None = None
+    district: str | None = None
+    cleared: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class OfficerChanged:
+    officer: Officer
+    handed_over: list[HandedOver]
+    # False: some open case is still on the officer's desk (a repeat of the request moves it).
+    handover_complete: bool
+
+
+def change_officer(
+    principal: Principal, officer_id: str, request: OfficerChangeRequest, now: datetime | None = None
+) -> OfficerChanged:
+    """Switch an officer on or off or re-post them, recorded on the administrative trail in
+    the same transaction; then hand whatever open case their seat no longer holds to the
+    seat's next owner. Repeating the request finishes a handover cut short."""
+    now = now or utc_now()
+    found = officers.get_officer_placement(officer_id)
+    if found is None or not can_see_officer(principal, found[0].department, found[0].district):
         raise NotFound("Not found.")
-    if (
-        not can_manage_officers_of(principal, officer.department, officer.role)
-        or officer.officer_id == principal.subject_id
-    ):
-        raise Forbidden("You may not change this officer's account.")
-    if officer.deactivated_by is Role.STATE_ADMIN and principal.role is not Role.STATE_ADMIN:
-        # Neither back on, nor "off again" to make the switch-off a department head's own.
-        raise Forbidden(
-            "The state grievance cell deactivated this officer; only it can change that.",
-            code="deactivated_by_state_cell",
+    officer, placed_by = found
+    role, department, district = _new_placement(officer, request)
+    reposted = (role, department, district) != (officer.role, officer.department, officer.district)
+    require_may_change_officer(
+        principal, officer, placed_by=placed_by, role=role, department=department, reposts=reposted
+    )
+    if reposted:
+        _check_placement(role, department, district)
+    active = officer.active if request.active is None else request.active
+    change = officers.OfficerChange(
+        active=active,
+        role=role,
+        department=department,
+        district=district,
+        by=principal.role,
+        switched=request.active is not None,
+        reposted=reposted,
+    )
+    before, after = _standing(officer), _standing_after(officer, change)
+    changed = changed_fields(before, after)
+    if changed:
+        act = AdministrativeAct(
+            AdminAct.OFFICER_CHANGED, subject_of("officer", officer_id), Actor.of(principal), now, changed
         )
-    updated = officers.set_officer_active(officer_id, officer.version, active, by=principal.role)
-    if not active:
+        officer = officers.change_officer(officer_id, officer.version, change, [act])
+        logger.info("officer changed", extra={"officer_id": officer_id, "changed": sorted(changed)})
+    if not officer.active:
         stored_sessions.revoke_refresh_sessions(officer_id)
-    logger.info("officer activation changed", extra={"officer_id": officer_id, "active": active})
-    return updated
+    handover = hand_over_desk(principal, officer, reposted=reposted, now=now)
+    return OfficerChanged(officer, handover.handed_over, handover.complete)
 
 
-def _check_placement(request: NewOfficerRequest) -> None:
-    if request.role not in STAFF_ROLES:
+def _new_placement(officer: Officer, request: OfficerChangeRequest) -> tuple[Role, str | None, str | None]:
+    """The posting asked for: what was sent, the rest kept — except that a department or
+    district the new role does not take is dropped unless the caller sent one."""
+    role = request.role or officer.role
+    department = request.department if request.department or "department" in request.cleared else officer.department
+    district = request.district if request.district or "district" in request.cleared else officer.district
+    if role not in _NEEDS_DEPARTMENT and request.department is None:
+        department = None
+    if role not in _NEEDS_DISTRICT and request.district is None:
+        district = None
+    return role, department, district
+
+
+def _standing(officer: Officer) -> dict[str, Any]:
+    return {
+        "active": officer.active,
+        "role": officer.role.value,
+        "department": officer.department,
+        "district": officer.district,
+        "deactivated_by": officer.deactivated_by.value if officer.deactivated_by else None,
+    }
+
+
+def _standing_after(officer: Officer, change: officers.OfficerChange) -> dict[str, Any]:
+    deactivated_by = officer.deactivated_by.value if officer.deactivated_by else None
+    if change.switched:
+        deactivated_by = None if change.active else change.by.value
+    return {
+        "active": change.active,
+        "role": change.role.value,
+        "department": change.department,
+        "district": change.district,
+        "deactivated_by": deactivated_by,
+    }
+
+
+def _check_placement(role: Role, department: str | None, district: str | None) -> None:
+    """A staff role, with the department and district it takes (existing ones) and no other."""
+    if role not in STAFF_ROLES:
         raise InvalidInput("role: officer accounts hold a staff role.", field="role")
-    if request.role in _NEEDS_DEPARTMENT:
-        if not request.department or catalogue.get_department(request.department) is None:
+    if role in _NEEDS_DEPARTMENT:
+        if not department or catalogue.get_department(department) is None:
             raise InvalidInput("department: an existing department is required for this role.", field="department")
-    elif request.department:
+    elif department:
         raise InvalidInput("department: the state cell belongs to no department.", field="department")
-    if request.role in _NEEDS_DISTRICT:
-        if not request.district or catalogue.get_district(request.district) is None:
+    if role in _NEEDS_DISTRICT:
+        if not district or catalogue.get_district(district) is None:
             raise InvalidInput("district: an existing district is required for this role.", field="district")
-    elif request.district:
-        raise InvalidInput(f"district: a {request.role.value} is not posted to one district.", field="district")
+    elif district:
+        raise InvalidInput(f"district: a {role.value} is not posted to one district.", field="district")

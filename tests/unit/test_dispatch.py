@@ -184,3 +184,18 @@ def test_an_application_event_is_announced_as_an_application(edge):
     (body,) = [json.loads(b) for b in edge.queues.sent[Queue.EVENTS]]
     assert body["kind"] == "application" and body["category"] == "BIRTH_CERT" and body["status"] == "submitted"
     assert edge.timers.started == {} and routing_requests(edge) == []
+
+
+def test_a_handed_over_grievance_is_announced_and_keeps_its_running_timer(edge):
+    from chalicelib.domain.handover import HandoverReason, hand_over_grievance
+
+    before = routed()
+    change = hand_over_grievance(before, "off-2", HandoverReason.OFFICER_DEACTIVATED, OFFICER, START)
+
+    dispatch(saved(change, 3), change.events, 3)
+
+    assert announced(edge) == [("handed_over", 3)]
+    (body,) = [json.loads(b) for b in edge.queues.sent[Queue.EVENTS]]
+    assert body["assignee_id"] == "off-2" and body["due_at"] is not None  # the new owner hears of it
+    # The timer of this timer_seq is running already: no new one, no routing.
+    assert edge.timers.started == {} and routing_requests(edge) == []

@@ -29,6 +29,7 @@ OWNER_EVENTS = sorted({event for audience, event, _ in render.templates() if aud
 # Every event a citizen can see in the grievance lifecycle has its message.
 PUBLIC_EVENTS = {
     "filed",
+    "handed_over",
     "assigned",
     "accepted",
     "info_requested",
@@ -44,6 +45,7 @@ PUBLIC_EVENTS = {
 # ... and every stage of a service application the citizen is told of.
 PUBLIC_APPLICATION_EVENTS = {
     "application_submitted",
+    "application_handed_over",
     "application_verification_started",
     "application_verified",
     "application_info_requested",
