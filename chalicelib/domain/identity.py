@@ -263,6 +263,8 @@ class Officer:
     password_temporary: bool = False
     # The role that switched the account off (a department head cannot undo the state cell).
     deactivated_by: Role | None = None
+    # The language the officer is messaged in (assignments, escalations, handovers).
+    language: str = "en"
 
     def principal(self) -> Principal:
         return Principal(self.officer_id, self.role, department=self.department, district=self.district)

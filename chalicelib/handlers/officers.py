@@ -28,6 +28,7 @@ class NewOfficerIn(StrictBody):
     password: str = Field(min_length=1, max_length=1000)
     department: str | None = Field(default=None, pattern=CODE)
     district: str | None = Field(default=None, pattern=CODE)
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
 
 
 class OfficerChangeIn(StrictBody):
@@ -56,6 +57,7 @@ def create_officer(caller: Principal) -> Response:
             password=body.password,
             department=body.department,
             district=body.district,
+            language=body.language,
         ),
     )
     return Response(status_code=201, body=officer_view(officer))
@@ -106,4 +108,5 @@ def officer_view(officer: Officer) -> dict[str, Any]:
         "mobile": officer.mobile,
         "email": officer.email,
         "active": officer.active,
+        "language": officer.language,
     }

@@ -66,6 +66,7 @@ class OfficerRecord(Model):
     password_hash = UnicodeAttribute()
     # Set by whoever chose the password for them (the state cell); cleared when they change it.
     password_temporary = BooleanAttribute(default=False)
+    language = UnicodeAttribute(null=True)  # staff messages; English when unset
     active = BooleanAttribute(default=True)
     deactivated_by = UnicodeAttribute(null=True)  # the role that switched the account off
     placed_by = UnicodeAttribute(null=True)  # the role that last re-posted them (none: as created)
@@ -88,6 +89,7 @@ class NewOfficer:
     email: str
     password_hash: str
     password_temporary: bool = False
+    language: str | None = None
 
 
 def jurisdiction_of(department: str | None, district: str | None) -> str:
@@ -134,6 +136,7 @@ def _record_of(officer: NewOfficer, now_utc: datetime) -> OfficerRecord:
         email=officer.email,
         password_hash=officer.password_hash,
         password_temporary=officer.password_temporary,
+        language=officer.language,
         created_at=now_utc,
     )
 
@@ -273,6 +276,7 @@ def _to_officer(record: OfficerRecord) -> Officer:
         email=record.email,
         password_hash=record.password_hash,
         password_temporary=bool(record.password_temporary),
+        language=record.language or "en",
         active=bool(record.active),
         deactivated_by=Role(record.deactivated_by) if record.deactivated_by else None,
         version=int(record.version or 0),

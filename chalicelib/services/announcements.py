@@ -80,7 +80,7 @@ def fan_out(announcement: Announcement) -> None:
         if citizen is not None and render.has_message("citizen", event.name):
             messages += _for_citizen(announcement, event, citizen)
         if owner is not None and owner.active and render.has_message("owner", event.name):
-            messages += _for_owner(announcement, event, owner.mobile, owner.email)
+            messages += _for_owner(announcement, event, owner.mobile, owner.email, owner.language)
         if webhook is not None:
             deliveries.append(_for_webhook(announcement, event))
     enqueue_notifications(messages)
@@ -155,10 +155,12 @@ def _for_citizen(announcement: Announcement, event: AnnouncedEvent, citizen: Cit
     return [only.model_copy(update={"fallback": other})] if only else []
 
 
-def _for_owner(announcement: Announcement, event: AnnouncedEvent, mobile: str, email: str) -> list[OutboundMessage]:
-    values = _values(announcement, event)
-    text = render.render("owner", event.name, "en", values)
-    title = render.render("owner", _title(announcement), "en", values)
+def _for_owner(
+    announcement: Announcement, event: AnnouncedEvent, mobile: str, email: str, language: str
+) -> list[OutboundMessage]:
+    values = _values(announcement, event, language)
+    text = render.render("owner", event.name, language, values)
+    title = render.render("owner", _title(announcement), language, values)
     key = f"{announcement.tracking_id}#{event.seq}#owner"
     return [
         OutboundMessage(channel="sms", to=mobile, text=text, subject=announcement.tracking_id, dedupe_key=f"{key}#sms"),
@@ -166,7 +168,7 @@ def _for_owner(announcement: Announcement, event: AnnouncedEvent, mobile: str, e
             channel="email",
             to=email,
             title=title,
-            html=render.email_html(title, text, "en"),
+            html=render.email_html(title, text, language),
             text=text,
             subject=announcement.tracking_id,
             dedupe_key=f"{key}#email",

@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.domain.catalogue import Category, Department, DepartmentWebhook, District, Service, from_document
 from chalicelib.domain.errors import NotFound
-from chalicelib.models import catalogue
+from chalicelib.models import catalogue, officers
 from chalicelib.models.officers import NewOfficer, save_officers
 from chalicelib.notify.outbox import read_outbox, read_webhook_deliveries
 from chalicelib.security.passwords import hash_password
@@ -145,9 +145,14 @@ def seed_demo_state(document: dict[str, Any], *, now: datetime) -> SeedSummary:
 
 
 def list_demo_accounts() -> list[DemoAccount]:
-    """The seeded logins of the local stack; other stages have none to show."""
+    """The seeded logins of the local stack; other stages have none to show. Only those
+    seeded: a district or department the state cell added since has no demo seats."""
     _require_local_stage()
-    return demo_accounts(get_settings().state_code, catalogue.list_departments(), catalogue.list_districts())
+    departments = catalogue.list_departments()
+    seeded = {o.officer_id for o in officers.officers_in(None, None)}
+    seeded.update(o.officer_id for d in departments for o in officers.list_officers(d.code))
+    accounts = demo_accounts(get_settings().state_code, departments, catalogue.list_districts())
+    return [account for account in accounts if account.officer_id in seeded]
 
 
 def read_local_outbox(recipient: str | None) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
+from chalicelib.config import get_settings
 from chalicelib.domain.access import can_see_officer, require_may_change_officer
 from chalicelib.domain.admin import Actor, AdminAct, AdministrativeAct, changed_fields, subject_of
 from chalicelib.domain.contact import normalize_email, normalize_mobile
@@ -44,6 +45,7 @@ class NewOfficerRequest:
     password: str
     department: str | None = None
     district: str | None = None
+    language: str = "en"
 
 
 def create_officer(principal: Principal, request: NewOfficerRequest, now: datetime | None = None) -> Officer:
@@ -72,6 +74,7 @@ def create_officer(principal: Principal, request: NewOfficerRequest, now: dateti
             email=normalize_email(request.email),
             password_hash=hash_password(request.password),
             password_temporary=True,
+            language=_stage_language(request.language),
         ),
         now_utc=now,
         acts=[appointed],
@@ -202,3 +205,11 @@ def _check_placement(role: Role, department: str | None, district: str | None) -
             raise InvalidInput("district: an existing district is required for this role.", field="district")
     elif district:
         raise InvalidInput(f"district: a {role.value} is not posted to one district.", field="district")
+
+
+def _stage_language(language: str) -> str:
+    """One of the languages the stage messages people in (its templates exist: a test holds it)."""
+    languages = get_settings().languages
+    if language not in languages:
+        raise InvalidInput(f"language: one of {', '.join(languages)}.", field="language")
+    return language

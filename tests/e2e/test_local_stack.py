@@ -152,7 +152,7 @@ def eventually(read, until, *, seconds: float = 60):
         time.sleep(0.2)
 
 
-def citizen_on_runner(connection, digits: str, mobile: str, language: str = "en") -> str:
+def citizen_on_runner(connection, digits: str, mobile: str, language: str = "en", district: str = "KHORDHA") -> str:
     """Register, verify with the OTP from the outbox, log in; returns an access token."""
     aadhaar = digits + verhoeff_check_digit(digits)
     body = {
@@ -160,7 +160,7 @@ def citizen_on_runner(connection, digits: str, mobile: str, language: str = "en"
         "national_id": aadhaar,
         "mobile": mobile,
         "password": "a long enough passphrase",
-        "address": {"line": "3 Temple Rd", "district": "KHORDHA", "pincode": "751002"},
+        "address": {"line": "3 Temple Rd", "district": district, "pincode": "751002"},
         "language": language,
     }
     assert request(connection, "POST", "/citizens", body)[0] == 201
@@ -352,6 +352,97 @@ def test_an_untouched_grievance_climbs_every_level_once_on_step_functions(local_
         assert any(tracking_id in m["text"] for m in messages), account["role"]
     citizen_sms = request(connection, "GET", "/dev/outbox?to=%2B919812300003")[1]["messages"]
     assert sum(tracking_id in m["text"] for m in citizen_sms) >= 5  # filed, assigned, 3 escalations
+    connection.close()
+
+
+def sms_to(connection, mobile: str) -> list[str]:
+    encoded = mobile.replace("+", "%2B")
+    return [m["text"] for m in request(connection, "GET", f"/dev/outbox?to={encoded}")[1]["messages"]]
+
+
+def test_the_state_cell_opens_a_district_staffs_it_and_a_deactivation_hands_the_grievance_on(local_stack):
+    _, api_port, _ = local_stack
+    connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
+    admin, _ = staff_on_runner(connection, role="state_admin")
+
+    # The state cell opens a district and a category of its own through the API
+    district = {"names": {"en": "Angul", "hi": "अनुगुल"}, "population": 1273821}
+    category = {
+        "department": "WATER",
+        "names": {"en": "Water tanker late", "hi": "पानी का टैंकर देर से"},
+        "sla_hours": 2000,  # 200 s on this compressed clock: nothing escalates meanwhile
+        "round_the_clock": True,
+    }
+    assert request(connection, "PUT", "/districts/ANGUL", district, token=admin)[0] == 200
+    assert request(connection, "PUT", "/categories/WATER_TANKER_LATE", category, token=admin)[0] == 200
+
+    # ...and posts an officer there, who changes the temporary password at first login
+    def appoint(name: str, mobile: str) -> tuple[str, str]:
+        body = {
+            "name": name,
+            "role": "officer",
+            "department": "WATER",
+            "district": "ANGUL",
+            "mobile": mobile,
+            "email": f"{mobile[-4:]}@water.od.gov.in",
+            "password": "a passphrase the cell chose",
+        }
+        status, officer = request(connection, "POST", "/officers", body, token=admin)
+        assert status == 201, officer
+        first = request(connection, "POST", "/auth/login", {"username": mobile, "password": body["password"]})[1]
+        change = {"current_password": body["password"], "new_password": "my own passphrase 2026"}
+        assert request(connection, "POST", "/me/password", change, token=first["access_token"])[0] == 204
+        login = {"username": mobile, "password": "my own passphrase 2026"}
+        return officer["officer_id"], request(connection, "POST", "/auth/login", login)[1]["access_token"]
+
+    leaving, leaving_token = appoint("Pradeep Sahu", "+919812300011")
+
+    # A citizen of the new district files in the new category: it reaches that officer
+    citizen_mobile = "+919812300012"
+    citizen = citizen_on_runner(connection, "98765432105", citizen_mobile, district="ANGUL")
+    grievance = {
+        "category": "WATER_TANKER_LATE",
+        "description": "No tanker for 4 days.",
+        "location": {"district": "ANGUL"},
+    }
+    tracking_id = request(connection, "POST", "/grievances", grievance, token=citizen)[1]["tracking_id"]
+    queue = eventually(
+        lambda: request(connection, "GET", "/officer/grievances", token=leaving_token)[1]["grievances"],
+        lambda items: any(g["tracking_id"] == tracking_id for g in items),
+    )
+    assert [g["tracking_id"] for g in queue] == [tracking_id]
+    due_at = request(connection, "GET", f"/grievances/{tracking_id}", token=citizen)[1]["due_at"]
+
+    # The officer is transferred out: deactivated, the grievance goes to the seat's other officer
+    staying, _ = appoint("Lipika Nayak", "+919812300013")
+    status, changed = request(connection, "PATCH", f"/officers/{leaving}", {"active": False}, token=admin)
+    assert status == 200, changed
+    assert changed["handed_over"] == [{"tracking_id": tracking_id, "to_officer": staying}]
+    seen = request(connection, "GET", f"/grievances/{tracking_id}", token=admin)[1]
+    assert (seen["assigned_to"], seen["due_at"], seen["status"]) == (staying, due_at, "assigned")
+
+    # ...both the new owner and the citizen are told
+    assert any(tracking_id in text for text in eventually(lambda: sms_to(connection, "+919812300013"), bool))
+    told = eventually(
+        lambda: sms_to(connection, citizen_mobile),
+        lambda texts: any(tracking_id in t and "another officer" in t for t in texts),
+    )
+    assert any(tracking_id in t and "another officer" in t for t in told)
+    # ...and every step is on the state cell's trail
+    trail = request(connection, "GET", f"/admin/audit?subject=officer/{leaving}", token=admin)[1]["entries"]
+    assert [e["event"] for e in trail] == ["cases_handed_over", "officer_changed", "officer_created"]
+
+    # The citizen forgets the password and resets it by a code sent to the mobile
+    def codes() -> list[str]:
+        return re.findall(r"verification code is (\d{6})", " ".join(sms_to(connection, citizen_mobile)))
+
+    codes_before = len(codes())
+    assert request(connection, "POST", "/auth/password-reset", {"mobile": citizen_mobile})[0] == 202
+    otp = eventually(codes, lambda found: len(found) > codes_before)[-1]
+    confirm = {"mobile": citizen_mobile, "otp": otp, "new_password": "a fresh passphrase 99"}
+    assert request(connection, "POST", "/auth/password-reset/confirm", confirm)[0] == 204
+    login = {"username": citizen_mobile, "password": "a fresh passphrase 99"}
+    assert request(connection, "POST", "/auth/login", login)[0] == 200
     connection.close()
 
 

@@ -283,3 +283,46 @@ def test_a_grievance_keeps_the_ladder_of_its_category_as_stored(api, admin_token
     assert put(api, f"/categories/{category}", category_body(escalation_hours=[40]), admin_token).status_code == 200
 
     assert grievances.get_grievance(tracking_id).escalation_hours == (3, 5)
+
+
+def test_an_officer_is_messaged_in_the_language_the_state_cell_gave_them(
+    api, admin_token, citizen, file_grievance, consume, outbox
+):
+    district = code("DIST")
+    assert put(api, f"/districts/{district}", {"names": NAMES}, admin_token).status_code == 200
+    officer = appoint(api, admin_token, district=district, language="hi")
+    person = citizen(address={"line": "1 Fort Road", "district": district, "pincode": "751002"})
+
+    filed = file_grievance(person, location={"district": district, "ward": "W-2"})
+    consume("route_grievances")
+
+    tracking_id = filed.json_body["tracking_id"]
+    staff = api.get("/officers?department=WATER", headers=bearer(admin_token)).json_body["officers"]
+    mobile = next(o["mobile"] for o in staff if o["officer_id"] == officer.officer_id)
+    texts = [m["text"] for m in outbox(mobile) if m["channel"] == "sms" and tracking_id in m["text"]]
+    assert texts and all(any("\u0900" <= ch <= "\u097f" for ch in text) for text in texts)  # Devanagari
+
+
+def test_an_officer_language_must_be_one_of_the_stages(api, admin_token):
+    from tests.integration.conftest import post, unique_mobile
+
+    body = {
+        "name": "Gurpreet Singh",
+        "role": "officer",
+        "department": "WATER",
+        "district": "KHORDHA",
+        "mobile": unique_mobile(),
+        "email": f"staff.{uuid.uuid4().hex[:12]}@od.gov.in",
+        "password": "a passphrase the state cell chose",
+        "language": "pa",  # the local stage speaks en and hi
+    }
+    refused = post(api, "/officers", body, admin_token)
+    assert refused.status_code == 422 and refused.json_body["error"]["field"] == "language"
+
+
+def test_a_district_added_on_the_local_stack_gets_no_demo_logins_that_do_not_exist(api, admin_token):
+    district = code("DIST")
+    assert put(api, f"/districts/{district}", {"names": NAMES}, admin_token).status_code == 200
+
+    accounts = api.get("/dev/accounts").json_body["accounts"]
+    assert accounts and not [a for a in accounts if a["district"] == district]
