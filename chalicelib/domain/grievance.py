@@ -142,12 +142,6 @@ class Grievance:
     reopened: int = 0
     version: int = 0
 
-    def hours_at_level(self) -> float:
-        """The SLA of the level the grievance is at: its category's ladder there, else `sla_hours`."""
-        if 1 <= self.level <= len(self.escalation_hours):
-            return self.escalation_hours[self.level - 1]
-        return self.sla_hours or 0
-
     audit_seq: int = 0
     audit_hash: str = ""
     # "<timer_seq>:<kind>" of the last timer message acted on without re-arming (a warning,
@@ -155,6 +149,12 @@ class Grievance:
     last_timer_event: str | None = None
     # A grievance about a service application: it goes to that application's department and officer.
     application_id: str | None = None
+
+    def hours_at_level(self) -> float:
+        """The SLA of the level the grievance is at: its category's ladder there, else `sla_hours`."""
+        if 1 <= self.level <= len(self.escalation_hours):
+            return self.escalation_hours[self.level - 1]
+        return self.sla_hours or 0
 
     @property
     def is_open(self) -> bool:

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from chalicelib.domain.catalogue import Category, Department, District, DocumentSlot, Service, localized
 from chalicelib.domain.errors import InvalidInput
@@ -73,6 +73,13 @@ class CalendarIn(StrictBody):
     office_hours: str = Field(pattern=HOURS_PATTERN)
     holidays: list[HolidayIn] = Field(default_factory=list, max_length=200)
 
+    @field_validator("holidays")
+    @classmethod
+    def _each_date_once(cls, holidays: list[HolidayIn]) -> list[HolidayIn]:
+        if len({h.date for h in holidays}) != len(holidays):
+            raise ValueError("each date appears once")
+        return holidays
+
 
 class DepartmentIn(StrictBody):
     names: Names = Field(min_length=1, max_length=12)
@@ -128,8 +135,6 @@ def get_calendar() -> dict[str, Any]:
 @route(catalogue_api, "/calendar", methods=["PUT"], roles=STATE_CELL)
 def put_calendar(caller: Principal) -> dict[str, Any]:
     body = parse_body(catalogue_api, CalendarIn)
-    if len({h.date for h in body.holidays}) != len(body.holidays):
-        raise InvalidInput("holidays: each date appears once.", field="holidays")
     start, end = body.office_hours.split("-")
     changes = manage_catalogue.CalendarChanges(
         working_days=tuple(sorted({WEEKDAYS.index(day) for day in body.working_days})),

@@ -64,9 +64,14 @@ def record(acts: Sequence[AdministrativeAct], *changes: Change) -> int:
     """Append `acts` to the trail, and make `changes` in the same transaction. Returns the
     seq of the last entry. A change whose own condition fails raises Conflict and nothing
     is written; a lost race for the head is retried."""
+    if not acts:  # nothing to record: the trail (and its head) stay untouched
+        with TransactWrite(connection=shared_connection()) as transaction:
+            for change in changes:
+                change(transaction)
+        return head()[0]
     for _ in range(_ATTEMPTS):
-        head = _head()
-        seq, head_hash = int(head.head_seq or 0), head.head_hash or ""
+        current = _head()
+        seq, head_hash = int(current.head_seq or 0), current.head_hash or ""
         entries, new_seq, new_hash = chain_audit(ADMIN_TRAIL, seq, head_hash, [_as_event(act) for act in acts])
         for entry, act in zip(entries, acts, strict=True):
             entry.about = act.subject
@@ -81,14 +86,10 @@ def record(acts: Sequence[AdministrativeAct], *changes: Change) -> int:
                 for change in changes:
                     change(transaction)
         except TransactWriteError as error:
-            reasons = error.cancellation_reasons or []
-            trail_lost = any(
-                reason is not None and reason.code in ("ConditionalCheckFailed", "TransactionConflict")
-                for reason in reasons[: 1 + len(entries)]
-            )
-            if trail_lost:
-                continue  # another act took the head: chain onto it
-            if any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons):
+            codes = {reason.code for reason in error.cancellation_reasons or [] if reason is not None}
+            if head() != (seq, head_hash) or codes == {"TransactionConflict"}:
+                continue  # another act took the head, or held an item at that instant: chain again
+            if "ConditionalCheckFailed" in codes:
                 raise Conflict("It was changed by someone else at the same moment; read it again.") from None
             raise
         return new_seq

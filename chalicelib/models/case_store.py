@@ -30,6 +30,7 @@ from chalicelib.domain.events import Event
 from chalicelib.models.audit_trail import AuditEntryRecord, chain_audit
 from chalicelib.models.base import shared_connection, utc_text
 from chalicelib.models.counters import Counter
+from chalicelib.models.officers import OfficerRecord
 
 PAUSED = "~paused"  # sorts after every ISO date: a queue's paused items come last
 
@@ -193,6 +194,10 @@ class CaseStore(Generic[C, R]):
         return Page(cases[:limit], encode_cursor(results.last_evaluated_key) if len(cases) >= limit else None)
 
 
+class OwnerRelieved(Conflict):
+    """The officer a case was about to be given to was deactivated meanwhile."""
+
+
 class KeyTaken(Conflict):
     """A new record's key is already used (a tracking id drawn twice: rare)."""
 
@@ -211,9 +216,13 @@ def save_with_trail(
 ) -> None:
     """One transaction for one move of a case: the whole record (guarded by its version, or
     with `new_key`: only if that key is unused), its audit entries (append-only), and the
-    owners' open-load counters. KeyTaken for a used key; Conflict when someone else changed
-    it first, or held one of the same items (the record, a load counter) at that instant —
-    nothing is written then, and reading again and retrying decides."""
+    owners' open-load counters. A case is only ever given to an officer still on duty: the
+    new owner's account is checked active in the same transaction (the indexes owners are
+    found on may lag a deactivation). KeyTaken for a used key; Conflict when someone else
+    changed it first, held one of the same items (the record, a load counter) at that
+    instant, or the new owner was relieved meanwhile — nothing is written then, and reading
+    again and retrying decides."""
+    receiving = sorted(officer_id for officer_id, delta in moves.items() if delta > 0)
     try:
         with TransactWrite(connection=shared_connection()) as transaction:
             if new_key is not None:
@@ -228,11 +237,18 @@ def save_with_trail(
                 if delta > 0:
                     actions.append(Counter.touched_at.set(utc_text(now)))
                 transaction.update(Counter(counter, window), actions=actions)
+            for officer_id in receiving:
+                transaction.condition_check(OfficerRecord, officer_id, condition=OfficerRecord.active == True)  # noqa: E712
     except TransactWriteError as error:
+        # PynamoDB sends condition checks first, then puts (the record, its audit entries),
+        # then updates (the load counters): the reasons come back in that order.
         reasons = list(error.cancellation_reasons or [])
         codes = {r.code for r in reasons if r is not None}
-        if new_key is not None and reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+        checks, rest = reasons[: len(receiving)], reasons[len(receiving) :]
+        if new_key is not None and rest and rest[0] is not None and rest[0].code == "ConditionalCheckFailed":
             raise KeyTaken(what) from None
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in checks):
+            raise OwnerRelieved(f"The {what}'s new owner is no longer on duty; choose again.") from None
         if "ConditionalCheckFailed" in codes:
             raise Conflict(f"The {what} was changed by someone else; read it again.") from None
         if "TransactionConflict" in codes:
@@ -253,6 +269,15 @@ def load_moves(before: OwnedCase | None, after: OwnedCase) -> dict[str, int]:
     if after.is_open and after.assignee_id:
         moves[after.assignee_id] = moves.get(after.assignee_id, 0) + 1
     return {officer: delta for officer, delta in moves.items() if delta}
+
+
+def open_load(officer_id: str) -> int:
+    """How many open cases the officer holds, read consistently (the queue index may lag)."""
+    counter, window = load_counter_key(officer_id)
+    try:
+        return int(Counter.get(counter, window, consistent_read=True).value or 0)
+    except Counter.DoesNotExist:
+        return 0
 
 
 def open_loads(officer_ids: list[str]) -> dict[str, tuple[int, str]]:

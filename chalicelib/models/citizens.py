@@ -11,7 +11,7 @@ after 24 hours (`expires_at`: a TTL, also compared by readers since TTL deletion
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,9 +30,11 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.admin import AdministrativeAct
 from chalicelib.domain.errors import Conflict, IdentityTaken
 from chalicelib.domain.events import Event
 from chalicelib.domain.identity import REGISTRATION_LIFETIME, Address, Citizen, CitizenStatus, claim_key
+from chalicelib.models import admin_trail
 from chalicelib.models.audit_trail import AuditEntryRecord, chain_audit
 from chalicelib.models.base import TableName, failed_condition, shared_connection
 from chalicelib.resource_names import Table
@@ -269,33 +271,36 @@ def move_claim(
         raise_conflict_for(error, [None] * len(claims))
 
 
-def release_national_id(citizen_id: str, expected_version: int, event: Event) -> int:
+def release_national_id(
+    citizen_id: str, expected_version: int, event: Event, acts: Callable[[int], Sequence[AdministrativeAct]]
+) -> int:
     """Release the citizen's national-ID claim and forget the ID on their record, with the
-    audit entry of `event` chained onto the citizen's trail, in one transaction. Returns the
-    entry's seq; Conflict when the citizen holds no national-ID claim or changed meanwhile."""
+    audit entry of `event` chained onto the citizen's trail and the state cell's `acts` (given
+    that entry's seq) on the administrative trail, in one transaction. Returns the entry's
+    seq; Conflict when the citizen holds no national-ID claim or changed meanwhile."""
     record = CitizenRecord.get(citizen_id, consistent_read=True)
     key = claim_key("citizen", "national_id", record.national_id_hash or "")
     if not record.national_id_hash or find_claim_owners([key]).get(key) != ("citizen", citizen_id):
         raise Conflict("This citizen holds no national ID to release.")
     audits, seq, head = chain_audit(citizen_id, int(record.audit_seq or 0), record.audit_hash or "", [event])
-    try:
-        with TransactWrite(connection=shared_connection()) as transaction:
-            transaction.delete(IdentityClaim(key), condition=IdentityClaim.owner_id == citizen_id)
-            for audit in audits:
-                transaction.save(audit, condition=AuditEntryRecord.seq.does_not_exist())
-            transaction.update(
-                CitizenRecord(citizen_id, version=expected_version),
-                actions=[
-                    CitizenRecord.national_id_hash.remove(),
-                    CitizenRecord.national_id_kind.remove(),
-                    CitizenRecord.national_id_last4.remove(),
-                    CitizenRecord.audit_seq.set(seq),
-                    CitizenRecord.audit_hash.set(head),
-                    CitizenRecord.updated_at.set(event.at),
-                ],
-            )
-    except TransactWriteError as error:
-        raise_conflict_for(error, [None] * (len(audits) + 2))
+
+    def release(transaction: TransactWrite) -> None:
+        transaction.delete(IdentityClaim(key), condition=IdentityClaim.owner_id == citizen_id)
+        for audit in audits:
+            transaction.save(audit, condition=AuditEntryRecord.seq.does_not_exist())
+        transaction.update(
+            CitizenRecord(citizen_id, version=expected_version),
+            actions=[
+                CitizenRecord.national_id_hash.remove(),
+                CitizenRecord.national_id_kind.remove(),
+                CitizenRecord.national_id_last4.remove(),
+                CitizenRecord.audit_seq.set(seq),
+                CitizenRecord.audit_hash.set(head),
+                CitizenRecord.updated_at.set(event.at),
+            ],
+        )
+
+    admin_trail.record(acts(seq), release)
     return seq
 
 
@@ -305,9 +310,12 @@ def audit_head(citizen_id: str) -> tuple[int, str]:
     return int(record.audit_seq or 0), record.audit_hash or ""
 
 
-def erase_citizen(citizen_id: str, expected_version: int, now: datetime) -> list[str]:
-    """Wipe a citizen's personal data and release their claims; the record (and everything
-    filed under its id) stays, anonymised. Returns the kinds of personal data erased."""
+def erase_citizen(
+    citizen_id: str, expected_version: int, now: datetime, acts: Sequence[AdministrativeAct]
+) -> list[str]:
+    """Wipe a citizen's personal data and release their claims, recording `acts` on the
+    administrative trail in the same transaction; the record (and everything filed under its
+    id) stays, anonymised. Returns the kinds of personal data erased."""
     record = CitizenRecord.get(citizen_id, consistent_read=True)
     # A pending mobile was never claimed (that waits for its OTP), so it is not released;
     # and a claim is deleted only while this citizen owns it.
@@ -336,11 +344,11 @@ def erase_citizen(citizen_id: str, expected_version: int, now: datetime) -> list
         CitizenRecord.erased_at.set(now),
         CitizenRecord.updated_at.set(now),
     ]
-    try:
-        with TransactWrite(connection=shared_connection()) as transaction:
-            for key in keys:
-                transaction.delete(IdentityClaim(key), condition=IdentityClaim.owner_id == citizen_id)
-            transaction.update(CitizenRecord(citizen_id, version=expected_version), actions=actions)
-    except TransactWriteError as error:
-        raise_conflict_for(error, [None] * (len(keys) + 1))
+
+    def erase(transaction: TransactWrite) -> None:
+        for key in keys:
+            transaction.delete(IdentityClaim(key), condition=IdentityClaim.owner_id == citizen_id)
+        transaction.update(CitizenRecord(citizen_id, version=expected_version), actions=actions)
+
+    admin_trail.record(acts, erase)
     return ["name", "national_id", "mobile", "email", "password", "address"]

@@ -16,6 +16,7 @@ from chalicelib.domain import grievance as lifecycle
 from chalicelib.domain.access import can_see_officer, reaches
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.grievance import APPELLATE_LEVEL, UNCATEGORISED_SLA_HOURS, Action, Change, Grievance
+from chalicelib.domain.handover import holds_seat_for
 from chalicelib.domain.identity import Principal
 from chalicelib.models import catalogue, counters, grievances, officers
 from chalicelib.services.dispatch import dispatch
@@ -113,12 +114,13 @@ def reopen(principal: Principal, tracking_id: str, reason: str | None, now: date
 
 
 def _still_seated(grievance: Grievance) -> str | None:
-    """Who a reopened grievance goes back to: its last owner while still active, else
-    whoever now holds that level's seat (None: it had no owner and is routed afresh)."""
+    """Who a reopened grievance goes back to: its last owner while still in that seat (not
+    relieved, not re-posted elsewhere), else whoever now holds that level's seat (None: it had
+    no owner and is routed afresh)."""
     if grievance.assignee_id is None:
         return None
     owner = officers.get_officer(grievance.assignee_id)
-    if owner is not None and owner.active:
+    if owner is not None and holds_seat_for(owner, grievance.department, grievance.district, grievance.level):
         return owner.officer_id
     return find_owner(grievance.level, grievance.department, grievance.district)
 

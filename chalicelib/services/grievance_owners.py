@@ -42,6 +42,11 @@ class OwnerFinder:
                 load, _ = loads[officer_id]
                 loads[officer_id] = (load + 1, utc_text(now))
 
+    def relieved(self, officer_id: str) -> None:
+        """`officer_id` turned out to be off duty (the seat index was behind): never again."""
+        for loads in self._seats.values():
+            loads.pop(officer_id, None)
+
     def _loads(self, seat: Seat) -> dict[str, tuple[int, str]]:
         if seat not in self._seats:
             role, department, district = seat

@@ -39,7 +39,7 @@ from chalicelib.domain.handover import (
 )
 from chalicelib.domain.identity import Officer, Principal
 from chalicelib.models import admin_trail, applications, grievances
-from chalicelib.models.case_store import Page
+from chalicelib.models.case_store import OwnerRelieved, Page, open_load
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.grievance_owners import OwnerFinder
 
@@ -74,6 +74,10 @@ def hand_over_desk(actor: Principal, officer: Officer, *, reposted: bool, now: d
     mover = _Mover(actor, officer, reposted, reason, finder, now)
     complete = mover.run(_desk(grievances.officer_queue, officer.officer_id, status=None), _grievance)
     complete = mover.run(_desk(applications.officer_queue, officer.officer_id, stage=None), _application) and complete
+    if complete and (reposted or not officer.active):
+        # Everything was to go: the load counter (read consistently) says whether it did, as
+        # the queue index the desk was read from may not yet show a case given just before.
+        complete = open_load(officer.officer_id) == 0
     if mover.moved:
         _record(actor, officer, reason, mover.moved, now)
     logger.info(
@@ -84,8 +88,8 @@ def hand_over_desk(actor: Principal, officer: Officer, *, reposted: bool, now: d
 
 
 def _desk(queue: Callable[..., Page[Any]], officer_id: str, **only: None) -> Iterator[Any]:
-    """The officer's open cases, a page at a time (a moved case leaves the queue behind the
-    cursor, so paging on is safe)."""
+    """The officer's open cases, a page at a time. Paging on while cases move is safe:
+    DynamoDB resumes after the cursor's key whether or not that item is still there."""
     cursor: str | None = None
     while True:
         page = queue(officer_id, due_before=None, limit=_PAGE, cursor=cursor, **only)
@@ -163,6 +167,9 @@ class _Mover:
             change = kind.move(case, to_officer, self.reason, self.actor, self.now)
             try:
                 saved = kind.save(case, change, self.now)
+            except OwnerRelieved:
+                self.finder.relieved(to_officer)  # the seat index was behind a switch-off
+                continue
             except Conflict:
                 # Read from the queue's index (possibly behind) or moved meanwhile: read it again.
                 case = kind.read(case.tracking_id)

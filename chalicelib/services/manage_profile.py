@@ -20,7 +20,7 @@ from chalicelib.domain.contact import normalize_email
 from chalicelib.domain.errors import Forbidden, IdentityTaken, InvalidInput, NotFound
 from chalicelib.domain.identity import Citizen, CitizenStatus, Officer, Principal, clean_name
 from chalicelib.ids import new_id
-from chalicelib.models import admin_trail, catalogue, citizens, officers
+from chalicelib.models import catalogue, citizens, officers
 from chalicelib.models import sessions as stored_sessions
 from chalicelib.services import account_notices, erase_records, one_time_codes
 
@@ -127,22 +127,19 @@ def erase_profile(principal: Principal, now: datetime | None = None) -> ErasureR
     now = now or utc_now()
     citizen = _own_citizen(principal)
     erased_from_cases = erase_records.erase_cases_of(citizen.citizen_id, now)
-    erased = citizens.erase_citizen(citizen.citizen_id, citizen.version, now) + erased_from_cases
+    receipt_id = new_id("era")
+    # On the state cell's trail too, with the erasure itself (no personal data: the id is
+    # anonymous from now on).
+    erased_act = AdministrativeAct(
+        AdminAct.CITIZEN_ERASED,
+        subject_of("citizen", citizen.citizen_id),
+        Actor.of(principal),
+        now,
+        {"receipt_id": receipt_id, "cases_redacted": len(erased_from_cases)},
+    )
+    erased = citizens.erase_citizen(citizen.citizen_id, citizen.version, now, [erased_act]) + erased_from_cases
     stored_sessions.revoke_refresh_sessions(citizen.citizen_id)
     one_time_codes.forget_codes(citizen.mobile, citizen.pending_mobile, citizen.pending_email)
-    receipt_id = new_id("era")
-    # On the state cell's trail too (no personal data: the id is anonymous from now on).
-    admin_trail.record(
-        [
-            AdministrativeAct(
-                AdminAct.CITIZEN_ERASED,
-                subject_of("citizen", citizen.citizen_id),
-                Actor.of(principal),
-                now,
-                {"receipt_id": receipt_id, "cases_redacted": len(erased_from_cases)},
-            )
-        ]
-    )
     logger.info("citizen erased", extra={"citizen_id": citizen.citizen_id})
     return ErasureReceipt(
         receipt_id=receipt_id,

@@ -20,7 +20,7 @@ from chalicelib.domain.admin import Actor, AdminAct, AdministrativeAct, subject_
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.events import NationalIdReleased
 from chalicelib.domain.identity import CitizenStatus, Principal
-from chalicelib.models import admin_trail, citizens
+from chalicelib.models import citizens
 from chalicelib.services.dispatch import dispatch
 
 logger = Logger(child=True)
@@ -45,16 +45,21 @@ def release_national_id(principal: Principal, citizen_id: str, reason: str, now:
         raise NotFound("Not found.")
     masked = citizen.masked_national_id or ""
     event = NationalIdReleased.by(principal, now, None, None, note=reason, national_id=masked)
-    seq = citizens.release_national_id(citizen_id, citizen.version, event)
     # The reason (what the papers showed) stays on the citizen's own trail, at `citizen_trail_seq`.
-    act = AdministrativeAct(
-        AdminAct.NATIONAL_ID_RELEASED,
-        subject_of("citizen", citizen_id),
-        Actor.of(principal),
-        now,
-        {"citizen_trail_seq": seq},
+    seq = citizens.release_national_id(
+        citizen_id,
+        citizen.version,
+        event,
+        lambda citizen_trail_seq: [
+            AdministrativeAct(
+                AdminAct.NATIONAL_ID_RELEASED,
+                subject_of("citizen", citizen_id),
+                Actor.of(principal),
+                now,
+                {"citizen_trail_seq": citizen_trail_seq},
+            )
+        ],
     )
-    admin_trail.record([act])
     logger.info("national id released", extra={"citizen_id": citizen_id, "by": principal.subject_id})
     dispatch(citizen, [event], seq, strict=False)
     return Release(citizen_id, masked, now, seq)

@@ -17,6 +17,7 @@ from chalicelib.domain.catalogue import Category
 from chalicelib.domain.categorize import categorize
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.grievance import Grievance, Status, assign, route_terms
+from chalicelib.domain.handover import holds_seat_for
 from chalicelib.models import applications, catalogue, grievances, officers
 from chalicelib.services.dispatch import dispatch
 from chalicelib.services.grievance_owners import find_owner
@@ -82,7 +83,8 @@ def _application_officer(grievance: Grievance, department: str) -> str | None:
     if application is None or application.department != department or application.assignee_id is None:
         return None
     officer = officers.get_officer(application.assignee_id)
-    return officer.officer_id if officer is not None and officer.active else None
+    seated = officer is not None and holds_seat_for(officer, department, application.district, grievance.level)
+    return officer.officer_id if officer is not None and seated else None
 
 
 def _category_of(grievance: Grievance) -> Category | None:

@@ -157,9 +157,11 @@ def test_moving_a_category_with_open_grievances_is_refused_naming_them(
         body=json.dumps({"action": "reject", "note": "Not a public hand pump."}),
     )
     assert rejected.status_code == 200, rejected.body
-    assert put(api, f"/categories/{category}", category_body(department="ELECTRICITY"), admin_token).status_code == 200
-    # (and back: other tests read ELECTRICITY's categories as the demo state has them)
-    assert put(api, f"/categories/{category}", category_body(), admin_token).status_code == 200
+    try:
+        moved = put(api, f"/categories/{category}", category_body(department="ELECTRICITY"), admin_token)
+        assert moved.status_code == 200, moved.body
+    finally:  # back: other tests read ELECTRICITY's categories as the demo state has them
+        assert put(api, f"/categories/{category}", category_body(), admin_token).status_code == 200
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.models import applications, grievances
+from chalicelib.models import applications, case_store, grievances
 from tests.integration.conftest import Person, bearer, post, unique_mobile
 from tests.integration.documents import FIELDS, SERVICE, upload
 from tests.integration.staff import StaffMember, appoint
@@ -150,6 +150,9 @@ def test_a_deactivated_officers_grievance_goes_to_the_other_officer_of_the_seat_
     assert any("handed over to you" in text for text in texts_about(outbox, staying.mobile, tracking_id))
     assert any("another officer" in text for text in texts_about(outbox, asha.mobile, tracking_id))
     assert texts_about(outbox, leaving.mobile, tracking_id) == []  # the leaving officer hears nothing of it
+    # And the open loads routing counts on moved with it
+    loads = case_store.open_loads([leaving.officer_id, staying.officer_id])
+    assert (loads[leaving.officer_id][0], loads[staying.officer_id][0]) == (0, 1)
 
 
 def test_with_no_officer_left_in_the_seat_the_grievance_goes_to_the_supervisor(
@@ -363,3 +366,56 @@ def test_the_trail_shows_the_appointment_each_change_and_the_handover(
     assert all(e["actor_role"] == "state_admin" for e in entries.values())
     assert trail.json_body["chain_intact"] is True
     assert "password" not in trail.body.decode() and "mobile" not in trail.body.decode()
+
+
+def test_a_case_is_never_saved_onto_an_officer_relieved_meanwhile(water_seat, resident, routed_grievance):
+    # Given a grievance, and the seat's other officer relieved just as a handover chose them
+    # (the index owners are found on can lag the switch-off on DynamoDB)
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.events import SYSTEM
+    from chalicelib.domain.handover import HandoverReason, hand_over_grievance
+    from chalicelib.models.officers import OfficerRecord
+
+    seat = water_seat(supervisor=False)
+    tracking_id = grievance_in(routed_grievance, resident(seat.district), seat.district)
+    before = grievances.get_grievance(tracking_id)
+    assert before is not None
+    other = next(o.officer_id for o in seat.officers if o.officer_id != before.assignee_id)
+    OfficerRecord.get(other).update(actions=[OfficerRecord.active.set(False)])
+
+    # When the move is saved anyway, it is refused and nothing changes
+    move = hand_over_grievance(before, other, HandoverReason.OFFICER_DEACTIVATED, SYSTEM, datetime.now(UTC))
+    with pytest.raises(case_store.OwnerRelieved):
+        grievances.save_change(before, move, datetime.now(UTC))
+    assert grievances.get_grievance(tracking_id) == before
+    assert case_store.open_loads([other])[other][0] == 0
+
+
+def test_a_case_the_desk_index_does_not_show_yet_leaves_the_handover_incomplete(
+    api, admin_token, water_seat, resident, routed_grievance
+):
+    # Given a grievance on an officer's desk that the queue index does not show yet (on
+    # DynamoDB it lags the write that gave it to them)
+    from chalicelib.models.grievances import GrievanceRecord
+
+    seat = water_seat()
+    tracking_id = grievance_in(routed_grievance, resident(seat.district), seat.district)
+    owner = grievances.get_grievance(tracking_id).assignee_id
+    record = GrievanceRecord.get(tracking_id)
+    hidden_key = (record.queue_owner, record.queue_due)
+    record.update(actions=[GrievanceRecord.queue_owner.remove(), GrievanceRecord.queue_due.remove()])
+
+    # When the officer is switched off, the handover cannot see it...
+    answer = patch(api, owner, {"active": False}, admin_token)
+    assert answer.status_code == 200, answer.body
+    # Then it says so, from the load counter, rather than claim the desk is clear
+    assert (answer.json_body["handed_over"], answer.json_body["handover_complete"]) == ([], False)
+
+    # And once the index shows it, repeating the request moves it
+    GrievanceRecord.get(tracking_id).update(
+        actions=[GrievanceRecord.queue_owner.set(hidden_key[0]), GrievanceRecord.queue_due.set(hidden_key[1])]
+    )
+    again = patch(api, owner, {"active": False}, admin_token)
+    assert [m["tracking_id"] for m in again.json_body["handed_over"]] == [tracking_id]
+    assert again.json_body["handover_complete"] is True
