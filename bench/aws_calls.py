@@ -161,6 +161,39 @@ def grievance_operations(
     return measured
 
 
+def administration_operations(http: Any, callers: GrievanceCallers) -> list[tuple[str, int, Counter[str]]]:
+    """The state cell's acts, each on the administrative trail: a district, a category, the
+    calendar read, and relieving an officer whose open grievances are handed over."""
+    admin = {"Authorization": f"Bearer {callers.admin_token}", "Content-Type": "application/json"}
+    measured: list[tuple[str, int, Counter[str]]] = []
+
+    def measure(name: str, call: Any) -> Any:
+        with count_aws_calls() as calls:
+            response = call()
+        measured.append((name, response.status_code, calls))
+        return response
+
+    district = json.dumps({"names": {"en": "Bench", "hi": "बेंच"}, "population": 100000})
+    http.put("/districts/BENCH_WARM", headers=admin, body=district)
+    measure("PUT /districts/{code}", lambda: http.put("/districts/BENCH", headers=admin, body=district))
+    category = json.dumps(
+        {"department": "ROADS", "names": {"en": "Bench"}, "sla_hours": 48, "escalation_hours": [24, 48, 72]}
+    )
+    measure("PUT /categories/{code}", lambda: http.put("/categories/BENCH_CAT", headers=admin, body=category))
+    measure("GET /calendar", lambda: http.get("/calendar"))
+    from chalicelib.models.case_store import open_loads
+
+    loads = open_loads(list(callers.officer_tokens))
+    busiest = max(loads, key=lambda officer_id: loads[officer_id][0])
+    relieved = measure(
+        f"PATCH /officers/{{id}} (relieve; desk of {loads[busiest][0]})",
+        lambda: http.patch(f"/officers/{busiest}", headers=admin, body=json.dumps({"active": False})),
+    )
+    assert len(relieved.json_body["handed_over"]) == loads[busiest][0]
+    measure("GET /admin/audit", lambda: http.get("/admin/audit?limit=20", headers=admin))
+    return measured
+
+
 def callers_for_bench() -> GrievanceCallers:
     """A citizen created straight in the tables (a login started directly) and the seeded
     Puri roads officers, for the bench."""
@@ -254,7 +287,10 @@ def main() -> None:
             print_calls(f"GET {path}", status, calls)
         consumers = Consumers(app)
         consumers.drain("route_grievances")
-        for name, status, calls in grievance_operations(client.http, callers_for_bench(), consumers):
+        callers = callers_for_bench()
+        for name, status, calls in grievance_operations(client.http, callers, consumers):
+            print_calls(name, status, calls)
+        for name, status, calls in administration_operations(client.http, callers):
             print_calls(name, status, calls)
 
 
