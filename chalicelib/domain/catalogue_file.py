@@ -381,18 +381,23 @@ class _Reader:
             for text in ("description", "eligibility"):
                 if text in service:
                     self.localized(service[text], f"{where}.{text}", english=False)
-            if "sla_days" in service:
-                self.integer(service["sla_days"], f"{where}.sla_days", SLA_DAYS)
-            if "fee_inr" in service:
-                self.integer(service["fee_inr"], f"{where}.fee_inr", FEE_INR)
-            if "keywords" in service:
-                self.keywords(service["keywords"], f"{where}.keywords")
-            if "form" in service:
-                self.form(service["form"], f"{where}.form")
-            if "documents" in service:
-                self.documents(service["documents"], f"{where}.documents")
+            self.optional(
+                service,
+                where,
+                sla_days=lambda value, at: self.integer(value, at, SLA_DAYS),
+                fee_inr=lambda value, at: self.integer(value, at, FEE_INR),
+                keywords=self.keywords,
+                form=self.form,
+                documents=self.documents,
+            )
 
         return check
+
+    def optional(self, item: dict[str, Any], where: str, **checks: Callable[[Any, str], object]) -> None:
+        """Check each of these keys the item has (the others take their defaults)."""
+        for key, check in checks.items():
+            if key in item:
+                check(item[key], f"{where}.{key}")
 
     def form(self, form: Any, where: str) -> None:
         if not isinstance(form, dict):
@@ -429,14 +434,14 @@ class _Reader:
         def check(category: dict[str, Any], where: str) -> None:
             self.department_of(category.get("department"), f"{where}.department", departments)
             self.localized(category.get("names"), f"{where}.names", english=True)
-            if "sla_hours" in category:
-                self.integer(category["sla_hours"], f"{where}.sla_hours", SLA_HOURS)
-            if "round_the_clock" in category:
-                self.boolean(category["round_the_clock"], f"{where}.round_the_clock")
-            if "keywords" in category:
-                self.keywords(category["keywords"], f"{where}.keywords")
-            if "escalation_hours" in category:
-                self.escalation_hours(category["escalation_hours"], f"{where}.escalation_hours")
+            self.optional(
+                category,
+                where,
+                sla_hours=lambda value, at: self.integer(value, at, SLA_HOURS),
+                round_the_clock=self.boolean,
+                keywords=self.keywords,
+                escalation_hours=self.escalation_hours,
+            )
 
         return check
 
