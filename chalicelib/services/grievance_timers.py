@@ -87,7 +87,12 @@ def _act(message: TimerMessage, grievance: Grievance | None, now: datetime) -> s
             return _save(grievance, warn(grievance, now), now, "warned")
         case TimerVerdict.BREACHED_AT_TOP:
             return _save(grievance, breached_at_top(grievance, now), now, "breached_at_top")
-    owner = find_owner(grievance.level + 1, grievance.department, grievance.district)
+    # Up to someone else: a case handed up to the supervisor (no officer left in the seat)
+    # climbs past them, unless nobody else sits there at all.
+    level, department, district = grievance.level + 1, grievance.department, grievance.district
+    owner = find_owner(level, department, district, excluding=grievance.assignee_id) or find_owner(
+        level, department, district
+    )
     if owner is None:
         raise RuntimeError(f"nobody to escalate {grievance.tracking_id} to")
     return _save(grievance, escalate(grievance, owner, current_clock(), now), now, "escalated")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -175,6 +176,15 @@ def test_with_no_officer_left_in_the_seat_the_grievance_goes_to_the_supervisor(
         due_before,
     )
     assert texts_about(outbox, supervisor.mobile, tracking_id)
+
+    # And when its deadline passes, it climbs past the supervisor who already holds it
+    from chalicelib.services.grievance_timers import TimerMessage, handle_timer_event
+
+    message = TimerMessage("sla_breached", tracking_id, after.level, after.timer_seq)
+    assert handle_timer_event(message, now=after.due_at + timedelta(seconds=1)) == "escalated"
+    escalated = grievances.get_grievance(tracking_id)
+    assert escalated is not None and escalated.level == 1
+    assert escalated.assignee_id not in {supervisor.officer_id, only.officer_id}
 
 
 def test_repeating_the_request_moves_nothing_twice_and_reactivation_brings_nothing_back(
