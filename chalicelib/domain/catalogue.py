@@ -36,6 +36,7 @@ class District:
     code: str
     names: Localized
     population: int | None = None  # for reports per lakh of people
+    revision: int = 0  # bumped on every change: an edit is saved only over the one it read
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Department:
     code: str
     names: Localized
     description: Localized = field(default_factory=dict)
+    revision: int = 0
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Category:
     # Hours each escalation level gets (levels 1, 2, 3) when the category has its own
     # ladder; a level without one gets `sla_hours` again.
     escalation_hours: tuple[int, ...] = ()
+    revision: int = 0
 
 
 CatalogueItem = District | Department | Service | Category

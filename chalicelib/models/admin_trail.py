@@ -65,9 +65,15 @@ def record(acts: Sequence[AdministrativeAct], *changes: Change) -> int:
     seq of the last entry. A change whose own condition fails raises Conflict and nothing
     is written; a lost race for the head is retried."""
     if not acts:  # nothing to record: the trail (and its head) stay untouched
-        with TransactWrite(connection=shared_connection()) as transaction:
-            for change in changes:
-                change(transaction)
+        try:
+            with TransactWrite(connection=shared_connection()) as transaction:
+                for change in changes:
+                    change(transaction)
+        except TransactWriteError as error:
+            codes = {reason.code for reason in error.cancellation_reasons or [] if reason is not None}
+            if codes & {"ConditionalCheckFailed", "TransactionConflict"}:
+                raise Conflict("It was changed by someone else at the same moment; read it again.") from None
+            raise
         return head()[0]
     for _ in range(_ATTEMPTS):
         current = _head()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -57,7 +58,7 @@ class CatalogueEntry(Model):
     department = UnicodeAttribute(null=True)
     kind_code = UnicodeAttribute(null=True)
     details = JSONAttribute()
-    revision = NumberAttribute(null=True)  # services: what an edit is conditioned on
+    revision = NumberAttribute(null=True)  # what an edit is conditioned on (none: never edited)
 
     by_department = DepartmentIndex()
 
@@ -71,7 +72,7 @@ def _entry(item: CatalogueItem) -> CatalogueEntry:
         department=department,
         kind_code=f"{kind}#{item.code}" if department else None,
         details=to_document(item),
-        revision=item.revision if isinstance(item, Service) else None,
+        revision=item.revision,
     )
 
 
@@ -147,10 +148,22 @@ def get_service_version(code: str, form_version: int) -> Service | None:
     return from_document(Service, entry.details)
 
 
-def save_item(item: District | Department | Category, acts: Sequence[AdministrativeAct]) -> None:
-    """Write a district, a department or a category whole, recording `acts` with it."""
+def save_item(
+    item: District | Department | Category,
+    replacing: District | Department | Category | None,
+    acts: Sequence[AdministrativeAct],
+) -> None:
+    """Write a district, a department or a category whole over `replacing` (None: a new
+    one), recording `acts` with it. Conflict when someone else saved it since it was read."""
     entry = _entry(item)
-    admin_trail.record(acts, lambda transaction: transaction.save(entry))
+    condition: Condition
+    if replacing is None:
+        condition = CatalogueEntry.code.does_not_exist()
+    elif replacing.revision:
+        condition = CatalogueEntry.revision == replacing.revision
+    else:  # loaded before items had revisions, or never edited since
+        condition = CatalogueEntry.revision.does_not_exist() | (CatalogueEntry.revision == 0)
+    admin_trail.record(acts, lambda transaction: transaction.save(entry, condition=condition))
 
 
 def list_categories(department: str | None = None) -> list[Category]:

@@ -217,7 +217,7 @@ def _compare(kind: str, wanted: Sequence[Item], stored: Any) -> tuple[KindLoaded
             writes.append(item)
         elif _comparable(before) != _comparable(item):
             changed.append(item.code)
-            writes.append(item)
+            writes.append(replace(item, revision=before.revision + 1))  # an edit read before is stale now
         else:
             unchanged.append(item.code)
     codes = {item.code for item in wanted}

@@ -175,12 +175,17 @@ def _save(
     item: District | Department | Category,
     current: District | Department | Category | None,
 ) -> None:
-    before = to_document(current) if current is not None else None
+    item = replace(item, revision=current.revision + 1 if current is not None else 0)
+    before = _without_revision(current) if current is not None else None
     recorded = AdministrativeAct(
-        act, subject_of(kind, item.code), Actor.of(caller), utc_now(), changed_fields(before, to_document(item))
+        act, subject_of(kind, item.code), Actor.of(caller), utc_now(), changed_fields(before, _without_revision(item))
     )
-    catalogue.save_item(item, [recorded])
+    catalogue.save_item(item, current, [recorded])
     logger.info(f"{kind} saved", extra={kind: item.code, "by": caller.subject_id})
+
+
+def _without_revision(item: District | Department | Category | Service) -> dict[str, Any]:
+    return {name: value for name, value in to_document(item).items() if name != "revision"}
 
 
 def _require_state_cell(caller: Principal, what: str) -> None:
@@ -224,10 +229,7 @@ def put_service(caller: Principal, code: str, changes: ServiceChanges) -> Servic
         subject_of("service", code),
         Actor.of(caller),
         utc_now(),
-        changed_fields(
-            to_document(current) if current is not None else None,
-            {k: v for k, v in to_document(service).items() if k != "revision"},
-        ),
+        changed_fields(_without_revision(current) if current is not None else None, _without_revision(service)),
     )
     catalogue.save_service(service, current, [act])
     logger.info("service saved", extra={"service": code, "form_version": service.form_version, "by": caller.subject_id})

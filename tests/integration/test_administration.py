@@ -328,3 +328,26 @@ def test_a_district_added_on_the_local_stack_gets_no_demo_logins_that_do_not_exi
 
     accounts = api.get("/dev/accounts").json_body["accounts"]
     assert accounts and not [a for a in accounts if a["district"] == district]
+
+
+def test_an_edit_made_from_a_stale_read_is_refused_and_changes_nothing(api, admin_token):
+    from dataclasses import replace
+
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.models import catalogue
+
+    district = code("DIST")
+    assert put(api, f"/districts/{district}", {"names": NAMES, "population": 1000}, admin_token).status_code == 200
+    read_by_one = catalogue.get_district(district)  # one admin reads it...
+    # ...another changes it meanwhile
+    assert put(api, f"/districts/{district}", {"names": NAMES, "population": 2000}, admin_token).status_code == 200
+
+    with pytest.raises(Conflict):
+        catalogue.save_item(replace(read_by_one, population=3000), read_by_one, [])
+
+    assert catalogue.get_district(district).population == 2000
+    entries = trail(api, admin_token, f"district/{district}")["entries"]
+    assert [e["details"].get("population") for e in entries] == [
+        {"from": 1000, "to": 2000},
+        {"from": None, "to": 1000},
+    ]
