@@ -19,6 +19,7 @@ from chalicelib.handlers.http import uniform_error_shape
 from chalicelib.handlers.identity import identity_api
 from chalicelib.handlers.officers import officers_api
 from chalicelib.handlers.profile import profile_api
+from chalicelib.handlers.staff import staff_api
 from chalicelib.handlers.system import system_api
 from chalicelib.handlers.webhooks import webhooks_api
 from chalicelib.observability import log_request, logger, metrics
@@ -40,6 +41,7 @@ app.register_blueprint(profile_api)
 app.register_blueprint(officers_api)
 app.register_blueprint(grievances_api)
 app.register_blueprint(applications_api)
+app.register_blueprint(staff_api)
 app.register_blueprint(webhooks_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(dev_api)

@@ -6,14 +6,16 @@ appends its audit entries to the shared trail, and moves its officer's open-load
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.domain.application import Application, ApplicationChange, Document, InfoRequest, Stage
+from chalicelib.domain.jurisdiction import Partition
 from chalicelib.models.base import TableName, iso, parse, utc_text
-from chalicelib.models.case_store import PAUSED, CaseRecord, CaseStore, Page
+from chalicelib.models.case_store import PAUSED, CaseRecord, CaseStore, Page, all_of, seat_of
 from chalicelib.resource_names import Table
 
 
@@ -47,6 +49,7 @@ def _to_record(application: Application) -> ApplicationRecord:
         "form_version": application.form_version,
         "department": application.department,
         "district": application.district,
+        "seat": seat_of(application.department, application.district),
         "fields": application.fields,
         "documents": {
             slot: {**document.__dict__, "uploaded_at": utc_text(document.uploaded_at)}
@@ -141,3 +144,27 @@ def officer_queue(
     `due_before` keeps the overdue. One Query on the queue index (filtered by stage when asked)."""
     only = ApplicationRecord.stage == stage.value if stage else None
     return _store.queue_page(officer_id, due_before=due_before, only=only, limit=limit, cursor=cursor)
+
+
+def jurisdiction_page(
+    partitions: Sequence[Partition],
+    *,
+    service_code: str | None,
+    stage: Stage | None,
+    due_before: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Application]:
+    """Applications of a jurisdiction, newest first, filtered; one Query per page.
+    `due_before` keeps the open, owned ones past due (waiting on the applicant: not)."""
+    conditions = [
+        ApplicationRecord.service_code == service_code if service_code else None,
+        ApplicationRecord.stage == stage.value if stage else None,
+        ApplicationRecord.queue_due < utc_text(due_before) if due_before else None,
+    ]
+    return _store.jurisdiction_page(partitions, only=all_of(conditions), limit=limit, cursor=cursor)
+
+
+def backfill_seats() -> int:
+    """The seat-index key for applications saved before the index existed (see CaseStore)."""
+    return _store.backfill_seats()

@@ -27,6 +27,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.events import Event
+from chalicelib.domain.jurisdiction import IndexName, Partition, seat_key
 from chalicelib.models.audit_trail import AuditEntryRecord, chain_audit
 from chalicelib.models.base import shared_connection, utc_text
 from chalicelib.models.counters import Counter
@@ -64,6 +65,17 @@ class DepartmentIndex(GlobalSecondaryIndex[Any]):
     filed_at = UnicodeAttribute(range_key=True)
 
 
+class SeatIndex(GlobalSecondaryIndex[Any]):
+    """A seat's cases (department × district), newest first: a supervisor's jurisdiction."""
+
+    class Meta:
+        index_name = "seat-index"
+        projection = AllProjection()
+
+    seat = UnicodeAttribute(hash_key=True)
+    filed_at = UnicodeAttribute(range_key=True)
+
+
 class CaseRecord(Model):
     """What a grievance's and an application's records share (no table of its own): where
     and when it was filed, its owner and deadline, the keys of their indexes, the head of the
@@ -82,11 +94,13 @@ class CaseRecord(Model):
     # Sparse queue keys, present only while the case is open and owned.
     queue_owner = UnicodeAttribute(null=True)
     queue_due = UnicodeAttribute(null=True)
+    seat = UnicodeAttribute(null=True)  # DEPARTMENT#DISTRICT once the case has a department
     version = VersionAttribute()
 
     by_citizen = CitizenIndex()
     by_queue = QueueIndex()
     by_department = DepartmentIndex()
+    by_seat = SeatIndex()
 
 
 class OwnedCase(Protocol):
@@ -188,6 +202,56 @@ class CaseStore(Generic[C, R]):
             last_evaluated_key=start,
         )
         return self._page(results, limit)
+
+    def jurisdiction_page(
+        self, partitions: Sequence[Partition], *, only: Condition | None, limit: int, cursor: str | None
+    ) -> Page[C]:
+        """Cases of a jurisdiction, newest first, partition after partition; `only` filters.
+        Exactly one Query per page, on the seat or the department index: a filter may leave a
+        page short (even empty) with a cursor to go on; the cursor names its partition and is
+        refused for any other list."""
+        position, start = decode_jurisdiction_cursor(cursor, partitions)
+        partition = partitions[position]
+        index = self.record.by_seat if partition.index is IndexName.SEAT else self.record.by_department
+        results = index.query(
+            partition.key,
+            filter_condition=only,
+            scan_index_forward=False,
+            page_size=limit,
+            last_evaluated_key=start,
+        )
+        page = next(results.page_iter)
+        cases = [self.to_case(self.record.from_raw_data(item)) for item in page.get("Items", [])]
+        after = results.page_iter.last_evaluated_key
+        if after is not None:
+            return Page(cases, encode_jurisdiction_cursor(position, after))
+        if position + 1 < len(partitions):
+            return Page(cases, encode_jurisdiction_cursor(position + 1, None))
+        return Page(cases, None)
+
+    def backfill_seats(self) -> int:
+        """Give every case with a department and no `seat` its seat-index key (cases saved
+        before the index existed). An operator's one-off migration, so a Scan; the key is set
+        only where still missing and the case's version is left alone, so a move saved
+        meanwhile (which writes the key itself) is neither overwritten nor made to conflict."""
+        table = self.record.Meta.table_name
+        client = shared_connection().client
+        filled = 0
+        for record in self.record.scan(self.record.department.exists() & self.record.seat.does_not_exist()):  # type: ignore[attr-defined]
+            try:
+                # A plain UpdateItem: PynamoDB's would bump the version a concurrent move holds.
+                client.update_item(
+                    TableName=table,
+                    Key={"tracking_id": {"S": record.tracking_id}},
+                    UpdateExpression="SET #seat = :seat",
+                    ConditionExpression="attribute_not_exists(#seat)",
+                    ExpressionAttributeNames={"#seat": "seat"},
+                    ExpressionAttributeValues={":seat": {"S": seat_key(record.department, record.district)}},  # type: ignore[attr-defined]
+                )
+            except client.exceptions.ConditionalCheckFailedException:
+                continue  # saved meanwhile, with its key
+            filled += 1
+        return filled
 
     def _page(self, results: Any, limit: int) -> Page[C]:
         cases = [self.to_case(r) for r in results]
@@ -311,6 +375,50 @@ def decode_cursor(cursor: str | None, keys: set[str], fixed: dict[str, str]) -> 
     if not valid:
         raise InvalidInput("cursor: not a cursor this list gave out.", field="cursor")
     return cast(dict[str, Any], decoded)
+
+
+def all_of(conditions: Sequence[Condition | None]) -> Condition | None:
+    """The conditions that are set, all of them (None when none is)."""
+    result: Condition | None = None
+    for condition in conditions:
+        if condition is not None:
+            result = condition if result is None else result & condition
+    return result
+
+
+def seat_of(department: str | None, district: str) -> str | None:
+    """The seat-index key of a case: none before it has a department (awaiting routing)."""
+    return seat_key(department, district) if department else None
+
+
+def encode_jurisdiction_cursor(position: int, start: dict[str, Any] | None) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"p": position, "k": start}).encode()).decode()
+
+
+def decode_jurisdiction_cursor(
+    cursor: str | None, partitions: Sequence[Partition]
+) -> tuple[int, dict[str, Any] | None]:
+    """(partition position, start key) of a jurisdiction list's cursor; refused (422) unless
+    it came from this very list: same partitions, its key inside the partition it names."""
+    if not cursor:
+        return 0, None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeDecodeError):
+        decoded = None
+    position = decoded.get("p") if isinstance(decoded, dict) else None
+    if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position < len(partitions):
+        raise InvalidInput("cursor: not a cursor this list gave out.", field="cursor")
+    start = decoded.get("k")
+    if start is None:
+        return position, None
+    partition = partitions[position]
+    key_name = "seat" if partition.index is IndexName.SEAT else "department"
+    fixed = {key_name: partition.key}
+    checked = decode_cursor(
+        base64.urlsafe_b64encode(json.dumps(start).encode()).decode(), {"tracking_id", key_name, "filed_at"}, fixed
+    )
+    return position, checked
 
 
 def decode_queue_cursor(cursor: str | None, owner: str, due_before: datetime | None) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ audit entries appended, the owners' open-load counters moved.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +15,9 @@ from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.domain.grievance import OPEN, Change, Grievance, Status
+from chalicelib.domain.jurisdiction import Partition
 from chalicelib.models.base import TableName, iso, parse, utc_text
-from chalicelib.models.case_store import PAUSED, CaseRecord, CaseStore, Page
+from chalicelib.models.case_store import PAUSED, CaseRecord, CaseStore, Page, all_of, seat_of
 from chalicelib.resource_names import Table
 
 
@@ -115,6 +116,7 @@ def _to_record(grievance: Grievance) -> GrievanceRecord:
     values.update({name: iso(getattr(grievance, name)) for name in _DATES})
     values["status"] = grievance.status.value
     values["escalation_hours"] = list(grievance.escalation_hours) or None
+    values["seat"] = seat_of(grievance.department, grievance.district)
     is_open = grievance.status in OPEN and grievance.assignee_id is not None
     values["queue_owner"] = grievance.assignee_id if is_open else None
     # due_at, or PAUSED while waiting on the citizen
@@ -169,6 +171,27 @@ def officer_queue(
     return _store.queue_page(officer_id, due_before=due_before, only=only, limit=limit, cursor=cursor)
 
 
+def jurisdiction_page(
+    partitions: Sequence[Partition],
+    *,
+    category: str | None,
+    status: Status | None,
+    channel: str | None,
+    due_before: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Grievance]:
+    """Grievances of a jurisdiction, newest first, filtered; one Query per page.
+    `due_before` keeps the open, owned ones past due (waiting on the citizen: not)."""
+    conditions = [
+        GrievanceRecord.category == category if category else None,
+        GrievanceRecord.status == status.value if status else None,
+        GrievanceRecord.channel == channel if channel else None,
+        GrievanceRecord.queue_due < utc_text(due_before) if due_before else None,
+    ]
+    return _store.jurisdiction_page(partitions, only=all_of(conditions), limit=limit, cursor=cursor)
+
+
 def recent_for_citizen(citizen_id: str, since: datetime) -> Iterator[Grievance]:
     results = GrievanceRecord.by_citizen.query(citizen_id, GrievanceRecord.filed_at >= utc_text(since))
     return (_to_grievance(r) for r in results)
@@ -184,3 +207,8 @@ def awaiting_routing(filed_before: datetime) -> Iterator[str]:
     """Tracking ids still registered (not routed) filed before a moment. One Query."""
     results = GrievanceRecord.by_routing.query("yes", GrievanceRecord.filed_at < utc_text(filed_before))
     return (r.tracking_id for r in results)
+
+
+def backfill_seats() -> int:
+    """The seat-index key for grievances saved before the index existed (see CaseStore)."""
+    return _store.backfill_seats()

@@ -14,6 +14,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.identity import Principal
 from chalicelib.models import applications, audit_trail
 from chalicelib.models.case_store import Page
+from chalicelib.services import staff_jurisdiction
 from chalicelib.services.visible_cases import visible_application
 from chalicelib.storage import documents as storage
 
@@ -44,6 +45,29 @@ def officer_queue(
     due_before = (now or utc_now()) if overdue else None
     return applications.officer_queue(
         principal.subject_id, due_before=due_before, stage=stage, limit=limit, cursor=cursor
+    )
+
+
+def jurisdiction(
+    principal: Principal,
+    *,
+    department: str | None,
+    district: str | None,
+    service_code: str | None,
+    stage: Stage | None,
+    overdue: bool,
+    limit: int,
+    cursor: str | None,
+    now: datetime | None = None,
+) -> Page[Application]:
+    """The applications of the caller's jurisdiction, newest first, narrowed as asked."""
+    return applications.jurisdiction_page(
+        staff_jurisdiction.partitions(principal, department, district),
+        service_code=service_code,
+        stage=stage,
+        due_before=(now or utc_now()) if overdue else None,
+        limit=limit,
+        cursor=cursor,
     )
 
 

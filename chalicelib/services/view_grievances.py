@@ -15,7 +15,7 @@ from chalicelib.domain.grievance import Grievance, Status
 from chalicelib.domain.identity import Principal
 from chalicelib.models import audit_trail, citizens, grievances, notification_log
 from chalicelib.models.case_store import Page
-from chalicelib.services import limits
+from chalicelib.services import limits, staff_jurisdiction
 from chalicelib.services.visible_cases import visible_grievance
 
 
@@ -66,6 +66,32 @@ def officer_queue(
     now = now or utc_now()
     return grievances.officer_queue(
         principal.subject_id, due_before=now if overdue else None, status=status, limit=limit, cursor=cursor
+    )
+
+
+def jurisdiction(
+    principal: Principal,
+    *,
+    department: str | None,
+    district: str | None,
+    category: str | None,
+    status: Status | None,
+    channel: str | None,
+    overdue: bool,
+    limit: int,
+    cursor: str | None,
+    now: datetime | None = None,
+) -> Page[Grievance]:
+    """The grievances of the caller's jurisdiction (not only their own desk), newest first,
+    narrowed as asked; `overdue` keeps the open ones past due."""
+    return grievances.jurisdiction_page(
+        staff_jurisdiction.partitions(principal, department, district),
+        category=category,
+        status=status,
+        channel=channel,
+        due_before=(now or utc_now()) if overdue else None,
+        limit=limit,
+        cursor=cursor,
     )
 
 

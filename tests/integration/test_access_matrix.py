@@ -79,6 +79,8 @@ MATRIX: dict[tuple[str, str], str | frozenset[Role]] = {
     ("/calendar", "GET"): PUBLIC,
     ("/calendar", "PUT"): frozenset({ADMIN}),
     ("/admin/audit", "GET"): frozenset({ADMIN}),
+    ("/staff/grievances", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
+    ("/staff/applications", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
     ("/services/{code}", "PUT"): frozenset({HEAD, ADMIN}),
     ("/uploads", "POST"): frozenset({CITIZEN}),
     ("/applications", "POST"): frozenset({CITIZEN}),

@@ -1,0 +1,74 @@
+"""The staff workspace: the cases of a supervisor's, a department head's or the state
+cell's whole jurisdiction, not only their own desk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.application import Stage
+from chalicelib.domain.grievance import Status
+from chalicelib.domain.identity import Principal
+from chalicelib.handlers import applications, grievances
+from chalicelib.handlers.http import MANAGERS, parse_query, route
+from chalicelib.services import view_applications, view_grievances
+
+staff_api = Blueprint(__name__)
+
+CODE = r"^[A-Z0-9_]{1,64}$"
+
+
+class JurisdictionQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    department: str | None = Field(default=None, pattern=CODE)
+    district: str | None = Field(default=None, pattern=CODE)
+    overdue: bool = False
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2000)
+
+
+class StaffGrievancesQuery(JurisdictionQuery):
+    category: str | None = Field(default=None, pattern=CODE)
+    status: Status | None = None
+    channel: str | None = Field(default=None, pattern=r"^[a-z_]{2,20}$")
+
+
+class StaffApplicationsQuery(JurisdictionQuery):
+    service: str | None = Field(default=None, pattern=CODE)
+    stage: Stage | None = None
+
+
+@route(staff_api, "/staff/grievances", methods=["GET"], roles=MANAGERS)
+def jurisdiction_grievances(caller: Principal) -> dict[str, Any]:
+    query = parse_query(staff_api, StaffGrievancesQuery)
+    page = view_grievances.jurisdiction(
+        caller,
+        department=query.department,
+        district=query.district,
+        category=query.category,
+        status=query.status,
+        channel=query.channel,
+        overdue=query.overdue,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+    return {"grievances": [grievances.detail(g, caller) for g in page.cases], "next_cursor": page.cursor}
+
+
+@route(staff_api, "/staff/applications", methods=["GET"], roles=MANAGERS)
+def jurisdiction_applications(caller: Principal) -> dict[str, Any]:
+    query = parse_query(staff_api, StaffApplicationsQuery)
+    page = view_applications.jurisdiction(
+        caller,
+        department=query.department,
+        district=query.district,
+        service_code=query.service,
+        stage=query.stage,
+        overdue=query.overdue,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+    return {"applications": [applications.detail(a, caller) for a in page.cases], "next_cursor": page.cursor}
