@@ -34,6 +34,7 @@ class AdminAct(StrEnum):
     WEBHOOK_SET = "webhook_set"
     CITIZEN_ERASED = "citizen_erased"
     NATIONAL_ID_RELEASED = "national_id_released"
+    CITIZEN_SEARCHED = "citizen_searched"  # staff looked a citizen's cases up by mobile
 
 
 @dataclass(frozen=True)

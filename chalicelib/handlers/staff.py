@@ -9,11 +9,12 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.application import Stage
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.grievance import Status
 from chalicelib.domain.identity import Principal
 from chalicelib.handlers import applications, grievances
-from chalicelib.handlers.http import MANAGERS, parse_query, route
-from chalicelib.services import view_applications, view_grievances
+from chalicelib.handlers.http import MANAGERS, STAFF, parse_query, route
+from chalicelib.services import search_cases, view_applications, view_grievances
 
 staff_api = Blueprint(__name__)
 
@@ -28,6 +29,13 @@ class JurisdictionQuery(BaseModel):
     overdue: bool = False
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2000)
+
+
+class SearchQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    tracking_id: str | None = Field(default=None, max_length=40)
+    mobile: str | None = Field(default=None, min_length=5, max_length=25)
 
 
 class StaffGrievancesQuery(JurisdictionQuery):
@@ -72,3 +80,18 @@ def jurisdiction_applications(caller: Principal) -> dict[str, Any]:
         cursor=query.cursor,
     )
     return {"applications": [applications.detail(a, caller) for a in page.cases], "next_cursor": page.cursor}
+
+
+@route(staff_api, "/staff/search", methods=["GET"], roles=STAFF)
+def search(caller: Principal) -> dict[str, Any]:
+    query = parse_query(staff_api, SearchQuery)
+    if (query.tracking_id is None) == (query.mobile is None):
+        raise InvalidInput("tracking_id: give exactly one of tracking_id and mobile.", field="tracking_id")
+    if query.tracking_id is not None:
+        found = search_cases.by_tracking_id(caller, query.tracking_id.strip().upper())
+    else:
+        found = search_cases.by_mobile(caller, query.mobile or "")
+    return {
+        "grievances": [grievances.detail(g, caller) for g in found.grievances],
+        "applications": [applications.detail(a, caller) for a in found.applications],
+    }

@@ -81,6 +81,7 @@ MATRIX: dict[tuple[str, str], str | frozenset[Role]] = {
     ("/admin/audit", "GET"): frozenset({ADMIN}),
     ("/staff/grievances", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
     ("/staff/applications", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
+    ("/staff/search", "GET"): frozenset({OFFICER, SUPERVISOR, HEAD, ADMIN}),
     ("/services/{code}", "PUT"): frozenset({HEAD, ADMIN}),
     ("/uploads", "POST"): frozenset({CITIZEN}),
     ("/applications", "POST"): frozenset({CITIZEN}),

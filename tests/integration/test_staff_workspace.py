@@ -227,3 +227,71 @@ def test_cases_saved_before_the_seat_index_are_given_their_key_by_the_backfill(a
     assert "grievances: 1 given their seat key" in capsys.readouterr().out
     assert backfill_seats.main(["local"]) == 0  # again: nothing left to do
     assert "grievances: 0 given their seat key" in capsys.readouterr().out
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def search(api, token: str, query: str):
+    return api.get(f"/staff/search?{query}", headers=bearer(token))
+
+
+def test_staff_find_a_case_by_tracking_id_only_within_their_jurisdiction(api, staff_token, district_with_cases):
+    _, supervisor, water, roads = district_with_cases
+    token = supervisor.log_in()
+
+    found = search(api, token, f"tracking_id={water[1].lower()}")
+    assert found.status_code == 200, found.body
+    assert [g["tracking_id"] for g in found.json_body["grievances"]] == [water[1]]
+    assert found.json_body["applications"] == []
+    # the roads grievance of the same district is not a water supervisor's: as if it did not exist
+    assert search(api, token, f"tracking_id={roads}").status_code == 404
+    assert search(api, token, "tracking_id=OD-000000-NOSUCH").status_code == 404
+
+
+def test_a_search_by_mobile_shows_what_the_caller_may_see_and_is_audited(
+    api, admin_token, citizen, routed_grievance, district_with_cases
+):
+    district, supervisor, _, _ = district_with_cases
+    person = citizen(address={"line": "2 Fort Road", "district": district, "pincode": "751002"})
+    mine = routed_grievance(person, location={"district": district, "ward": "W-5"}, description="No water again.")
+    elsewhere = routed_grievance(person, category="ROADS_POTHOLE", location={"district": district, "ward": "W-6"})
+    token = supervisor.log_in()
+
+    found = search(api, token, f"mobile={person.mobile.replace('+', '%2B')}")
+
+    assert found.status_code == 200, found.body
+    assert [g["tracking_id"] for g in found.json_body["grievances"]] == [mine]  # not the roads one
+    (entry,) = api.get(f"/admin/audit?subject=citizen/{person.citizen_id}", headers=bearer(admin_token)).json_body[
+        "entries"
+    ]
+    assert (entry["event"], entry["actor_id"]) == ("citizen_searched", supervisor.officer_id)
+    assert entry["details"]["grievances_shown"] == [mine] and elsewhere not in json.dumps(entry)
+    assert person.mobile not in json.dumps(entry) and entry["details"]["mobile"].endswith(person.mobile[-4:])
+
+
+def test_a_search_for_a_mobile_nobody_holds_finds_nothing_and_is_audited_too(api, admin_token):
+    found = search(api, admin_token, "mobile=9876501234")
+
+    assert found.status_code == 200 and found.json_body == {"grievances": [], "applications": []}
+    latest = api.get("/admin/audit?subject=search&limit=1", headers=bearer(admin_token)).json_body["entries"][0]
+    assert latest["event"] == "citizen_searched" and latest["details"]["mobile"] == "+91XXXXXX1234"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("", "tracking_id"),
+        ("tracking_id=OD-1&mobile=9876501234", "tracking_id"),
+        ("mobile=12", "mobile"),
+        ("mobile=abcdefgh", "mobile"),
+    ],
+)
+def test_a_search_needs_exactly_one_good_key(api, admin_token, query, field):
+    refused = search(api, admin_token, query)
+    assert refused.status_code == 422, refused.body
+    assert refused.json_body["error"]["field"] == field
+
+
+def test_citizens_cannot_search(api, citizen):
+    assert search(api, citizen().access_token, "mobile=9876501234").status_code == 403
