@@ -191,6 +191,12 @@ def administration_operations(http: Any, callers: GrievanceCallers) -> list[tupl
     )
     assert len(relieved.json_body["handed_over"]) == loads[busiest][0]
     measure("GET /admin/audit", lambda: http.get("/admin/audit?limit=20", headers=admin))
+    http.get("/staff/grievances?department=ROADS&district=PURI", headers=admin)
+    measure(
+        "GET /staff/grievances (a seat)",
+        lambda: http.get("/staff/grievances?department=ROADS&district=PURI&limit=20", headers=admin),
+    )
+    measure("GET /staff/grievances (the state, a page)", lambda: http.get("/staff/grievances?limit=20", headers=admin))
     return measured
 
 

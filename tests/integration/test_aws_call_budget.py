@@ -218,3 +218,20 @@ def test_applying_and_moving_an_application_costs_what_the_readme_says(api, stac
         seen = api.get(f"/applications/{tracking_id}", headers=bearer(asha.access_token))
     assert seen.status_code == 200 and json.loads(seen.body)["status"] == "under_verification"
     assert dict(calls) == APPLICATION_BUDGET["GET /applications/{id}"]
+
+
+def test_a_jurisdiction_list_page_is_one_query_on_a_case_index(api, stack, staff_token, admin_token):
+    """A supervisor's seat: the login, the department and district checked, one Query. The
+    state cell's page across departments: the login, the departments, one Query."""
+    from tests.integration.conftest import bearer
+
+    supervisor = staff_token("supervisor", department="WATER", district="KHORDHA")
+    seat = "/staff/grievances?department=WATER&district=KHORDHA&limit=20"
+    api.get(seat, headers=bearer(supervisor))  # warm
+    with count_aws_calls() as seat_calls:
+        assert api.get(seat, headers=bearer(supervisor)).status_code == 200
+    with count_aws_calls() as state_calls:
+        assert api.get("/staff/grievances?limit=20", headers=bearer(admin_token)).status_code == 200
+
+    assert dict(seat_calls) == {"dynamodb:BatchGetItem": 1, "dynamodb:GetItem": 2, "dynamodb:Query": 1}
+    assert dict(state_calls) == {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 2}
