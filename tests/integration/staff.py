@@ -67,3 +67,16 @@ def appoint(api: Any, admin_token: str, *, own_password: bool = True, **override
     if own_password:
         assert member.change_password(member.log_in()).status_code == 204
     return member
+
+
+def open_district(api: Any, admin_token: str) -> str:
+    """A district of the caller's own (PUT /districts): its seats hold only what they put there."""
+    code = f"DIST_{uuid.uuid4().hex[:8].upper()}"
+    opened = api.request(
+        method="PUT",
+        path=f"/districts/{code}",
+        headers={**bearer(admin_token), "Content-Type": "application/json"},
+        body=json.dumps({"names": {"en": "Anandpur", "hi": "आनंदपुर"}}),
+    )
+    assert opened.status_code == 200, opened.body
+    return code

@@ -20,7 +20,7 @@ import pytest
 from chalicelib.models import applications, case_store, grievances
 from tests.integration.conftest import Person, bearer, post, unique_mobile
 from tests.integration.documents import FIELDS, SERVICE, upload
-from tests.integration.staff import StaffMember, appoint
+from tests.integration.staff import StaffMember, appoint, open_district
 
 
 def patch(api, officer_id: str, body: Any, token: str):
@@ -30,18 +30,6 @@ def patch(api, officer_id: str, body: Any, token: str):
         headers={**bearer(token), "Content-Type": "application/json"},
         body=json.dumps(body),
     )
-
-
-def open_district(api, admin_token: str) -> str:
-    code = f"DIST_{uuid.uuid4().hex[:8].upper()}"
-    opened = api.request(
-        method="PUT",
-        path=f"/districts/{code}",
-        headers={**bearer(admin_token), "Content-Type": "application/json"},
-        body=json.dumps({"names": {"en": "Anandpur", "hi": "आनंदपुर"}}),
-    )
-    assert opened.status_code == 200, opened.body
-    return code
 
 
 @dataclass
