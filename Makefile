@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/aws_calls.py
 	$(BIN)/python bench/messages.py
 	$(BIN)/python bench/package_size.py
+	$(BIN)/python bench/reports.py
 
 # N grievances at once, routed and escalated on a compressed clock: `make burst N=10000`.
 N ?= 2000

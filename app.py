@@ -9,7 +9,7 @@ from chalice import Chalice, ConvertToMiddleware, Rate
 from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.config import resource_name_at_import
-from chalicelib.handlers import cors, grievance_events, notifications
+from chalicelib.handlers import cors, grievance_events, notifications, report_events
 from chalicelib.handlers.admin import admin_api
 from chalicelib.handlers.applications import applications_api
 from chalicelib.handlers.catalogue import catalogue_api
@@ -19,6 +19,7 @@ from chalicelib.handlers.http import uniform_error_shape
 from chalicelib.handlers.identity import identity_api
 from chalicelib.handlers.officers import officers_api
 from chalicelib.handlers.profile import profile_api
+from chalicelib.handlers.reports import reports_api
 from chalicelib.handlers.staff import staff_api
 from chalicelib.handlers.system import system_api
 from chalicelib.handlers.webhooks import webhooks_api
@@ -42,6 +43,7 @@ app.register_blueprint(officers_api)
 app.register_blueprint(grievances_api)
 app.register_blueprint(applications_api)
 app.register_blueprint(staff_api)
+app.register_blueprint(reports_api)
 app.register_blueprint(webhooks_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(dev_api)
@@ -77,3 +79,8 @@ def handle_sla_events(event: SQSEvent) -> Any:
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def sweep_awaiting_routing(event: CloudWatchEvent) -> Any:
     return grievance_events.sweep_awaiting_routing()
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def daily_reports(event: CloudWatchEvent) -> Any:
+    return report_events.daily()

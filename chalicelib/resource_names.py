@@ -36,7 +36,8 @@ class Queue(StrEnum):
 
 
 class Topic(StrEnum):
-    DEPARTMENT_EVENTS = "department-events"
+    DEPARTMENT_EVENTS = "department-events"  # per department, for its own subscribers
+    OPERATIONS_CENTRE = "operations-centre"  # every state change, no personal data (the ICCC feed)
 
 
 class StateMachine(StrEnum):

@@ -1,5 +1,6 @@
 """Give every grievance and application saved before the staff workspace its `seat-index`
-key, once, after deploying that release: `python -m infra.backfill_seats <stage>`.
+key (and every grievance whose SLA clock runs its `running-index` key, for the at-risk
+ranking), once, after deploying that release: `python -m infra.backfill_seats <stage>`.
 
 Safe to run again (only cases still without the key are touched) and while the state is
 live (a case saved meanwhile writes its key itself). `local` runs against the environment as
@@ -26,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
         from chalicelib.models import applications, grievances
 
         filled = {"grievances": grievances.backfill_seats(), "applications": applications.backfill_seats()}
+        running = grievances.backfill_running()
     print(", ".join(f"{kind}: {count} given their seat key" for kind, count in filled.items()))
+    print(f"grievances: {running} given their running-index key")
     return 0
 
 

@@ -158,6 +158,14 @@ def seed_demo_state() -> Any:
     return seed(document, now=datetime.now(UTC))
 
 
+def seed_demo_history() -> Any:
+    """Six weeks of past figures for the reports, and the alert run over them."""
+    from chalicelib.services.demo_history import seed_demo_history as seed
+    from chalicelib.services.reports import today
+
+    return seed(today())
+
+
 def load_app() -> ModuleType:
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
@@ -197,6 +205,7 @@ class LocalStack:
         self.webhooks = WebhookReceiver(HOST, self.webhook_port).start()
         self.resources = build_stack()
         self.seed = seed_demo_state()
+        self.history = seed_demo_history()
         app_module = load_app()
         self.api = serve_api(app_module, self.api_port)
         self.poller = SqsPoller(subscriptions_of(app_module), region=os.environ["AWS_DEFAULT_REGION"])
@@ -227,6 +236,9 @@ def banner(stack: LocalStack) -> str:
         "  demo logins (username / password / role):",
         *(f"    {a.username} / {a.password} / {a.role}" for a in shown),
         f"  all of them: GET http://{HOST}:{stack.api_port}/dev/accounts",
+        f"  reports: {stack.history.grievances} past grievances over 6 weeks; a surge of "
+        f"{stack.history.surge[1]} in {stack.history.surge[0]} and a quiet {stack.history.quiet}: "
+        f"{stack.history.alerts} alerts at GET /reports/alerts (public figures: GET /public/performance)",
         f"  messages sent: GET http://{HOST}:{stack.api_port}/dev/outbox?to=<mobile or email>",
         f"  department webhooks (received on :{stack.webhook_port}): "
         f"GET http://{HOST}:{stack.api_port}/dev/outbox?department=<code>",

@@ -270,6 +270,7 @@ def merge_template(stage: Stage, app_module: Any) -> dict[str, Any]:
         "Outputs": {
             "DocumentsBucketName": {"Value": {"Ref": "DocumentsBucket"}},
             "DepartmentEventsTopicArn": {"Value": {"Ref": "DepartmentEventsTopic"}},
+            "OperationsCentreTopicArn": {"Value": {"Ref": "OperationsCentreTopic"}},
             "OpsAlarmsTopicArn": {"Value": {"Ref": "OpsAlarmsTopic"}},
         },
     }

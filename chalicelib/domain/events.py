@@ -91,6 +91,7 @@ class GrievanceInfoProvided(Event):
 class GrievanceTransferred(Event):
     name = "transferred"
     to_department: str
+    from_department: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,11 +114,13 @@ class GrievanceHandedOver(Event):
 @dataclass(frozen=True, kw_only=True)
 class GrievanceResolved(Event):
     name = "resolved"
+    on_time: bool | None = None  # met its SLA (Grievance.disposed_on_time); None: no SLA ran
 
 
 @dataclass(frozen=True, kw_only=True)
 class GrievanceRejected(Event):
     name = "rejected"
+    on_time: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,6 +148,7 @@ class GrievanceEscalated(Event):
     name = "escalated"
     level: int
     owner_role: str
+    first_breach: bool = False  # the first deadline missed in this round: it became overdue
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,6 +165,7 @@ class GrievanceBreachedAtTop(Event):
 
     name = "sla_breached"
     level: int
+    first_breach: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -59,6 +59,8 @@ class Action(StrEnum):
 OPEN = frozenset({Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.INFO_REQUESTED})
 # The SLA clock runs in these; a timer firing in any other state has nothing to do.
 CLOCK_RUNNING = frozenset({Status.ASSIGNED, Status.IN_PROGRESS})
+# An officer holds it: what a department's open count and an officer's load are made of.
+OWNED = frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.INFO_REQUESTED})
 OFFICER_ACTIONS = frozenset(
     {
         Action.ACCEPT,
@@ -140,6 +142,10 @@ class Grievance:
     rating: int | None = None
     appealed: bool = False
     reopened: int = 0
+    # Missed a deadline in this round (escalated for lateness, or past the top level's):
+    # what "overdue" in the reports and "late" in SLA compliance mean. A reopening or an
+    # appeal starts a fresh round with a fresh SLA.
+    breached: bool = False
     version: int = 0
 
     audit_seq: int = 0
@@ -166,6 +172,14 @@ class Grievance:
 
     def overdue(self, now: datetime) -> bool:
         return self.status in CLOCK_RUNNING and self.due_at is not None and now >= self.due_at
+
+    def disposed_on_time(self, now: datetime) -> bool | None:
+        """Whether resolving or rejecting it `now` meets its SLA: no deadline missed in this
+        round (`breached`) and the current one not passed. None when no officer held it
+        (rejected before routing): no SLA was running."""
+        if self.status not in OWNED:
+            return None
+        return not self.breached and not self.overdue(now)
 
 
 @dataclass(frozen=True)
@@ -348,7 +362,19 @@ def transfer(grievance: Grievance, actor: Principal, department: str | None, not
         timer_seq=grievance.timer_seq + 1,
     )
     return Change(
-        after, [_event(events.GrievanceTransferred, actor, now, grievance, after, note=reason, to_department=target)]
+        after,
+        [
+            _event(
+                events.GrievanceTransferred,
+                actor,
+                now,
+                grievance,
+                after,
+                note=reason,
+                to_department=target,
+                from_department=grievance.department,
+            )
+        ],
     )
 
 
@@ -375,7 +401,8 @@ def resolve(grievance: Grievance, actor: Principal, note: str | None, clock: Sla
     # The same timer closes it: at "due" 7 days on, a still-resolved grievance closes.
     closes_at = clock.deadline(now, AUTO_CLOSE_AFTER_HOURS * 3600, round_the_clock=True)
     after = replace(after, warn_at=closes_at, due_at=closes_at, timer_seq=grievance.timer_seq + 1)
-    return Change(after, [_event(events.GrievanceResolved, actor, now, grievance, after, note=how)])
+    on_time = grievance.disposed_on_time(now)
+    return Change(after, [_event(events.GrievanceResolved, actor, now, grievance, after, note=how, on_time=on_time)])
 
 
 def reject(grievance: Grievance, actor: Principal, note: str | None, now: datetime) -> Change:
@@ -383,7 +410,8 @@ def reject(grievance: Grievance, actor: Principal, note: str | None, now: dateti
     reason = required_note(note, "the reason for rejecting")
     after = replace(grievance, status=Status.REJECTED, rejected_at=now, due_at=None, warn_at=None)
     after = replace(after, timer_seq=grievance.timer_seq + 1)
-    return Change(after, [_event(events.GrievanceRejected, actor, now, grievance, after, note=reason)])
+    on_time = grievance.disposed_on_time(now)
+    return Change(after, [_event(events.GrievanceRejected, actor, now, grievance, after, note=reason, on_time=on_time)])
 
 
 def give_feedback(grievance: Grievance, citizen: Principal, rating: int, note: str | None, now: datetime) -> Change:
@@ -420,7 +448,7 @@ def reopen(
         raise ActionNotAllowed(
             Action.REOPEN.value, grievance.status, "reopen: only within 7 days of the resolution or rejection."
         )
-    reopened = replace(grievance, reopened=grievance.reopened + 1, rejected_at=None)
+    reopened = replace(grievance, reopened=grievance.reopened + 1, rejected_at=None, breached=False)
     if grievance.assignee_id is None:
         after = replace(reopened, status=Status.REGISTERED, due_at=None, warn_at=None)
         after = replace(after, timer_seq=grievance.timer_seq + 1)
@@ -457,6 +485,7 @@ def appeal(
         grievance,
         status=Status.ASSIGNED,
         appealed=True,
+        breached=False,
         level=APPELLATE_LEVEL,
         assignee_id=appellate_id,
         sla_hours=grievance.sla_hours or sla_hours,
@@ -470,9 +499,16 @@ def appeal(
 def escalate(grievance: Grievance, new_owner_id: str, clock: SlaClock, now: datetime) -> Change:
     """The SLA ran out at this level: up one level, to a new owner with a fresh deadline."""
     level = min(grievance.level + 1, TOP_LEVEL)
-    after = _rearm(replace(grievance, level=level, assignee_id=new_owner_id), clock, now)
+    after = _rearm(replace(grievance, level=level, assignee_id=new_owner_id, breached=True), clock, now)
     event = _event(
-        events.GrievanceEscalated, SYSTEM, now, grievance, after, level=level, owner_role=ESCALATION_ROLES[level].value
+        events.GrievanceEscalated,
+        SYSTEM,
+        now,
+        grievance,
+        after,
+        level=level,
+        owner_role=ESCALATION_ROLES[level].value,
+        first_breach=not grievance.breached,
     )
     return Change(after, [event])
 
@@ -569,8 +605,17 @@ def warn(grievance: Grievance, now: datetime) -> Change:
 
 def breached_at_top(grievance: Grievance, now: datetime) -> Change:
     """The state cell's own deadline passed: nobody above to escalate to; recorded and told."""
-    after = replace(grievance, last_timer_event=f"{grievance.timer_seq}:sla_breached")
-    return Change(after, [_event(events.GrievanceBreachedAtTop, SYSTEM, now, grievance, after, level=grievance.level)])
+    after = replace(grievance, last_timer_event=f"{grievance.timer_seq}:sla_breached", breached=True)
+    event = _event(
+        events.GrievanceBreachedAtTop,
+        SYSTEM,
+        now,
+        grievance,
+        after,
+        level=grievance.level,
+        first_breach=not grievance.breached,
+    )
+    return Change(after, [event])
 
 
 def support(grievance: Grievance, citizen: Principal, now: datetime) -> Change:

@@ -14,7 +14,7 @@ from chalicelib.domain.grievance import Status
 from chalicelib.domain.identity import Principal
 from chalicelib.handlers import applications, grievances
 from chalicelib.handlers.http import MANAGERS, STAFF, parse_query, route
-from chalicelib.services import search_cases, view_applications, view_grievances
+from chalicelib.services import at_risk_cases, search_cases, view_applications, view_grievances
 
 staff_api = Blueprint(__name__)
 
@@ -42,6 +42,7 @@ class StaffGrievancesQuery(JurisdictionQuery):
     category: str | None = Field(default=None, pattern=CODE)
     status: Status | None = None
     channel: str | None = Field(default=None, pattern=r"^[a-z_]{2,20}$")
+    at_risk: bool = False
 
 
 class StaffApplicationsQuery(JurisdictionQuery):
@@ -52,6 +53,8 @@ class StaffApplicationsQuery(JurisdictionQuery):
 @route(staff_api, "/staff/grievances", methods=["GET"], roles=MANAGERS)
 def jurisdiction_grievances(caller: Principal) -> dict[str, Any]:
     query = parse_query(staff_api, StaffGrievancesQuery)
+    if query.at_risk:
+        return _at_risk(caller, query)
     page = view_grievances.jurisdiction(
         caller,
         department=query.department,
@@ -64,6 +67,38 @@ def jurisdiction_grievances(caller: Principal) -> dict[str, Any]:
         cursor=query.cursor,
     )
     return {"grievances": [grievances.detail(g, caller) for g in page.cases], "next_cursor": page.cursor}
+
+
+def _at_risk(caller: Principal, query: StaffGrievancesQuery) -> dict[str, Any]:
+    """One ranked page: the ranking weighs the whole running list, so it has no cursor."""
+    for name in ("cursor", "status"):
+        if getattr(query, name) is not None:
+            raise InvalidInput(f"{name}: not with at_risk=true (one ranked list of running grievances).", field=name)
+    if query.overdue:
+        raise InvalidInput("overdue: not with at_risk=true (the overdue rank first anyway).", field="overdue")
+    ranked = at_risk_cases.at_risk(
+        caller,
+        department=query.department,
+        district=query.district,
+        category=query.category,
+        channel=query.channel,
+        limit=query.limit,
+    )
+    return {
+        "grievances": [
+            {
+                **grievances.detail(risk.grievance, caller),
+                "risk": {
+                    "chance": round(risk.chance, 3),
+                    "hours_left": round(risk.hours_left, 1),
+                    "owner_load": risk.owner_load,
+                    "reason": risk.reason,
+                },
+            }
+            for risk in ranked
+        ],
+        "next_cursor": None,
+    }
 
 
 @route(staff_api, "/staff/applications", methods=["GET"], roles=MANAGERS)

@@ -14,9 +14,9 @@ from typing import Any
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.domain.grievance import OPEN, Change, Grievance, Status
+from chalicelib.domain.grievance import CLOCK_RUNNING, OPEN, Change, Grievance, Status
 from chalicelib.domain.jurisdiction import Partition
-from chalicelib.models.base import TableName, iso, parse, utc_text
+from chalicelib.models.base import TableName, iso, parse, shared_connection, utc_text
 from chalicelib.models.case_store import PAUSED, CaseRecord, CaseStore, Page, all_of, seat_of
 from chalicelib.resource_names import Table
 
@@ -41,6 +41,18 @@ class AreaIndex(GlobalSecondaryIndex[Any]):
 
     area = UnicodeAttribute(hash_key=True)
     filed_at = UnicodeAttribute(range_key=True)
+
+
+class RunningIndex(GlobalSecondaryIndex[Any]):
+    """Grievances whose SLA clock runs, per department, by district then deadline: what the
+    at-risk ranking reads (the open ones only, however many were ever filed)."""
+
+    class Meta:
+        index_name = "running-index"
+        projection = AllProjection()
+
+    running_department = UnicodeAttribute(hash_key=True)
+    running_due = UnicodeAttribute(range_key=True)  # DISTRICT#due_at
 
 
 class GrievanceRecord(CaseRecord):
@@ -70,14 +82,18 @@ class GrievanceRecord(CaseRecord):
     rating = NumberAttribute(null=True)
     appealed = BooleanAttribute(default=False)
     reopened = NumberAttribute(default=0)
+    breached = BooleanAttribute(default=False)
     last_timer_event = UnicodeAttribute(null=True)
     application_id = UnicodeAttribute(null=True)
     # Sparse index keys, present only while they mean something (and the queue's: CaseRecord):
     awaiting_routing = UnicodeAttribute(null=True)  # "yes" while registered
     area = UnicodeAttribute(null=True)  # CATEGORY#DISTRICT while open, for duplicates nearby
+    running_department = UnicodeAttribute(null=True)  # while its SLA clock runs
+    running_due = UnicodeAttribute(null=True)
 
     by_routing = RoutingIndex()
     by_area = AreaIndex()
+    by_running = RunningIndex()
 
 
 _DATES = ("filed_at", "due_at", "warn_at", "resolved_at", "closed_at", "rejected_at")
@@ -104,6 +120,7 @@ _PLAIN = (
     "rating",
     "appealed",
     "reopened",
+    "breached",
     "audit_seq",
     "audit_hash",
     "last_timer_event",
@@ -125,6 +142,9 @@ def _to_record(grievance: Grievance) -> GrievanceRecord:
     )
     values["awaiting_routing"] = "yes" if grievance.status is Status.REGISTERED else None
     values["area"] = f"{grievance.category}#{grievance.district}" if grievance.category and grievance.is_open else None
+    running = grievance.status in CLOCK_RUNNING and grievance.due_at is not None and grievance.department
+    values["running_department"] = grievance.department if running else None
+    values["running_due"] = f"{grievance.district}#{iso(grievance.due_at)}" if running else None
     if grievance.version:  # PynamoDB guards the write on the version read (none: a new item)
         values["version"] = grievance.version
     return GrievanceRecord(**values)
@@ -209,6 +229,43 @@ def awaiting_routing(filed_before: datetime) -> Iterator[str]:
     return (r.tracking_id for r in results)
 
 
+def running_in(department: str, district: str | None) -> Iterator[Grievance]:
+    """The grievances of a department (or one district of it) whose SLA clock runs, by
+    district then deadline. One Query per page of the running index."""
+    key = GrievanceRecord.running_due.startswith(f"{district}#") if district else None
+    results = GrievanceRecord.by_running.query(department, key)
+    return (_to_grievance(r) for r in results)
+
+
 def backfill_seats() -> int:
     """The seat-index key for grievances saved before the index existed (see CaseStore)."""
     return _store.backfill_seats()
+
+
+def backfill_running() -> int:
+    """The running-index keys for grievances whose clock was running before the index
+    existed: a one-off Scan, keys set only where still missing, the version left alone (as
+    `backfill_seats`)."""
+    client = shared_connection().client
+    filled = 0
+    running = GrievanceRecord.status.is_in(*(s.value for s in CLOCK_RUNNING))
+    for record in GrievanceRecord.scan(running & GrievanceRecord.running_department.does_not_exist()):
+        if not (record.department and record.due_at):
+            continue
+        try:
+            client.update_item(
+                TableName=GrievanceRecord.Meta.table_name,
+                Key={"tracking_id": {"S": record.tracking_id}},
+                UpdateExpression="SET #d = :d, #due = :due",
+                ConditionExpression="attribute_not_exists(#d) AND #v = :v",
+                ExpressionAttributeNames={"#d": "running_department", "#due": "running_due", "#v": "version"},
+                ExpressionAttributeValues={
+                    ":d": {"S": record.department},
+                    ":due": {"S": f"{record.district}#{record.due_at}"},
+                    ":v": {"N": str(record.version)},
+                },
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            continue  # moved meanwhile: its save wrote the keys it should have
+        filled += 1
+    return filled

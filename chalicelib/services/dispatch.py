@@ -1,11 +1,12 @@
 """One road after every save: each saved event goes to the reactions mapped to its class.
 
 A use case saves a move (record and audit entries in one transaction) and hands the events
-to `dispatch`; nothing else decides what follows a save. Adding a reaction — a report
-counter, an operations-centre feed — is adding it to a line of `REACTIONS`. Every reaction
-is idempotent (a timer is named by its grievance and `timer_seq`, a routing message is
-ignored once routed, an announcement's messages carry a dedupe key), so running one twice
-changes nothing.
+to `dispatch`; nothing else decides what follows a save. Adding a reaction is adding it to
+a line of `REACTIONS`: the report counters (`tally`) and the operations-centre feed
+(`feed`) were added so. Every reaction is idempotent (a timer is named by its grievance
+and `timer_seq`, a routing message is ignored once routed, an announcement's messages
+carry a dedupe key, an event is counted once by its marker, a feed message carries its
+event id for the subscriber), so running one twice changes nothing.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from chalicelib.domain.saved import Saved
 from chalicelib.observability import count_event
 from chalicelib.services import account_notices
 from chalicelib.services.announcements import announce
+from chalicelib.services.operations_feed import feed_operations_centre as feed
 from chalicelib.services.routing_requests import request_routing
 from chalicelib.services.sla_timer import keep_running_or_defer
+from chalicelib.services.tally_events import tally
 
 logger = Logger(child=True)
 
@@ -55,36 +58,37 @@ def tell_citizen(saved: Saved) -> None:
 
 
 REACTIONS: dict[type[e.Event], tuple[Reaction, ...]] = {
-    e.GrievanceFiled: (route, announce, count),
-    e.GrievanceAssigned: (start_timer, announce, count),
-    e.GrievanceAccepted: (announce, count),
+    e.GrievanceFiled: (route, announce, tally, feed, count),
+    e.GrievanceAssigned: (start_timer, announce, tally, feed, count),
+    e.GrievanceAccepted: (announce, tally, feed, count),
     e.GrievanceCommented: (count,),
-    e.GrievanceInfoRequested: (announce, count),  # the clock pauses: the old timer's messages go stale
-    e.GrievanceInfoProvided: (start_timer, announce, count),
-    e.GrievanceTransferred: (route, announce, count),
-    e.GrievanceReassigned: (start_timer, announce, count),
+    # The clock pauses: the old timer's messages go stale.
+    e.GrievanceInfoRequested: (announce, tally, feed, count),
+    e.GrievanceInfoProvided: (start_timer, announce, tally, feed, count),
+    e.GrievanceTransferred: (route, announce, tally, feed, count),
+    e.GrievanceReassigned: (start_timer, announce, tally, feed, count),
     # Deadlines kept: the running timer (same timer_seq) stays valid, so none is started.
-    e.GrievanceHandedOver: (announce, count),
-    e.GrievanceResolved: (start_timer, announce, count),  # the timer that closes it
-    e.GrievanceRejected: (announce, count),
-    e.GrievanceClosed: (announce, count),
-    e.GrievanceReopened: (route, start_timer, announce, count),  # routed if it never had an owner
-    e.GrievanceAppealed: (start_timer, announce, count),
-    e.GrievanceEscalated: (start_timer, announce, count),
-    e.GrievanceSlaWarned: (announce, count),
-    e.GrievanceBreachedAtTop: (announce, count),
-    e.GrievanceSupported: (announce, count),
+    e.GrievanceHandedOver: (announce, tally, feed, count),
+    e.GrievanceResolved: (start_timer, announce, tally, feed, count),  # the timer that closes it
+    e.GrievanceRejected: (announce, tally, feed, count),
+    e.GrievanceClosed: (announce, tally, feed, count),
+    e.GrievanceReopened: (route, start_timer, announce, tally, feed, count),  # routed if it never had an owner
+    e.GrievanceAppealed: (start_timer, announce, tally, feed, count),
+    e.GrievanceEscalated: (start_timer, announce, tally, feed, count),
+    e.GrievanceSlaWarned: (announce, tally, feed, count),
+    e.GrievanceBreachedAtTop: (announce, tally, feed, count),
+    e.GrievanceSupported: (announce, tally, feed, count),
     e.GrievanceErased: (count,),
-    e.ApplicationSubmitted: (announce, count),
+    e.ApplicationSubmitted: (announce, feed, count),
     e.ApplicationCommented: (count,),
-    e.ApplicationVerificationStarted: (announce, count),
-    e.ApplicationVerified: (announce, count),
-    e.ApplicationInfoRequested: (announce, count),
-    e.ApplicationInfoProvided: (announce, count),
-    e.ApplicationHandedOver: (announce, count),
-    e.ApplicationApproved: (announce, count),
-    e.ApplicationRejected: (announce, count),
-    e.ApplicationCompleted: (announce, count),
+    e.ApplicationVerificationStarted: (announce, feed, count),
+    e.ApplicationVerified: (announce, feed, count),
+    e.ApplicationInfoRequested: (announce, feed, count),
+    e.ApplicationInfoProvided: (announce, feed, count),
+    e.ApplicationHandedOver: (announce, feed, count),
+    e.ApplicationApproved: (announce, feed, count),
+    e.ApplicationRejected: (announce, feed, count),
+    e.ApplicationCompleted: (announce, feed, count),
     e.ApplicationErased: (count,),
     e.NationalIdReleased: (tell_citizen, count),
 }

@@ -147,7 +147,7 @@ def test_every_function_has_its_own_role_log_group_and_name(stack):
     log_groups = stack.of_type("AWS::Logs::LogGroup")
 
     roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
-    assert len(set(roles)) == len(functions) == 7
+    assert len(set(roles)) == len(functions) == 8
     for logical_id, function in functions.items():
         name = stack.value(function["Properties"]["FunctionName"])["Fn::Sub"]
         assert name.startswith(f"crm-{stack.stage.name}-"), name

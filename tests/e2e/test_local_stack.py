@@ -446,6 +446,115 @@ def test_the_state_cell_opens_a_district_staffs_it_and_a_deactivation_hands_the_
     connection.close()
 
 
+def raw_records(banner: str) -> tuple[list[dict], dict[str, list[dict]]]:
+    """Every grievance item and its audit entries, read straight from the runner's moto
+    (no app code): what the recount of the reports counts."""
+    import boto3
+
+    moto = re.search(r"moto \(the embedded AWS\) on (http://\S+)", banner).group(1)
+    dynamodb = boto3.client(
+        "dynamodb", endpoint_url=moto, region_name="ap-south-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    grievances = [item for page in dynamodb.get_paginator("scan").paginate(TableName="crm-local-grievances")
+                  for item in page["Items"]]  # fmt: skip
+    trails = {}
+    for item in grievances:
+        tracking_id = item["tracking_id"]["S"]
+        pages = dynamodb.get_paginator("query").paginate(
+            TableName="crm-local-audit",
+            KeyConditionExpression="subject = :s",
+            ExpressionAttributeValues={":s": {"S": tracking_id}},
+        )
+        trails[tracking_id] = [entry for page in pages for entry in page["Items"]]
+    return grievances, trails
+
+
+def test_supervisors_see_their_district_at_risk_and_the_state_cells_tables_match_a_recount(local_stack):
+    from collections import Counter
+    from datetime import datetime, timedelta, timezone
+
+    _, api_port, banner = local_stack
+    connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
+    admin, _ = staff_on_runner(connection, role="state_admin")
+    supervisor, _ = staff_on_runner(connection, role="supervisor", department="WATER", district="PURI")
+    body = {"category": "WATER_PIPE_LEAK", "description": "Main pipe leaking.", "location": {"district": "PURI"}}
+    filed = [
+        request(connection, "POST", "/grievances", body, token=citizen_on_runner(connection, d, m, district="PURI"))[1]
+        for d, m in (("98765432106", "+919812300021"), ("98765432107", "+919812300022"))
+    ]
+    ids = {g["tracking_id"] for g in filed}
+
+    # The supervisor's queue is the seat's, not a desk of their own (they own none of these)
+    def seat_queue() -> set[str]:
+        return {
+            g["tracking_id"]
+            for g in request(connection, "GET", "/staff/grievances?limit=100", token=supervisor)[1]["grievances"]
+        }
+
+    assert ids <= eventually(seat_queue, lambda listed: ids <= listed)
+    status, ranked = request(connection, "GET", "/staff/grievances?at_risk=true", token=supervisor)
+    assert status == 200 and ids <= {g["tracking_id"] for g in ranked["grievances"]}
+    chances = [g["risk"]["chance"] for g in ranked["grievances"]]
+    assert chances == sorted(chances, reverse=True)
+    # One is resolved by its officer
+    first = sorted(ids)[0]
+    owner = request(connection, "GET", f"/grievances/{first}", token=admin)[1]["assigned_to"]
+    officer, _ = staff_on_runner(connection, officer_id=owner)
+    resolve = {"action": "resolve", "note": "Joint welded."}
+    assert request(connection, "POST", f"/grievances/{first}/actions", resolve, token=officer)[0] == 200
+
+    # The state cell's tables for today match a recount of the raw records
+    zone = timezone(timedelta(minutes=330))
+    today = datetime.now(zone).date()
+    period = f"from={today.isoformat()}&to={today.isoformat()}"
+    departments = {
+        r["department"]: r
+        for r in request(connection, "GET", f"/reports/departments?{period}", token=admin)[1]["departments"]
+    }
+    districts = {
+        r["district"]: r
+        for r in request(connection, "GET", f"/reports/districts?{period}", token=admin)[1]["districts"]
+    }
+    grievances, trails = raw_records(banner)
+    counted: Counter = Counter()
+    for item in grievances:
+        district, department = item["district"]["S"], item.get("department", {}).get("S")
+        for entry in trails[item["tracking_id"]["S"]]:
+            if datetime.fromisoformat(entry["at"]["S"]).astimezone(zone).date() != today:
+                continue
+            event = entry["event"]["S"]
+            if event == "filed":
+                counted[("district", district, "filed")] += 1
+            if event in ("resolved", "rejected"):
+                counted[("district", district, event)] += 1
+                counted[("department", department, event)] += 1
+            if event == "assigned" and entry.get("from_state", {}).get("S") == "registered":
+                counted[("department", department, "received")] += 1
+    for code, row in districts.items():
+        assert [row[k] for k in ("filed", "resolved", "rejected")] == [
+            counted[("district", code, k)] for k in ("filed", "resolved", "rejected")
+        ], code
+    for code, row in departments.items():
+        assert [row[k] for k in ("received", "resolved", "rejected")] == [
+            counted[("department", code, k)] for k in ("received", "resolved", "rejected")
+        ], code
+    assert districts["PURI"]["filed"] >= 2 and departments["WATER"]["resolved"] >= 1
+
+    # The seeded surge raised an alert; the CSV downloads; the public page needs no login
+    surge = re.search(r"a surge of (\S+) in (\S+)", banner)
+    alerts = request(connection, "GET", "/reports/alerts", token=admin)[1]["alerts"]
+    assert {(a["kind"], a["category"], a["district"]) for a in alerts} >= {("surge", surge.group(1), surge.group(2))}
+    connection.request("GET", f"/reports/export.csv?{period}", headers={"Authorization": f"Bearer {admin}"})
+    response = connection.getresponse()
+    csv_text = response.read().decode()
+    assert response.status == 200 and response.getheader("Content-Type").startswith("text/csv")
+    assert csv_text.startswith("day,department,") and ",WATER," in csv_text
+    status, public = get(connection, "/public/performance")
+    assert status == 200 and {r["code"] for r in public["districts"]} >= {"PURI", "KHORDHA"}
+    assert all(r["suppressed"] or r["filed"] >= 10 for r in public["districts"] + public["departments"])
+    connection.close()
+
+
 def test_sigterm_stops_every_part_cleanly(local_stack):
     process, api_port, _ = local_stack
 

@@ -82,6 +82,12 @@ MATRIX: dict[tuple[str, str], str | frozenset[Role]] = {
     ("/staff/grievances", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
     ("/staff/applications", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
     ("/staff/search", "GET"): frozenset({OFFICER, SUPERVISOR, HEAD, ADMIN}),
+    ("/reports/departments", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
+    ("/reports/districts", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
+    ("/reports/officers", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
+    ("/reports/alerts", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
+    ("/reports/export.csv", "GET"): frozenset({SUPERVISOR, HEAD, ADMIN}),
+    ("/public/performance", "GET"): PUBLIC,
     ("/services/{code}", "PUT"): frozenset({HEAD, ADMIN}),
     ("/uploads", "POST"): frozenset({CITIZEN}),
     ("/applications", "POST"): frozenset({CITIZEN}),
@@ -163,6 +169,14 @@ def test_without_a_token_every_protected_route_answers_401(api, stack, route):
 
     assert response.status_code == 401
     assert response.headers.get("WWW-Authenticate") == "Bearer"
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "no token")
+def test_the_public_figures_answer_everyone(api, stack, token_of, role):
+    response = call(api, ("/public/performance", "GET"), token_of(role) if role else None)
+
+    assert response.status_code == 200, response.body
+    assert {"departments", "districts"} <= set(response.json_body)
 
 
 # The subject and login of a real state_admin login (`real_login`): a forged token names a

@@ -76,6 +76,7 @@ APPLICATION_BUDGET: dict[str, dict[str, int]] = {
         "s3:CopyObject": 2,
         "dynamodb:TransactWriteItems": 1,
         "sqs:SendMessage": 1,
+        "sns:Publish": 1,  # the operations-centre feed
     },
     # the officer and their login in one batch (a deactivated or logged-out one is refused at
     # once), the application; the transaction; the announcement (the service's names for the
@@ -85,6 +86,7 @@ APPLICATION_BUDGET: dict[str, dict[str, int]] = {
         "dynamodb:GetItem": 1,
         "dynamodb:TransactWriteItems": 1,
         "sqs:SendMessage": 1,
+        "sns:Publish": 1,  # the operations-centre feed
     },
     "GET /applications/{id}": {"dynamodb:GetItem": 2, "dynamodb:Query": 1},  # the login, the record, its trail
 }
@@ -96,23 +98,26 @@ GRIEVANCE_BUDGET = {
     "POST /grievances": {
         # the caller's login, district + category lookups, idempotency record (get, put
         # in-progress, complete), the day's filing slot, duplicate check and nearby "me too"
-        # (two GSI queries), the transaction, then the hand-offs: routing, and the one
-        # announcement the events consumer fans out.
+        # (two GSI queries), the transaction, then the reactions: routing, the one
+        # announcement the events consumer fans out, the report counters (a transaction of
+        # their own, with the event's marker) and the operations-centre feed.
         "dynamodb:GetItem": 3,
         "dynamodb:PutItem": 1,
         "dynamodb:UpdateItem": 2,
         "dynamodb:Query": 2,
-        "dynamodb:TransactWriteItems": 1,
+        "dynamodb:TransactWriteItems": 2,
         "sqs:SendMessage": 2,
+        "sns:Publish": 1,
     },
     "route (SQS consumer, one record)": {
         "sqs:ReceiveMessage": 1,
         "dynamodb:GetItem": 2,
         "dynamodb:Query": 1,
         "dynamodb:BatchGetItem": 1,
-        "dynamodb:TransactWriteItems": 1,
+        "dynamodb:TransactWriteItems": 2,  # the move; the report counters (received, open)
         "states:StartExecution": 1,
         "sqs:SendMessage": 1,  # the announcement
+        "sns:Publish": 1,  # the operations-centre feed
         "sqs:DeleteMessageBatch": 1,
     },
     # from here on a citizen's request also reads their login (one GetItem)
@@ -124,8 +129,9 @@ GRIEVANCE_BUDGET = {
     "POST /grievances/{id}/actions (accept)": {
         "dynamodb:BatchGetItem": 1,  # the officer and their login
         "dynamodb:GetItem": 1,
-        "dynamodb:TransactWriteItems": 1,
+        "dynamodb:TransactWriteItems": 1,  # no report counter moves on an accept
         "sqs:SendMessage": 1,
+        "sns:Publish": 1,  # the operations-centre feed
     },
     "fan out (events consumer, the accept)": {
         "sqs:ReceiveMessage": 1,

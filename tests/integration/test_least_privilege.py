@@ -217,6 +217,20 @@ def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
         monkeypatch.undo()
         consume("route_grievances")
         deliver_notifications()
+        # the state cell reads its reports and the at-risk list; the daily run looks for
+        # surges and sends the supervisors' digests; anyone reads the public figures
+        for path in (
+            "/reports/departments",
+            "/reports/districts",
+            "/reports/alerts",
+            "/reports/officers?department=WATER",
+            "/reports/export.csv",
+            "/staff/grievances?at_risk=true&department=WATER",
+        ):
+            assert api.get(path, headers=bearer(admin_token)).status_code == 200, path
+        assert api.get("/public/performance").status_code == 200
+        daily = {s.name: s for s in schedules_of(chalice_app)}["daily_reports"]
+        ScheduleRunner([daily], region=resources.region).run_once(daily)
         # the citizen applies for a water connection with two documents; the officer asks for more
         uploads = {}
         for slot in ("proof_of_ownership", "identity_proof", "premises_photo"):

@@ -473,8 +473,10 @@ def test_escalation_climbs_one_level_with_a_fresh_deadline():
         assert change.events[0].details == {
             "level": level,
             "owner_role": ["supervisor", "department_head", "state_admin"][level - 1],
+            "first_breach": level == 1,  # overdue from the first missed deadline on
         }
         assert isinstance(change.events[0], GrievanceEscalated)
+        assert after.breached
         g = after
     assert g.level == TOP_LEVEL
 
@@ -488,8 +490,12 @@ def test_warning_and_the_top_breach_are_recorded_without_moving_anything():
     top = replace(g, level=TOP_LEVEL)
     breached = lifecycle.breached_at_top(top, START + HOUR)
     assert breached.grievance.last_timer_event == f"{g.timer_seq}:sla_breached"
-    assert replace(breached.grievance, last_timer_event=None) == top
-    assert breached.events[0].details == {"level": TOP_LEVEL}
+    # nothing moves, but it has missed a deadline now: it counts as overdue, and late if decided
+    assert replace(breached.grievance, last_timer_event=None, breached=False) == top
+    assert breached.grievance.breached and breached.grievance.disposed_on_time(START + HOUR) is False
+    assert breached.events[0].details == {"level": TOP_LEVEL, "first_breach": True}
+    again = lifecycle.breached_at_top(breached.grievance, START + 2 * HOUR)
+    assert again.events[0].details == {"level": TOP_LEVEL, "first_breach": False}
 
 
 def test_me_too_raises_the_priority_of_an_open_grievance_only():
