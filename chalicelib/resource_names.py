@@ -29,7 +29,8 @@ class Queue(StrEnum):
     """Each has a `<name>-dlq` twin that takes what its consumer gave up on."""
 
     ROUTING = "routing"  # registered grievances awaiting routing, and nothing else
-    SLA_EVENTS = "sla-events"  # the SLA timers' messages, and timers waiting to be started
+    # the SLA timers' messages, timers waiting to be started, report counts waiting to be written
+    SLA_EVENTS = "sla-events"
     EVENTS = "events"  # one announcement per saved domain event, fanned out to messages
     MESSAGES = "messages"  # one SMS or email each
     WEBHOOKS = "webhooks"  # one signed POST to a department each

@@ -1,6 +1,7 @@
 """Give every grievance and application saved before the staff workspace its `seat-index`
 key (and every grievance whose SLA clock runs its `running-index` key, for the at-risk
-ranking), once, after deploying that release: `python -m infra.backfill_seats <stage>`.
+ranking), and set the reports' open and overdue gauges from the grievances themselves,
+once, after deploying that release: `python -m infra.backfill_seats <stage>`.
 
 Safe to run again (only cases still without the key are touched) and while the state is
 live (a case saved meanwhile writes its key itself). `local` runs against the environment as
@@ -24,12 +25,16 @@ def main(argv: list[str] | None = None) -> int:
         nullcontext() if args.stage == "local" else stage_environment(deployable_stage(args.stage))
     )
     with environment:
-        from chalicelib.models import applications, grievances
+        from chalicelib.domain.tallies import Gauge
+        from chalicelib.models import applications, catalogue, grievances, tallies
 
         filled = {"grievances": grievances.backfill_seats(), "applications": applications.backfill_seats()}
         running = grievances.backfill_running()
+        held = {d: {Gauge.OPEN: o, Gauge.OVERDUE: late} for d, (o, late) in grievances.held_by_department().items()}
+        moved = tallies.set_gauges(held, [d.code for d in catalogue.list_departments()])
     print(", ".join(f"{kind}: {count} given their seat key" for kind, count in filled.items()))
     print(f"grievances: {running} given their running-index key")
+    print(f"report gauges: {len(moved)} departments set to their open and overdue grievances")
     return 0
 
 

@@ -92,6 +92,7 @@ class GrievanceTransferred(Event):
     name = "transferred"
     to_department: str
     from_department: str | None = None
+    left_overdue: bool = False  # overdue in the department it left (the receiver starts afresh)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,12 +116,14 @@ class GrievanceHandedOver(Event):
 class GrievanceResolved(Event):
     name = "resolved"
     on_time: bool | None = None  # met its SLA (Grievance.disposed_on_time); None: no SLA ran
+    own_deadline: bool | None = None  # within the deadline its present owner was given
 
 
 @dataclass(frozen=True, kw_only=True)
 class GrievanceRejected(Event):
     name = "rejected"
     on_time: bool | None = None
+    own_deadline: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -181,6 +181,14 @@ class Grievance:
             return None
         return not self.breached and not self.overdue(now)
 
+    def within_own_deadline(self, now: datetime) -> bool | None:
+        """Whether its present owner decides it `now` within the deadline they were given
+        (an officer handed a case already late is judged by their own clock). None when no
+        officer held it."""
+        if self.status not in OWNED:
+            return None
+        return not self.overdue(now)
+
 
 @dataclass(frozen=True)
 class Change:
@@ -351,11 +359,13 @@ def transfer(grievance: Grievance, actor: Principal, department: str | None, not
     if department == grievance.department:
         raise InvalidInput("department: the grievance is already with this department.", field="department")
     target = department if grievance.transfers < MAX_TRANSFERS else STATE_CELL
+    # The receiving department starts a fresh SLA: a deadline the sender missed is not theirs.
     after = replace(
         grievance,
         status=Status.REGISTERED,
         department=target,
         assignee_id=None,
+        breached=False,
         transfers=grievance.transfers + 1,
         due_at=None,
         warn_at=None,
@@ -373,6 +383,7 @@ def transfer(grievance: Grievance, actor: Principal, department: str | None, not
                 note=reason,
                 to_department=target,
                 from_department=grievance.department,
+                left_overdue=grievance.breached and grievance.status in OWNED,
             )
         ],
     )
@@ -401,8 +412,11 @@ def resolve(grievance: Grievance, actor: Principal, note: str | None, clock: Sla
     # The same timer closes it: at "due" 7 days on, a still-resolved grievance closes.
     closes_at = clock.deadline(now, AUTO_CLOSE_AFTER_HOURS * 3600, round_the_clock=True)
     after = replace(after, warn_at=closes_at, due_at=closes_at, timer_seq=grievance.timer_seq + 1)
-    on_time = grievance.disposed_on_time(now)
-    return Change(after, [_event(events.GrievanceResolved, actor, now, grievance, after, note=how, on_time=on_time)])
+    on_time, own = grievance.disposed_on_time(now), grievance.within_own_deadline(now)
+    resolved = _event(
+        events.GrievanceResolved, actor, now, grievance, after, note=how, on_time=on_time, own_deadline=own
+    )
+    return Change(after, [resolved])
 
 
 def reject(grievance: Grievance, actor: Principal, note: str | None, now: datetime) -> Change:
@@ -410,8 +424,11 @@ def reject(grievance: Grievance, actor: Principal, note: str | None, now: dateti
     reason = required_note(note, "the reason for rejecting")
     after = replace(grievance, status=Status.REJECTED, rejected_at=now, due_at=None, warn_at=None)
     after = replace(after, timer_seq=grievance.timer_seq + 1)
-    on_time = grievance.disposed_on_time(now)
-    return Change(after, [_event(events.GrievanceRejected, actor, now, grievance, after, note=reason, on_time=on_time)])
+    on_time, own = grievance.disposed_on_time(now), grievance.within_own_deadline(now)
+    rejected = _event(
+        events.GrievanceRejected, actor, now, grievance, after, note=reason, on_time=on_time, own_deadline=own
+    )
+    return Change(after, [rejected])
 
 
 def give_feedback(grievance: Grievance, citizen: Principal, rating: int, note: str | None, now: datetime) -> Change:

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
+from typing import Any
 
 from chalicelib.domain import events as e
 from chalicelib.domain.grievance import OWNED, Grievance, Status
@@ -76,6 +77,24 @@ class Tally:
     @property
     def empty(self) -> bool:
         return not self.rows and not any(self.gauges.values())
+
+    def as_message(self) -> dict[str, Any]:
+        """As JSON, to be counted later (when counting now failed)."""
+        return {
+            "event_id": self.event_id,
+            "day": self.day.isoformat(),
+            "rows": [{"view": r.view.value, "key": list(r.key), "counters": r.counters} for r in self.rows],
+            "gauges": [[department, gauge.value, by] for (department, gauge), by in self.gauges.items()],
+        }
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> Tally:
+        return cls(
+            message["event_id"],
+            date.fromisoformat(message["day"]),
+            [Row(View(r["view"]), tuple(r["key"]), dict(r["counters"])) for r in message["rows"]],
+            {(department, Gauge(gauge)): int(by) for department, gauge, by in message["gauges"]},
+        )
 
 
 def shard_of(event_id: str, shards: int) -> int:
@@ -154,8 +173,10 @@ def _count_disposal(tally: Tally, grievance: Grievance, event: e.GrievanceResolv
     tally.rows.append(Row(View.DISTRICT, (district,), {**timed, f"{outcome}.{category}": 1}))
     if outcome == "resolved":
         tally.rows.append(Row(View.CATEGORY, (category,), {k: v for k, v in timed.items() if k not in counters}))
-    if event.on_time is not None and event.actor_role not in ("system", "citizen"):
-        tally.rows.append(Row(View.OFFICER, (department, district, event.actor_id), counters))
+    if event.own_deadline is not None and event.actor_role not in ("system", "citizen"):
+        # An officer is judged by the deadline they were given, not one missed before them.
+        judged = {outcome: 1, "on_time" if event.own_deadline else "late": 1}
+        tally.rows.append(Row(View.OFFICER, (department, district, event.actor_id), judged))
 
 
 def _move_gauges(tally: Tally, after: Grievance, event: e.Event) -> None:
@@ -165,7 +186,10 @@ def _move_gauges(tally: Tally, after: Grievance, event: e.Event) -> None:
     is_owned = after.status in OWNED
     department_before = event.from_department if isinstance(event, e.GrievanceTransferred) else after.department
     first_breach = isinstance(event, e.GrievanceEscalated | e.GrievanceBreachedAtTop) and event.first_breach
-    late_before = was_owned and after.breached and not first_breach
+    if isinstance(event, e.GrievanceTransferred):
+        late_before = was_owned and event.left_overdue
+    else:
+        late_before = was_owned and after.breached and not first_breach
     late_after = is_owned and after.breached
 
     def move(department: str | None, gauge: Gauge, by: int) -> None:

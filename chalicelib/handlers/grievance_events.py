@@ -14,6 +14,7 @@ from chalicelib.handlers.sqs import each_record
 from chalicelib.services.grievance_timers import TimerMessage, handle_timer_event, start_deferred_timer
 from chalicelib.services.route_grievance import requeue_awaiting_routing, route_grievance
 from chalicelib.services.sla_timer import START_TIMER
+from chalicelib.services.tally_events import COUNT_TALLY, count_deferred
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -28,6 +29,9 @@ def _sla_record(record: SQSRecord) -> None:
     message = json.loads(record.body)
     if message["kind"] == START_TIMER:
         start_deferred_timer(message["tracking_id"], int(message["timer_seq"]))
+        return
+    if message["kind"] == COUNT_TALLY:
+        count_deferred(message["tally"])
         return
     # A timer started before this release keeps the definition it started with: it calls
     # its timer_seq `version`.

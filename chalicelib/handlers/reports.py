@@ -36,8 +36,7 @@ class ExportQuery(AreaQuery):
 class PublicQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    from_: str | None = Field(default=None, alias="from", pattern=DAY)
-    to: str | None = Field(default=None, pattern=DAY)
+    months: int = Field(default=3, ge=1, le=12)
     lang: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
 
 
@@ -86,4 +85,4 @@ def export(caller: Principal) -> Response:
 @route(reports_api, "/public/performance", methods=["GET"], public=True)
 def public_performance() -> dict[str, Any]:
     query = parse_query(reports_api, PublicQuery)
-    return reports.public_performance(query.from_, query.to, query.lang)
+    return reports.public_performance(query.months, query.lang)

@@ -14,7 +14,7 @@ from typing import Any
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.domain.grievance import CLOCK_RUNNING, OPEN, Change, Grievance, Status
+from chalicelib.domain.grievance import CLOCK_RUNNING, OPEN, OWNED, Change, Grievance, Status
 from chalicelib.domain.jurisdiction import Partition
 from chalicelib.models.base import TableName, iso, parse, shared_connection, utc_text
 from chalicelib.models.case_store import PAUSED, CaseRecord, CaseStore, Page, all_of, seat_of
@@ -269,3 +269,15 @@ def backfill_running() -> int:
             continue  # moved meanwhile: its save wrote the keys it should have
         filled += 1
     return filled
+
+
+def held_by_department() -> dict[str, tuple[int, int]]:
+    """(open, overdue) per department counted from the records: what the report gauges
+    should read. An operator's repair (a Scan), never a request's."""
+    held = GrievanceRecord.status.is_in(*(s.value for s in OWNED))
+    found: dict[str, tuple[int, int]] = {}
+    for record in GrievanceRecord.scan(held):
+        department = record.department or "AWAITING_ROUTING"
+        open_count, overdue = found.get(department, (0, 0))
+        found[department] = (open_count + 1, overdue + int(bool(record.breached)))
+    return found

@@ -34,6 +34,7 @@ from chalicelib.domain.tallies import SHARDS, Gauge, Tally, View, quarter_of, qu
 from chalicelib.resource_names import Table
 
 MARKER_DAYS = 30
+MOVES = "_moves"  # on every row item: the counts that moved it (not a figure of any report)
 GAUGES = "tally-gauge"
 _ATTEMPTS = 6
 
@@ -51,6 +52,24 @@ class ReadCost:
 
     queries: int = 0
     items: int = 0
+    bytes: int = 0  # as DynamoDB sizes items: a Query returns at most 1 MB a page
+
+    def add(self, items: list[dict[str, Any]]) -> None:
+        self.items += len(items)
+        self.bytes += sum(_size(item) for item in items)
+
+
+def _size(item: dict[str, Any]) -> int:
+    """An item's size by DynamoDB's rule of thumb: names plus values (a number: about one
+    byte per two digits, plus one)."""
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode())
+        if "S" in value:
+            size += len(value["S"].encode())
+        elif "N" in value:
+            size += len(value["N"]) // 2 + 1
+    return size
 
 
 def _table() -> str:
@@ -93,10 +112,14 @@ def _merge(counted: Iterable[Tally], shard: int | None = None) -> dict[tuple[str
 
     for tally in counted:
         part = shard_of(tally.event_id, SHARDS) if shard is None else shard
+        moved: set[tuple[str, str]] = set()
         for row in tally.rows:
             key = (f"tally:{row.view.value}#{quarter_of(tally.day)}", _window(row.view, tally.day, row.key, part))
+            moved.add(key)
             for name, value in row.counters.items():
                 add(key, name, value)
+        for key in moved:
+            add(key, MOVES, 1)  # how many counts moved the item: what a fold checks is unchanged
         for (department, gauge), by in tally.gauges.items():
             add((GAUGES, f"{department}#{part}"), gauge.value, by)
     return {key: counters for key, counters in merged.items() if any(counters.values())}
@@ -176,13 +199,13 @@ def rows(
         while True:
             page = dynamodb.query(**request)
             cost.queries += 1
-            cost.items += len(page["Items"])
+            cost.add(page["Items"])
             for item in page["Items"]:
                 day, key = _parsed(view, item["window"]["S"])
                 counters = {
                     name: int(value["N"])
                     for name, value in item.items()
-                    if name not in ("counter", "window") and "N" in value
+                    if name not in ("counter", "window", MOVES) and "N" in value
                 }
                 yield StoredRow(day, key, counters)
             if "LastEvaluatedKey" not in page:
@@ -263,12 +286,13 @@ def alerts_between(first: date, last: date, cost: ReadCost | None = None) -> lis
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def put_summed(summed: Iterable[Tally]) -> int:
-    """Write tallies summed beforehand, without markers, all in shard 0, as whole items
-    (BatchWriteItem: 25 a call) — replacing what the same rows held. For laying a demo
-    history and the benchmark's synthetic year in days nothing else writes; a live event
-    goes through `count`, once. Gauges are added (UpdateItem). Returns the items written."""
-    merged = _merge(summed, shard=0)
+def put_summed(summed: Iterable[Tally], *, as_live: bool = False) -> int:
+    """Write tallies summed beforehand, without markers, as whole items (BatchWriteItem: 25
+    a call) — replacing what the same rows held: all in shard 0, as days look once folded,
+    or (`as_live`) in the shards live events would have used. For laying a demo history and
+    the benchmark's synthetic years in days nothing else writes; a live event goes through
+    `count`, once. Gauges are added (UpdateItem). Returns the items written."""
+    merged = _merge(summed, shard=None if as_live else 0)
     dynamodb = client("dynamodb")
     table = _table()
     rows = [(key, counters) for key, counters in merged.items() if key[0] != GAUGES]
@@ -293,3 +317,87 @@ def put_summed(summed: Iterable[Tally]) -> int:
         if counter == GAUGES:
             dynamodb.update_item(**_add(table, counter, window, counters))
     return len(merged)
+
+
+def set_gauges(targets: dict[str, dict[Gauge, int]], departments: Sequence[str]) -> dict[str, dict[Gauge, int]]:
+    """Bring each department's gauges to `targets` (absent: 0) by adding the difference to
+    shard 0; returns the differences. For grievances open before the counters existed, or
+    a drift: moves made while this runs may be off by their own count, so run it quietly."""
+    codes = sorted({*departments, *targets})
+    now = gauges(codes)
+    dynamodb = client("dynamodb")
+    moved: dict[str, dict[Gauge, int]] = {}
+    for department in codes:
+        difference = {g: targets.get(department, {}).get(g, 0) - now[department][g] for g in Gauge}
+        if any(difference.values()):
+            counters = {gauge.value: by for gauge, by in difference.items()}
+            dynamodb.update_item(**_add(_table(), GAUGES, f"{department}#0", counters))
+            moved[department] = difference
+    return moved
+
+
+FOLDED_VIEWS = (View.DEPARTMENT, View.DISTRICT, View.CATEGORY)
+
+
+def fold_day(day: date) -> int:
+    """Fold a past day's shards into shard 0, so a report reads one item per row for it
+    (shards spread a day's writes while it is live; once it is over, they only cost reads).
+    Each row is one transaction: shard 0 adds what the others held, and each other shard is
+    deleted only if it still holds exactly what was read — an event counted meanwhile makes
+    that row wait for the next fold, never lost. Returns the shard items folded away.
+    (Officer rows, keyed by department first, are few and stay as they are.)"""
+    dynamodb = client("dynamodb")
+    table = _table()
+    folded = 0
+    for view in FOLDED_VIEWS:
+        counter = f"tally:{view.value}#{quarter_of(day)}"
+        by_row: dict[str, list[tuple[str, dict[str, int]]]] = {}
+        for item in _items_of_day(counter, day):
+            window = item["window"]["S"]
+            counters = {k: int(v["N"]) for k, v in item.items() if k not in ("counter", "window") and "N" in v}
+            by_row.setdefault(window.rsplit("#", 1)[0], []).append((window, counters))
+        for row, shards in by_row.items():
+            others = [(window, counters) for window, counters in shards if not window.endswith("#0")]
+            if not others:
+                continue
+            summed: dict[str, int] = {}
+            for _, counters in others:
+                for name, value in counters.items():
+                    summed[name] = summed.get(name, 0) + value
+            items: list[dict[str, Any]] = [{"Update": _add(table, counter, f"{row}#0", summed)}] if summed else []
+            for window, counters in others:
+                items.append({"Delete": _unchanged(table, counter, window, counters)})
+            try:
+                dynamodb.transact_write_items(TransactItems=items)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                continue  # counted into meanwhile: folded another day
+            folded += len(others)
+    return folded
+
+
+def _items_of_day(counter: str, day: date) -> Iterator[dict[str, Any]]:
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "#c = :c AND begins_with(#w, :day)",
+        "ExpressionAttributeNames": {"#c": "counter", "#w": "window"},
+        "ExpressionAttributeValues": {":c": {"S": counter}, ":day": {"S": f"{day.isoformat()}#"}},
+    }
+    while True:
+        page = client("dynamodb").query(**request)
+        yield from page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _unchanged(table: str, counter: str, window: str, counters: dict[str, int]) -> dict[str, Any]:
+    """Delete the item only if no count moved it since it was read."""
+    return {
+        "TableName": table,
+        "Key": {"counter": {"S": counter}, "window": {"S": window}},
+        "ConditionExpression": "#moves = :moves",
+        "ExpressionAttributeNames": {"#moves": MOVES},
+        "ExpressionAttributeValues": {":moves": {"N": str(counters.get(MOVES, 0))}},
+    }

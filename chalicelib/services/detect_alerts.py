@@ -81,13 +81,17 @@ def detect(day: date | None = None) -> list[dict[str, Any]]:
                 "window_days": UNDERSERVED_DAYS,
             }
         )
-    earlier = {_key(alert) for _, alert in tallies.alerts_between(last - timedelta(days=EPISODE_DAYS), last)}
+    # An episode is told once: not again on the days it stays in the window. A run repeated
+    # the same day tells again (a message that failed to go out gets its chance), and the
+    # messages' dedupe keys keep a recipient from hearing it twice.
+    window = tallies.alerts_between(last - timedelta(days=EPISODE_DAYS), last - timedelta(days=1))
+    earlier = {_key(alert) for _, alert in window}
     kept = []
     for alert in found:
         if tallies.save_alert(last, _key(alert), alert):
             kept.append(alert)
-            if _key(alert) not in earlier:
-                _tell(alert)
+        if _key(alert) not in earlier:
+            _tell(alert)
     logger.info("alerts detected", extra={"day": last.isoformat(), "found": len(found), "kept": len(kept)})
     return kept
 

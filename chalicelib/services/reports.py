@@ -13,13 +13,14 @@ import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.clock import utc_now
 from chalicelib.domain import reports
 from chalicelib.domain.catalogue import localized
 from chalicelib.domain.errors import Forbidden, InvalidInput
+from chalicelib.domain.grievance import STATE_CELL
 from chalicelib.domain.identity import Principal, Role
 from chalicelib.domain.reports import Period, period_of
 from chalicelib.domain.tallies import View, add_up
@@ -40,7 +41,7 @@ class Scope:
 
 def scope_of(caller: Principal, department: str | None) -> Scope:
     if caller.role is Role.STATE_ADMIN:
-        if department is not None and catalogue.get_department(department) is None:
+        if department is not None and department != STATE_CELL and catalogue.get_department(department) is None:
             raise InvalidInput(f"department: no department {department!r}.", field="department")
         return Scope(department)
     if caller.role in (Role.DEPARTMENT_HEAD, Role.SUPERVISOR):
@@ -64,7 +65,11 @@ def departments_report(
     caller: Principal, department: str | None, when: Period, cost: ReadCost | None = None
 ) -> dict[str, Any]:
     scope = scope_of(caller, department)
-    codes = [scope.department] if scope.department else sorted(d.code for d in catalogue.list_departments())
+    # The state cell's own desk (uncategorised grievances, the ones transferred too often) is
+    # a row of its own: it is not a catalogue department.
+    codes = (
+        [scope.department] if scope.department else [*sorted(d.code for d in catalogue.list_departments()), STATE_CELL]
+    )
     rows = ((row.key[0], row.counters) for row in tallies.rows(View.DEPARTMENT, when.first, when.last, cost))
     table = reports.department_table(rows, tallies.gauges(codes, cost), codes)
     return {"from": when.first.isoformat(), "to": when.last.isoformat(), "departments": table}
@@ -182,11 +187,12 @@ def _line(cells: list[str]) -> str:
     return out.getvalue()
 
 
-def public_performance(first: str | None, last: str | None, language: str = "en") -> dict[str, Any]:
+def public_performance(months: int = reports.PUBLIC_MONTHS, language: str = "en") -> dict[str, Any]:
     """Per department and district: filed, resolved, on time, median days, average rating,
-    over the last 90 days unless asked. Kept for 5 minutes per warm process: the page is
-    public and the figures move by the day, not the second."""
-    when = period_of(first, last, today(), default_days=reports.PUBLIC_RANGE_DAYS)
+    over the last `months` whole calendar months. Kept for 5 minutes per warm process (at
+    most one answer per months × language): the page is public and its figures move by the
+    month."""
+    when = reports.whole_months(months, today())
     key = (f"{when.first}/{when.last}", language)
     kept = _public.get(key)
     if kept and time.monotonic() - kept[0] < PUBLIC_CACHE_SECONDS:
@@ -210,13 +216,25 @@ def public_performance(first: str | None, last: str | None, language: str = "en"
     shown = {
         "from": when.first.isoformat(),
         "to": when.last.isoformat(),
+        "months": months,
         "minimum_shown": reports.PUBLIC_MINIMUM,
         "departments": department_rows,
         "districts": district_rows,
     }
+    for stale in [k for k in _public if k[0] != key[0]]:  # a new month: the old answers go
+        del _public[stale]
     _public[key] = (time.monotonic(), shown)
     return shown
 
 
 def forget_public_figures() -> None:
     _public.clear()
+
+
+FOLD_DAYS = 7  # the days before today the daily run folds (a fold of a folded day does nothing)
+
+
+def fold_past_days() -> int:
+    """Fold the shards of the last week's days: a late event or a failed fold gets 7 chances."""
+    last = today() - timedelta(days=1)
+    return sum(tallies.fold_day(last - timedelta(days=n)) for n in range(FOLD_DAYS))

@@ -36,8 +36,8 @@ def saved(change: Change, audit_seq: int) -> Grievance:
     return replace(change.grievance, audit_seq=audit_seq)
 
 
-def route(grievance: Grievance, category: Category | None = WATER) -> Change:
-    """Routing's move, to officer off-1 at START."""
+def route(grievance: Grievance, category: Category | None = WATER, now: datetime = START) -> Change:
+    """Routing's move, to officer off-1 (at START unless told)."""
     terms = route_terms(grievance, category)
     return lifecycle.assign(
         grievance,
@@ -47,7 +47,7 @@ def route(grievance: Grievance, category: Category | None = WATER) -> Change:
         sla_hours=terms.sla_hours,
         round_the_clock=terms.round_the_clock,
         clock=CLOCK,
-        now=START,
+        now=now,
         escalation_hours=terms.escalation_hours,
     )
 

@@ -1,6 +1,7 @@
 """Unit tests run without AWS: the adapters' in-memory twins stand in for SQS, SNS and Step
-Functions, and this one for the report counters' table (the dispatcher's `tally` reaction
-writes there directly, through `models/tallies.py`, which the integration tests run on moto)."""
+Functions, and these for the two tables the dispatcher's `tally` reaction reaches through
+`models/` (the report counters, and the stored calendar whose zone names the day), which the
+integration tests run on moto."""
 
 from __future__ import annotations
 
@@ -27,4 +28,6 @@ class CountedTallies(dict[str, Tally]):
 def counted_tallies(monkeypatch) -> Iterator[CountedTallies]:
     counted = CountedTallies()
     monkeypatch.setattr("chalicelib.models.tallies.count", counted.count)
+    monkeypatch.setattr("chalicelib.models.catalogue.get_state_calendar", dict)  # none stored: the stage's
+    monkeypatch.setattr("chalicelib.services.sla_clock._loaded", None)
     yield counted

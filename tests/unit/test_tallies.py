@@ -246,16 +246,19 @@ def test_an_escalated_then_resolved_grievance_counts_late():
     assert g.level == 1
     # When the supervisor resolves it within the fresh deadline
     change = lifecycle.resolve(g, SUPERVISOR, "Valve reopened.", CLOCK, g.due_at - HOUR)
-    # Then it was not resolved on time: it breached its SLA once already
+    # Then the grievance was not resolved on time: it breached its SLA once already...
     assert change.events[0].on_time is False
-    assert by_row(one(change))[(View.OFFICER, ("WATER", "KHORDHA", "sup-1"))] == {"resolved": 1, "late": 1}
+    assert by_row(one(change))[(View.DEPARTMENT, ("WATER",))]["late"] == 1
+    # ...but the supervisor met the deadline they were given: the lateness is not theirs
+    assert change.events[0].own_deadline is True
+    assert by_row(one(change))[(View.OFFICER, ("WATER", "KHORDHA", "sup-1"))] == {"resolved": 1, "on_time": 1}
 
 
 def test_a_grievance_escalated_twice_and_then_resolved_counts_late_for_its_resolver():
     g = escalated(working(), 2)
     counted = one(lifecycle.resolve(g, HEAD, "Main replaced.", CLOCK, g.due_at - HOUR))
     rows = by_row(counted)
-    assert rows[(View.OFFICER, ("WATER", "KHORDHA", "head-1"))] == {"resolved": 1, "late": 1}
+    assert rows[(View.OFFICER, ("WATER", "KHORDHA", "head-1"))] == {"resolved": 1, "on_time": 1}  # their own clock
     assert rows[(View.DEPARTMENT, ("WATER",))]["late"] == 1 and "on_time" not in rows[(View.DEPARTMENT, ("WATER",))]
     assert counted.gauges == {("WATER", OPEN): -1, ("WATER", OVERDUE): -1}
 
@@ -301,7 +304,13 @@ def test_an_appeal_is_late_only_above_the_appellate_level():
     climbed = lifecycle.escalate(appealed.grievance, "admin-1", CLOCK, appealed.grievance.due_at)
     assert one(climbed).gauges == {("WATER", OVERDUE): 1}
     late = lifecycle.resolve(climbed.grievance, ADMIN, "Fixed.", CLOCK, START + 100 * HOUR)
-    assert by_row(one(late))[(View.OFFICER, ("WATER", "KHORDHA", "admin-1"))] == {"resolved": 1, "late": 1}
+    assert late.events[0].on_time is False
+    assert by_row(one(late))[(View.DEPARTMENT, ("WATER",))]["late"] == 1
+    # the state cell itself is judged late only past its own deadline
+    mine = climbed.grievance.due_at
+    assert mine is not None
+    past = lifecycle.resolve(climbed.grievance, ADMIN, "Fixed.", CLOCK, mine + HOUR)
+    assert by_row(one(past))[(View.OFFICER, ("WATER", "KHORDHA", "admin-1"))] == {"resolved": 1, "late": 1}
 
 
 def state_cell_case() -> Change:
@@ -753,3 +762,13 @@ def test_the_random_lifecycles_reach_every_corner_across_seeds():
     assert {"escalated_3", "breached_at_top", "warned", "supported", "reassigned", "replied"} <= set(seen)
     assert seen["transferred"] > 20 and seen["rejected_before_routing"] > 5 and seen["appealed"] > 5
     assert seen["escalated_in_appeal"] > 0
+
+
+def test_a_transfer_leaves_the_lateness_with_the_department_that_missed_the_deadline():
+    # Given WATER let a grievance run late (escalated), then transferred it to ROADS
+    late = escalated(working(), 1)
+    moved = lifecycle.transfer(late, SUPERVISOR, "ROADS", "Road cut, not a pipe.", START + 200 * HOUR)
+    # Then WATER's open and overdue both drop, and ROADS starts with a fresh SLA
+    assert moved.grievance.breached is False
+    assert one(moved).gauges == {("WATER", OPEN): -1, ("WATER", OVERDUE): -1}
+    assert by_row(one(moved)) == {(View.DEPARTMENT, ("WATER",)): {"transferred_out": 1}}
