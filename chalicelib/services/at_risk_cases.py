@@ -56,12 +56,12 @@ def _running(caller: Principal, department: str | None, district: str | None) ->
             yield from grievances.running_in(partition.key, None)
 
 
-def _rank(running: list[Grievance], now: datetime) -> list[Risk]:
+def _rank(running: list[Grievance], now: datetime, history: dict[str, Histogram] | None = None) -> list[Risk]:
     if not running:
         return []
     owners = sorted({g.assignee_id for g in running if g.assignee_id})
     loads = {owner: load for owner, (load, _) in case_store.open_loads(owners).items()}
-    history = category_history()
+    history = category_history() if history is None else history
     state = Histogram.empty()
     for histogram in history.values():
         state = state + histogram
@@ -81,10 +81,11 @@ def send_digests(now: datetime | None = None) -> int:
     """Each active supervisor with grievances likely to breach hears how many and which
     first, by SMS and email. Returns how many were told."""
     now = now or utc_now()
+    history = category_history()  # read once for every seat
     told = 0
     for supervisor in _supervisors():
         seat = list(grievances.running_in(supervisor.department or "", supervisor.district))
-        likely = [r for r in _rank(seat, now) if r.chance >= DIGEST_CHANCE]
+        likely = [r for r in _rank(seat, now, history) if r.chance >= DIGEST_CHANCE]
         if not likely:
             continue
         top = ", ".join(r.grievance.tracking_id for r in likely[:DIGEST_TOP])
