@@ -183,34 +183,35 @@ def rows(
         if department is None:
             raise ValueError("the officer view is read for one department")
         prefix = f"{department}#"
-    dynamodb = client("dynamodb")
-    cost = cost if cost is not None else ReadCost()
     for quarter in quarters_between(first, last):
-        request: dict[str, Any] = {
-            "TableName": _table(),
-            "KeyConditionExpression": "#c = :c AND #w BETWEEN :first AND :last",
-            "ExpressionAttributeNames": {"#c": "counter", "#w": "window"},
-            "ExpressionAttributeValues": {
-                ":c": {"S": f"tally:{view}#{quarter}"},
-                ":first": {"S": f"{prefix}{first.isoformat()}"},
-                ":last": {"S": f"{prefix}{last.isoformat()}#\uffff"},
-            },
-        }
-        while True:
-            page = dynamodb.query(**request)
-            cost.queries += 1
-            cost.add(page["Items"])
-            for item in page["Items"]:
-                day, key = _parsed(view, item["window"]["S"])
-                counters = {
-                    name: int(value["N"])
-                    for name, value in item.items()
-                    if name not in ("counter", "window", MOVES) and "N" in value
-                }
-                yield StoredRow(day, key, counters)
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        span = (f"{prefix}{first.isoformat()}", f"{prefix}{last.isoformat()}#\uffff")
+        for item in _between(f"tally:{view}#{quarter}", *span, cost):
+            day, key = _parsed(view, item["window"]["S"])
+            counters = {
+                name: int(value["N"])
+                for name, value in item.items()
+                if name not in ("counter", "window", MOVES) and "N" in value
+            }
+            yield StoredRow(day, key, counters)
+
+
+def _between(counter: str, first: str, last: str, cost: ReadCost | None = None) -> Iterator[dict[str, Any]]:
+    """The items of one counter whose window lies between `first` and `last`, page by page."""
+    cost = cost if cost is not None else ReadCost()
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "#c = :c AND #w BETWEEN :first AND :last",
+        "ExpressionAttributeNames": {"#c": "counter", "#w": "window"},
+        "ExpressionAttributeValues": {":c": {"S": counter}, ":first": {"S": first}, ":last": {"S": last}},
+    }
+    while True:
+        page = client("dynamodb").query(**request)
+        cost.queries += 1
+        cost.add(page["Items"])
+        yield from page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def gauges(departments: Sequence[str], cost: ReadCost | None = None) -> dict[str, dict[Gauge, int]]:
@@ -261,29 +262,10 @@ def save_alert(day: date, key: str, alert: dict[str, Any]) -> bool:
 def alerts_between(first: date, last: date, cost: ReadCost | None = None) -> list[tuple[date, dict[str, Any]]]:
     """The alerts kept for the days `first`..`last`, oldest first. One Query (a page holds
     thousands; alerts are few by design)."""
-    dynamodb = client("dynamodb")
-    cost = cost if cost is not None else ReadCost()
-    request: dict[str, Any] = {
-        "TableName": _table(),
-        "KeyConditionExpression": "#c = :c AND #w BETWEEN :first AND :last",
-        "ExpressionAttributeNames": {"#c": "counter", "#w": "window"},
-        "ExpressionAttributeValues": {
-            ":c": {"S": ALERTS},
-            ":first": {"S": first.isoformat()},
-            ":last": {"S": f"{last.isoformat()}#\uffff"},
-        },
-    }
-    found: list[tuple[date, dict[str, Any]]] = []
-    while True:
-        page = dynamodb.query(**request)
-        cost.queries += 1
-        cost.items += len(page["Items"])
-        for item in page["Items"]:
-            day = date.fromisoformat(item["window"]["S"].split("#", 1)[0])
-            found.append((day, json.loads(item["alert"]["S"])))
-        if "LastEvaluatedKey" not in page:
-            return found
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return [
+        (date.fromisoformat(item["window"]["S"].split("#", 1)[0]), json.loads(item["alert"]["S"]))
+        for item in _between(ALERTS, first.isoformat(), f"{last.isoformat()}#\uffff", cost)
+    ]
 
 
 def put_summed(summed: Iterable[Tally], *, as_live: bool = False) -> int:
@@ -378,18 +360,7 @@ def fold_day(day: date) -> int:
 
 
 def _items_of_day(counter: str, day: date) -> Iterator[dict[str, Any]]:
-    request: dict[str, Any] = {
-        "TableName": _table(),
-        "KeyConditionExpression": "#c = :c AND begins_with(#w, :day)",
-        "ExpressionAttributeNames": {"#c": "counter", "#w": "window"},
-        "ExpressionAttributeValues": {":c": {"S": counter}, ":day": {"S": f"{day.isoformat()}#"}},
-    }
-    while True:
-        page = client("dynamodb").query(**request)
-        yield from page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return _between(counter, f"{day.isoformat()}#", f"{day.isoformat()}#\uffff")
 
 
 def _unchanged(table: str, counter: str, window: str, counters: dict[str, int]) -> dict[str, Any]:
