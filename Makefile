@@ -13,10 +13,11 @@ WEBHOOK_PORT ?= 8001
 install: $(STAMP)
 
 # Reinstall whenever a requirements file changes; pip<26.3 because chalice pins it.
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-clients.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip<26.3"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-clients.txt
 	touch $@
 
 dev: install

@@ -13,11 +13,13 @@ from chalicelib.handlers import cors, grievance_events, notifications, report_ev
 from chalicelib.handlers.admin import admin_api
 from chalicelib.handlers.applications import applications_api
 from chalicelib.handlers.catalogue import catalogue_api
+from chalicelib.handlers.channels import channels_api
 from chalicelib.handlers.dev import dev_api
 from chalicelib.handlers.grievances import grievances_api
 from chalicelib.handlers.http import uniform_error_shape
 from chalicelib.handlers.identity import identity_api
 from chalicelib.handlers.officers import officers_api
+from chalicelib.handlers.open311 import open311_api
 from chalicelib.handlers.profile import profile_api
 from chalicelib.handlers.reports import reports_api
 from chalicelib.handlers.staff import staff_api
@@ -45,6 +47,8 @@ app.register_blueprint(applications_api)
 app.register_blueprint(staff_api)
 app.register_blueprint(reports_api)
 app.register_blueprint(webhooks_api)
+app.register_blueprint(channels_api)
+app.register_blueprint(open311_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(dev_api)
 cors.register_preflight_routes(app)  # after every blueprint: one OPTIONS route per path

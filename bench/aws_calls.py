@@ -200,6 +200,52 @@ def administration_operations(http: Any, callers: GrievanceCallers) -> list[tupl
     return measured
 
 
+def channel_operations(http: Any, mobile: str) -> list[tuple[str, int, Counter[str]]]:
+    """A registered citizen's SMS filing and STATUS, and an Open311 filing, each once warm."""
+    import hashlib
+    import hmac
+    import time
+
+    from chalicelib.security.channel_keys import channel_secret, open311_api_key
+
+    secret = channel_secret("sms").encode()
+    measured: list[tuple[str, int, Counter[str]]] = []
+
+    def sms(text: str) -> Any:
+        body = json.dumps({"message_id": uuid.uuid4().hex, "from": mobile, "text": text}).encode()
+        signature = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Signature": signature,
+            "X-Signature-Timestamp": str(int(time.time())),
+        }
+        return http.post("/channels/sms/inbound", headers=headers, body=body)
+
+    def open311(n: int) -> Any:
+        form = (
+            f"api_key={open311_api_key('fixmystreet')}&service_code=ROADS_STREETLIGHT&address_string=Puri"
+            f"&attribute[district]=PURI&phone=%2B91900001{n:04d}&description=Measured+dark+lamp+post+{n}"
+        )
+        return http.post(
+            "/open311/v2/requests.json", headers={"Content-Type": "application/x-www-form-urlencoded"}, body=form
+        )
+
+    def measure(name: str, call: Any) -> Any:
+        with count_aws_calls() as calls:
+            response = call()
+        measured.append((name, response.status_code, calls))
+        return response
+
+    warm = sms("GRV SANITATION_DRAIN_BLOCKED the drain outside is blocked (warm)").json_body["results"][0]
+    filed = measure("POST /channels/sms/inbound (GRV)", lambda: sms("GRV ROADS_FALLEN_TREE a tree fell on the road"))
+    tracking_id = filed.json_body["results"][0]["tracking_id"]
+    sms(f"STATUS {warm['tracking_id']}")
+    measure("POST /channels/sms/inbound (STATUS)", lambda: sms(f"STATUS {tracking_id}"))
+    open311(1)
+    measure("POST /open311/v2/requests.json", lambda: open311(2))
+    return measured
+
+
 def callers_for_bench() -> GrievanceCallers:
     """A citizen created straight in the tables (a login started directly) and the seeded
     Puri roads officers, for the bench."""
@@ -297,6 +343,8 @@ def main() -> None:
         for name, status, calls in grievance_operations(client.http, callers, consumers):
             print_calls(name, status, calls)
         for name, status, calls in administration_operations(client.http, callers):
+            print_calls(name, status, calls)
+        for name, status, calls in channel_operations(client.http, "+919000012345"):
             print_calls(name, status, calls)
 
 

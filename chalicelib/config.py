@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import urllib.parse
 from datetime import date
 from functools import lru_cache
@@ -71,6 +72,27 @@ class Settings(BaseModel):
     rate_limits: dict[str, tuple[int, int]] = Field(default_factory=dict)
     # Where citizens' mobiles may be (ISO 3166 regions): SMS goes only to these countries.
     mobile_regions: tuple[str, ...] = Field(default=("IN",), min_length=1)
+    # Open311 clients (civic apps such as FixMyStreet) that may file: each gets its own api_key
+    # (security/channel_keys.py). None: Open311 is read-only on this stage.
+    open311_clients: tuple[str, ...] = ()
+    # The IVRS category menu, as the provider's recorded prompts say it: keys pressed -> a
+    # category code ("1=WATER_NO_SUPPLY,2=..."). Fixed here, not numbered from the catalogue,
+    # so that a category added later never shifts what a key means. A key not in it files
+    # the call's words for routing to categorise.
+    ivrs_menu: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("ivrs_menu", mode="before")
+    @classmethod
+    def _parse_ivrs_menu(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        menu = {}
+        for entry in (part.strip() for part in value.split(",") if part.strip()):
+            keys, _, code = entry.partition("=")
+            if not re.fullmatch(r"[0-9*#]{1,4}", keys.strip()) or not re.fullmatch(r"[A-Z0-9_]{1,64}", code.strip()):
+                raise ValueError(f"{entry!r} is not <keys>=<CATEGORY_CODE>")
+            menu[keys.strip()] = code.strip()
+        return menu
 
     @field_validator("rate_limits", mode="before")
     @classmethod
@@ -106,7 +128,7 @@ class Settings(BaseModel):
                 raise ValueError(f"{origin!r} is not an origin: scheme://host[:port], no path, no wildcard")
         return origins
 
-    @field_validator("languages", "mobile_regions", mode="before")
+    @field_validator("languages", "mobile_regions", "open311_clients", mode="before")
     @classmethod
     def _split_languages(cls, value: object) -> object:
         if isinstance(value, str):
@@ -192,6 +214,8 @@ ENVIRONMENT_VARIABLES = {
     "holidays": "HOLIDAYS",
     "rate_limits": "RATE_LIMITS",
     "mobile_regions": "MOBILE_REGIONS",
+    "open311_clients": "OPEN311_CLIENTS",
+    "ivrs_menu": "IVRS_MENU",
 }
 
 

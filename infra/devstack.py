@@ -239,6 +239,8 @@ def banner(stack: LocalStack) -> str:
         f"  reports: {stack.history.grievances} past grievances over 6 weeks; a surge of "
         f"{stack.history.surge[1]} in {stack.history.surge[0]} and a quiet {stack.history.quiet}: "
         f"{stack.history.alerts} alerts at GET /reports/alerts (public figures: GET /public/performance)",
+        f"  channels: POST http://{HOST}:{stack.api_port}/channels/<sms|email|ivrs|kiosk|whatsapp|portal>/inbound "
+        "signed with the channel's secret; Open311 at /open311/v2/ (secrets and api_key: /dev/accounts)",
         f"  messages sent: GET http://{HOST}:{stack.api_port}/dev/outbox?to=<mobile or email>",
         f"  department webhooks (received on :{stack.webhook_port}): "
         f"GET http://{HOST}:{stack.api_port}/dev/outbox?department=<code>",

@@ -24,7 +24,7 @@ from typing import Any
 
 from chalicelib.domain.application import Application, ApplicationChange
 from chalicelib.domain.audit import note_digest
-from chalicelib.domain.events import ApplicationErased, Event, GrievanceErased
+from chalicelib.domain.events import ApplicationErased, Event, GrievanceErased, GrievanceLinkedToAccount
 from chalicelib.domain.grievance import Change, Grievance
 
 ERASED_DESCRIPTION = "[erased at the citizen's request]"
@@ -33,11 +33,18 @@ ERASED_DESCRIPTION = "[erased at the citizen's request]"
 def citizen_notes(entries: Sequence[dict[str, Any]], citizen_id: str) -> dict[str, str]:
     """The notes `citizen_id` wrote on a trail, as {seq: digest}: what erasure vouches for
     (only salted ones: an entry from before salting hashes the words, which cannot be vouched
-    for without keeping them)."""
+    for without keeping them). Notes written before the grievance was linked to the account,
+    as the unverified contact it came from (the `linked_to_account` entry names it), are the
+    citizen's too."""
+    authors = {citizen_id} | {
+        str((entry.get("details") or {}).get("contact_id"))
+        for entry in entries
+        if entry.get("event") == GrievanceLinkedToAccount.name and entry.get("actor_id") == citizen_id
+    }
     return {
         str(entry["seq"]): note_digest(entry["note"], entry["note_salt"])
         for entry in entries
-        if entry.get("actor_id") == citizen_id and entry.get("note") is not None and entry.get("note_salt")
+        if entry.get("actor_id") in authors and entry.get("note") is not None and entry.get("note_salt")
     }
 
 

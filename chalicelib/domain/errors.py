@@ -81,6 +81,9 @@ class IdentityTaken(Conflict):
 
 class Unauthenticated(DomainError):
     code = "unauthenticated"
+    # The WWW-Authenticate challenge: how to authenticate instead (a bearer token, or a
+    # provider's signature on an inbound channel).
+    challenge = "Bearer"
 
 
 class Forbidden(DomainError):

@@ -57,6 +57,10 @@ class Event:
 class GrievanceFiled(Event):
     name = "filed"
     channel: str
+    # Staff at a helpline or service centre filed it for the citizen (who confirmed by OTP).
+    assisted_by: str | None = None
+    # Who relayed it: a kiosk's id, another portal's name, an Open311 client.
+    source: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -177,6 +181,24 @@ class GrievanceSupported(Event):
 
     name = "supported"
     supporters: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceCitizenWrote(Event):
+    """The citizen wrote about it (an email reply) while nobody had asked them anything:
+    kept in the trail for the officer, the state unchanged."""
+
+    name = "citizen_wrote"
+    channel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrievanceLinkedToAccount(Event):
+    """Filed by an unverified contact (SMS, email, a call) who has since registered and
+    proved the same mobile or email: it is now their account's."""
+
+    name = "linked_to_account"
+    contact_id: str
 
 
 @dataclass(frozen=True, kw_only=True)

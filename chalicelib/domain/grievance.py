@@ -121,6 +121,8 @@ class Grievance:
     lat: float | None = None
     lon: float | None = None
     channel: str = "web"
+    # Who relayed it, when someone did: "open311:<client>", a kiosk's id, another portal's name.
+    source: str | None = None
     status: Status = Status.REGISTERED
     level: int = 0
     assignee_id: str | None = None
@@ -236,12 +238,42 @@ def required_note(note: str | None, what: str, field: str = "note") -> str:
     return note.strip()
 
 
-def file(grievance: Grievance, citizen: Principal) -> Change:
+def file(
+    grievance: Grievance, citizen: Principal, *, assisted_by: str | None = None, source: str | None = None
+) -> Change:
     """A new grievance, registered and waiting for routing."""
+    filed = _event(
+        events.GrievanceFiled,
+        citizen,
+        grievance.filed_at,
+        grievance,
+        grievance,
+        channel=grievance.channel,
+        assisted_by=assisted_by,
+        source=source,
+    )
+    return Change(grievance, [filed])
+
+
+def citizen_writes(
+    grievance: Grievance, citizen: Principal, message: str | None, channel: str, clock: SlaClock, now: datetime
+) -> Change:
+    """The citizen's words on their grievance, from whichever channel: the reply that
+    restarts the clock when they were asked something, otherwise a note kept for the officer."""
+    if grievance.status is Status.INFO_REQUESTED:
+        return reply(grievance, citizen, message, clock, now)
+    words = required_note(message, "the message", field="message")
     return Change(
         grievance,
-        [_event(events.GrievanceFiled, citizen, grievance.filed_at, grievance, grievance, channel=grievance.channel)],
+        [_event(events.GrievanceCitizenWrote, citizen, now, grievance, grievance, note=words, channel=channel)],
     )
+
+
+def link_to_account(grievance: Grievance, account: Principal, now: datetime) -> Change:
+    """A contact's grievance becomes the account's that proved the contact's mobile or email."""
+    after = replace(grievance, citizen_id=account.subject_id)
+    linked = _event(events.GrievanceLinkedToAccount, account, now, grievance, after, contact_id=grievance.citizen_id)
+    return Change(after, [linked])
 
 
 def assign(

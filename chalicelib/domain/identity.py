@@ -197,6 +197,10 @@ class CitizenStatus(StrEnum):
     PENDING_VERIFICATION = "pending_verification"
     ACTIVE = "active"
     ERASED = "erased"
+    # Reached the state by SMS, email, a call or another portal without an account: replies
+    # go to the mobile or email it wrote from; nobody can log in as it. Its grievances move
+    # to the account that later proves the same mobile (or email).
+    CONTACT = "contact"
 
 
 @dataclass(frozen=True)

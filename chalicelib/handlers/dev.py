@@ -13,7 +13,12 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.handlers.http import parse_query, route
-from chalicelib.services.demo_state import list_demo_accounts, read_local_outbox, read_local_webhook_deliveries
+from chalicelib.services.demo_state import (
+    demo_channel_credentials,
+    list_demo_accounts,
+    read_local_outbox,
+    read_local_webhook_deliveries,
+)
 
 dev_api = Blueprint(__name__)
 
@@ -27,7 +32,7 @@ class OutboxQuery(BaseModel):
 
 @route(dev_api, "/dev/accounts", methods=["GET"], public=True)
 def demo_accounts() -> dict[str, Any]:
-    return {"accounts": [account.as_dict() for account in list_demo_accounts()]}
+    return {"accounts": [account.as_dict() for account in list_demo_accounts()], **demo_channel_credentials()}
 
 
 @route(dev_api, "/dev/outbox", methods=["GET"], public=True)

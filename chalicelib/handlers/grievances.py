@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.clock import utc_now
 from chalicelib.domain.application import TRACKING_ID_PATTERN as APPLICATION_ID_PATTERN
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.grievance import CLOCK_RUNNING, TRACKING_ID_PATTERN, Action, Grievance, Status
-from chalicelib.domain.identity import Principal
+from chalicelib.domain.identity import Principal, Role
 from chalicelib.handlers.http import (
     CITIZENS,
     EVERYONE,
@@ -23,7 +23,7 @@ from chalicelib.handlers.http import (
     route,
     source_address,
 )
-from chalicelib.services import act_on_grievance, file_grievance, view_grievances
+from chalicelib.services import act_on_grievance, assisted_filing, file_grievance, view_grievances
 from chalicelib.services.support_offers import OFFER_PATTERN
 
 grievances_api = Blueprint(__name__)
@@ -38,12 +38,19 @@ class LocationIn(StrictBody):
     lon: float | None = Field(default=None, ge=-180, le=180)
 
 
+class OnBehalfOfIn(StrictBody):
+    mobile: str = Field(min_length=1, max_length=20)
+    otp: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+
+
 class GrievanceIn(StrictBody):
     category: str | None = Field(default=None, pattern=CODE)
     description: str = Field(min_length=1, max_length=5000)
     location: LocationIn
     channel: str | None = Field(default=None, max_length=20)
     application_id: str | None = Field(default=None, pattern=APPLICATION_ID_PATTERN)
+    # Staff at a helpline or service centre, for a citizen who confirms with a code.
+    on_behalf_of: OnBehalfOfIn | None = None
 
 
 class OfficerActionIn(StrictBody):
@@ -91,24 +98,39 @@ def _tracking_id(tracking_id: str) -> str:
     return tracking_id
 
 
-@route(grievances_api, "/grievances", methods=["POST"], roles=CITIZENS)
+@route(grievances_api, "/grievances", methods=["POST"], roles=CITIZENS | STAFF)
 def file_a_grievance(caller: Principal) -> Response:
     body = parse_body(grievances_api, GrievanceIn)
     key = grievances_api.current_request.headers.get("idempotency-key")
+    staff = caller.role is not Role.CITIZEN
+    if staff != (body.on_behalf_of is not None):
+        why = "staff file for a citizen: give their mobile" if staff else "only staff file for someone else"
+        raise InvalidInput(f"on_behalf_of: {why}.", field="on_behalf_of")
+    request = file_grievance.NewGrievance(
+        description=body.description,
+        district=body.location.district,
+        category=body.category,
+        ward=body.location.ward,
+        lat=body.location.lat,
+        lon=body.location.lon,
+        channel=body.channel or ("helpline" if staff else "web"),
+        application_id=body.application_id,
+    )
+    idempotency_key = key[:200] if key else None
+    if body.on_behalf_of is not None:
+        outcome = assisted_filing.file_for_citizen(
+            caller,
+            request,
+            body.on_behalf_of.mobile,
+            body.on_behalf_of.otp,
+            idempotency_key=idempotency_key,
+            lambda_context=grievances_api.lambda_context,
+        )
+        if isinstance(outcome, assisted_filing.CodeSent):
+            return Response(status_code=202, body=outcome.as_dict())
+        return Response(status_code=200 if outcome.duplicate else 201, body=outcome.as_dict())
     filed = file_grievance.file_grievance(
-        caller,
-        file_grievance.NewGrievance(
-            description=body.description,
-            district=body.location.district,
-            category=body.category,
-            ward=body.location.ward,
-            lat=body.location.lat,
-            lon=body.location.lon,
-            channel=body.channel or "web",
-            application_id=body.application_id,
-        ),
-        idempotency_key=key[:200] if key else None,
-        lambda_context=grievances_api.lambda_context,
+        caller, request, idempotency_key=idempotency_key, lambda_context=grievances_api.lambda_context
     )
     return Response(status_code=200 if filed.duplicate else 201, body=filed.as_dict())
 

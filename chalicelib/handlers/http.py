@@ -59,7 +59,7 @@ def domain_error_response(error: errors.DomainError) -> Response:
     if isinstance(error, errors.RateLimited):
         headers["Retry-After"] = str(error.retry_after_seconds)
     if isinstance(error, errors.Unauthenticated):
-        headers["WWW-Authenticate"] = "Bearer"
+        headers["WWW-Authenticate"] = error.challenge
     response = error_response(status, error.code, error.message, error.field, headers)
     allowed = getattr(error, "allowed", None)
     if allowed is not None:  # a move the state does not allow: say which ones it does

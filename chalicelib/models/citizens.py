@@ -45,7 +45,7 @@ class CitizenRecord(Model):
         table_name = TableName(Table.CITIZENS)
 
     citizen_id = UnicodeAttribute(hash_key=True)
-    status = UnicodeAttribute()  # pending_verification | active | erased
+    status = UnicodeAttribute()  # pending_verification | active | erased | contact
     name = UnicodeAttribute(null=True)
     # The national ID itself is never stored: a keyed hash (in the claim) for lookup, the
     # kind and last four digits for display.
@@ -69,6 +69,8 @@ class CitizenRecord(Model):
     # The last entry of the citizen's audit trail (administrative acts such as a release).
     audit_seq = NumberAttribute(default=0)
     audit_hash = UnicodeAttribute(null=True)
+    # A contact whose grievances moved to an account: that account.
+    linked_to = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -78,7 +80,7 @@ class IdentityClaim(Model):
 
     claim = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute()
-    owner_kind = UnicodeAttribute()  # citizen | officer
+    owner_kind = UnicodeAttribute()  # citizen | officer | contact
 
 
 def _to_citizen(record: CitizenRecord) -> Citizen:
@@ -352,3 +354,76 @@ def erase_citizen(
 
     admin_trail.record(acts, erase)
     return ["name", "national_id", "mobile", "email", "password", "address"]
+
+
+def holder_of_email(email: str) -> Citizen | None:
+    """The active citizen who confirmed `email`, if any: two reads."""
+    key = claim_key("citizen", "email", email)
+    owner = find_claim_owners([key]).get(key)
+    holder = get_citizen(owner[1]) if owner else None
+    return holder if holder is not None and holder.status is CitizenStatus.ACTIVE else None
+
+
+def contact_for(
+    *, citizen_id: str, attribute: str, value: str, name: str | None, language: str, now: datetime
+) -> Citizen:
+    """A new unverified contact for `value` (attribute "mobile" or "email") under
+    `citizen_id`, for a caller that found none (`contact_holding`). The claim
+    `contact#<attribute>#<value>` keeps it one contact however many messages race in: the
+    loser of the race reads the winner's."""
+    key = claim_key("contact", attribute, value)
+    record = CitizenRecord(
+        citizen_id,
+        status=CitizenStatus.CONTACT.value,
+        name=name,
+        language=language,
+        created_at=now,
+        mobile=value if attribute == "mobile" else None,
+        email=value if attribute == "email" else None,
+    )
+    try:
+        with TransactWrite(connection=shared_connection()) as transaction:
+            transaction.save(
+                IdentityClaim(key, owner_id=citizen_id, owner_kind="contact"),
+                condition=IdentityClaim.claim.does_not_exist(),
+            )
+            transaction.save(record, condition=CitizenRecord.citizen_id.does_not_exist())
+    except TransactWriteError as error:
+        reasons = error.cancellation_reasons or []
+        if not any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons):
+            raise
+        winner = find_claim_owners([key]).get(key)
+        contact = get_citizen(winner[1]) if winner else None
+        if contact is None:
+            raise Conflict("Someone else wrote from this address at the same moment; try again.") from None
+        return contact
+    return _to_citizen(record)
+
+
+def contact_holding(attribute: str, value: str) -> Citizen | None:
+    """The contact that `value` still belongs to (not yet linked to an account), if any."""
+    key = claim_key("contact", attribute, value)
+    owner = find_claim_owners([key]).get(key)
+    contact = get_citizen(owner[1]) if owner else None
+    return contact if contact is not None and contact.status is CitizenStatus.CONTACT else None
+
+
+def close_contact(contact: Citizen, attribute: str, value: str, citizen_id: str, now: datetime) -> None:
+    """The contact's grievances have moved to `citizen_id`: it releases `value` and points there."""
+    with TransactWrite(connection=shared_connection()) as transaction:
+        transaction.delete(
+            IdentityClaim(claim_key("contact", attribute, value)),
+            condition=IdentityClaim.owner_id == contact.citizen_id,
+        )
+        transaction.update(
+            CitizenRecord(contact.citizen_id, version=contact.version),
+            # Its name, mobile and email are the account's now: the contact keeps none of them.
+            actions=[
+                CitizenRecord.linked_to.set(citizen_id),
+                CitizenRecord.name.remove(),
+                CitizenRecord.mobile.remove(),
+                CitizenRecord.email.remove(),
+                CitizenRecord.updated_at.set(now),
+            ],
+            condition=CitizenRecord.status == CitizenStatus.CONTACT.value,
+        )

@@ -66,6 +66,7 @@ class GrievanceRecord(CaseRecord):
     lat = NumberAttribute(null=True)
     lon = NumberAttribute(null=True)
     channel = UnicodeAttribute(default="web")
+    source = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     level = NumberAttribute(default=0)
     sla_hours = NumberAttribute(null=True)
@@ -108,6 +109,7 @@ _PLAIN = (
     "lat",
     "lon",
     "channel",
+    "source",
     "level",
     "assignee_id",
     "sla_hours",
@@ -174,6 +176,12 @@ def save_change(before: Grievance | None, change: Change, now: datetime) -> Grie
 
 def get_grievance(tracking_id: str) -> Grievance | None:
     return _store.get(tracking_id)
+
+
+def get_grievances(tracking_ids: Sequence[str]) -> dict[str, Grievance]:
+    """Several grievances by id, in BatchGets of up to 100; missing ones are left out."""
+    unique = list(dict.fromkeys(tracking_ids))
+    return {record.tracking_id: _to_grievance(record) for record in GrievanceRecord.batch_get(unique)}
 
 
 def citizen_grievances(citizen_id: str, *, limit: int, cursor: str | None) -> Page[Grievance]:

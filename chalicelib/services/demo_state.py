@@ -16,9 +16,11 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.domain.catalogue import Category, Department, DepartmentWebhook, District, Service, from_document
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.inbound import Channel
 from chalicelib.models import catalogue, officers
 from chalicelib.models.officers import NewOfficer, save_officers
 from chalicelib.notify.outbox import read_outbox, read_webhook_deliveries
+from chalicelib.security.channel_keys import channel_secret, open311_api_key
 from chalicelib.security.passwords import hash_password
 
 # Public demo credentials, printed by `make dev` and listed by /dev/accounts.
@@ -153,6 +155,16 @@ def list_demo_accounts() -> list[DemoAccount]:
     seeded.update(o.officer_id for d in departments for o in officers.list_officers(d.code))
     accounts = demo_accounts(get_settings().state_code, departments, catalogue.list_districts())
     return [account for account in accounts if account.officer_id in seeded]
+
+
+def demo_channel_credentials() -> dict[str, dict[str, str]]:
+    """What the local stage's providers sign with, and its Open311 clients file with: a
+    developer (or a test) plays the SMS gateway, SES or FixMyStreet with these."""
+    _require_local_stage()
+    return {
+        "channel_secrets": {channel.value: channel_secret(channel.value) for channel in Channel},
+        "open311_api_keys": {client: open311_api_key(client) for client in get_settings().open311_clients},
+    }
 
 
 def read_local_outbox(recipient: str | None) -> list[dict[str, Any]]:

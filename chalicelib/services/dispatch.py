@@ -2,11 +2,12 @@
 
 A use case saves a move (record and audit entries in one transaction) and hands the events
 to `dispatch`; nothing else decides what follows a save. Adding a reaction is adding it to
-a line of `REACTIONS`: the report counters (`tally`) and the operations-centre feed
-(`feed`) were added so. Every reaction is idempotent (a timer is named by its grievance
-and `timer_seq`, a routing message is ignored once routed, an announcement's messages
-carry a dedupe key, an event is counted once by its marker, a feed message carries its
-event id for the subscriber), so running one twice changes nothing.
+a line of `REACTIONS`: the report counters (`tally`), the operations-centre feed (`feed`)
+and what Open311 clients read back (`follow_open311`) were added so. Every reaction is
+idempotent (a timer is named by its grievance and `timer_seq`, a routing message is
+ignored once routed, an announcement's messages carry a dedupe key, an event is counted
+once by its marker, a feed message carries its event id for the subscriber, an Open311
+update row is keyed by its event), so running one twice changes nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from chalicelib.domain.saved import Saved
 from chalicelib.observability import count_event
 from chalicelib.services import account_notices
 from chalicelib.services.announcements import announce
+from chalicelib.services.open311_updates import follow_open311
 from chalicelib.services.operations_feed import feed_operations_centre as feed
 from chalicelib.services.routing_requests import request_routing
 from chalicelib.services.sla_timer import keep_running_or_defer
@@ -58,26 +60,36 @@ def tell_citizen(saved: Saved) -> None:
 
 
 REACTIONS: dict[type[e.Event], tuple[Reaction, ...]] = {
-    e.GrievanceFiled: (route, announce, tally, feed, count),
-    e.GrievanceAssigned: (start_timer, announce, tally, feed, count),
-    e.GrievanceAccepted: (announce, tally, feed, count),
+    e.GrievanceFiled: (route, announce, tally, feed, follow_open311, count),
+    e.GrievanceAssigned: (start_timer, announce, tally, feed, follow_open311, count),
+    e.GrievanceAccepted: (announce, tally, feed, follow_open311, count),
     e.GrievanceCommented: (count,),
     # The clock pauses: the old timer's messages go stale.
-    e.GrievanceInfoRequested: (announce, tally, feed, count),
-    e.GrievanceInfoProvided: (start_timer, announce, tally, feed, count),
-    e.GrievanceTransferred: (route, announce, tally, feed, count),
-    e.GrievanceReassigned: (start_timer, announce, tally, feed, count),
+    e.GrievanceInfoRequested: (announce, tally, feed, follow_open311, count),
+    e.GrievanceInfoProvided: (start_timer, announce, tally, feed, follow_open311, count),
+    e.GrievanceTransferred: (route, announce, tally, feed, follow_open311, count),
+    e.GrievanceReassigned: (start_timer, announce, tally, feed, follow_open311, count),
     # Deadlines kept: the running timer (same timer_seq) stays valid, so none is started.
-    e.GrievanceHandedOver: (announce, tally, feed, count),
-    e.GrievanceResolved: (start_timer, announce, tally, feed, count),  # the timer that closes it
-    e.GrievanceRejected: (announce, tally, feed, count),
-    e.GrievanceClosed: (announce, tally, feed, count),
-    e.GrievanceReopened: (route, start_timer, announce, tally, feed, count),  # routed if it never had an owner
-    e.GrievanceAppealed: (start_timer, announce, tally, feed, count),
-    e.GrievanceEscalated: (start_timer, announce, tally, feed, count),
-    e.GrievanceSlaWarned: (announce, tally, feed, count),
-    e.GrievanceBreachedAtTop: (announce, tally, feed, count),
-    e.GrievanceSupported: (announce, tally, feed, count),
+    e.GrievanceHandedOver: (announce, tally, feed, follow_open311, count),
+    e.GrievanceResolved: (start_timer, announce, tally, feed, follow_open311, count),  # the timer that closes it
+    e.GrievanceRejected: (announce, tally, feed, follow_open311, count),
+    e.GrievanceClosed: (announce, tally, feed, follow_open311, count),
+    e.GrievanceReopened: (
+        route,
+        start_timer,
+        announce,
+        tally,
+        feed,
+        follow_open311,
+        count,
+    ),  # routed if it never had an owner
+    e.GrievanceAppealed: (start_timer, announce, tally, feed, follow_open311, count),
+    e.GrievanceEscalated: (start_timer, announce, tally, feed, follow_open311, count),
+    e.GrievanceSlaWarned: (announce, tally, feed, follow_open311, count),
+    e.GrievanceBreachedAtTop: (announce, tally, feed, follow_open311, count),
+    e.GrievanceSupported: (announce, tally, feed, follow_open311, count),
+    e.GrievanceCitizenWrote: (announce, follow_open311, count),  # the officer reads the words
+    e.GrievanceLinkedToAccount: (count,),
     e.GrievanceErased: (count,),
     e.ApplicationSubmitted: (announce, feed, count),
     e.ApplicationCommented: (count,),

@@ -30,7 +30,20 @@ from chalicelib.services.support_offers import offers_for
 
 logger = Logger(child=True)
 
-CHANNELS = ("web", "mobile_app", "sms", "email", "ivrs", "kiosk", "whatsapp", "portal")
+CHANNELS = (
+    "web",
+    "mobile_app",
+    "sms",
+    "email",
+    "ivrs",
+    "kiosk",
+    "whatsapp",
+    "portal",
+    "helpline",
+    "service_centre",
+)
+# Where staff file for a citizen who called or walked in (services/assisted_filing.py).
+ASSISTED_CHANNELS = ("helpline", "service_centre")
 DUPLICATE_WINDOW = timedelta(days=7)
 
 
@@ -66,6 +79,8 @@ def file_grievance(
     citizen: Principal, request: NewGrievance, idempotency_key: str | None = None, lambda_context: Any = None
 ) -> Filed:
     """File once per idempotency key; see the module docstring."""
+    if request.channel in ASSISTED_CHANNELS:
+        raise InvalidInput("channel: only staff file by helpline or at a service centre.", field="channel")
     if not idempotency_key:
         return _file(citizen, request)
     answer = run_once(
@@ -79,12 +94,45 @@ def file_grievance(
     return Filed(**answer)
 
 
-def _file(citizen: Principal, request: NewGrievance, now: datetime | None = None) -> Filed:
+def file_for(
+    citizen: Principal,
+    request: NewGrievance,
+    *,
+    assisted_by: str | None = None,
+    source: str | None = None,
+    duplicates_from_source_only: bool = False,
+    now: datetime | None = None,
+) -> Filed:
+    """File for `citizen` (a contact too) without an idempotency key: the channels' own
+    message ids, and assisted filing's key, make their callers run it once. With
+    `duplicates_from_source_only`, only an open grievance of the same kind relayed by the same
+    `source` takes the place of a new one (a client that can read back only what it filed
+    itself must never be answered with a grievance from elsewhere)."""
+    return _file(
+        citizen,
+        request,
+        now,
+        assisted_by=assisted_by,
+        source=source,
+        duplicates_from_source_only=duplicates_from_source_only,
+    )
+
+
+def _file(
+    citizen: Principal,
+    request: NewGrievance,
+    now: datetime | None = None,
+    *,
+    assisted_by: str | None = None,
+    source: str | None = None,
+    duplicates_from_source_only: bool = False,
+) -> Filed:
     now = now or utc_now()
-    description = _check(request)
+    description = check_new_grievance(request)
     department = _department_of_application(citizen, request.application_id)
     if request.category:
-        existing = _open_duplicate(citizen.subject_id, request.category, request.district, now)
+        relayed_by = source if duplicates_from_source_only else None
+        existing = _open_duplicate(citizen.subject_id, request.category, request.district, now, relayed_by)
         if existing is not None:
             logger.info("grievance linked to an open one", extra={"tracking_id": existing.tracking_id})
             return Filed(existing.tracking_id, existing.status.value, duplicate=True)
@@ -108,10 +156,11 @@ def _file(citizen: Principal, request: NewGrievance, now: datetime | None = None
             lat=request.lat,
             lon=request.lon,
             channel=request.channel,
+            source=source,
             department=department,
             application_id=request.application_id,
         )
-        change = file(grievance, citizen)
+        change = file(grievance, citizen, assisted_by=assisted_by, source=source)
         try:
             saved = grievances.save_change(None, change, now)
             break
@@ -125,7 +174,8 @@ def _file(citizen: Principal, request: NewGrievance, now: datetime | None = None
     return Filed(saved.tracking_id, saved.status.value, similar=offers_for(saved, now))
 
 
-def _check(request: NewGrievance) -> str:
+def check_new_grievance(request: NewGrievance) -> str:
+    """What a filing asks of its request (InvalidInput naming the field); its description, tidied."""
     description = " ".join(request.description.split())
     if len(description) < 10:
         raise InvalidInput("description: say what is wrong in at least 10 characters.", field="description")
@@ -151,8 +201,12 @@ def _department_of_application(citizen: Principal, application_id: str | None) -
     return application.department
 
 
-def _open_duplicate(citizen_id: str, category: str, district: str, now: datetime) -> Grievance | None:
+def _open_duplicate(
+    citizen_id: str, category: str, district: str, now: datetime, relayed_by: str | None = None
+) -> Grievance | None:
+    """The citizen's open grievance of this kind here (with `relayed_by`: only one that source relayed)."""
     for grievance in grievances.recent_for_citizen(citizen_id, now - DUPLICATE_WINDOW):
-        if grievance.is_open and grievance.category == category and grievance.district == district:
+        same_kind = grievance.is_open and grievance.category == category and grievance.district == district
+        if same_kind and (relayed_by is None or grievance.source == relayed_by):
             return grievance
     return None

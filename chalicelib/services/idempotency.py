@@ -12,6 +12,11 @@ from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.resource_names import Table
 
 
+class StillInProgress(Conflict):
+    def __init__(self) -> None:
+        super().__init__("A request with this Idempotency-Key is still being handled; retry shortly.")
+
+
 class IdempotencyKeyReused(InvalidInput):
     def __init__(self) -> None:
         super().__init__("Idempotency-Key: already used with a different request.", field="Idempotency-Key")
@@ -24,10 +29,12 @@ def run_once(
     request: dict[str, Any],
     work: Callable[[], dict[str, Any]],
     lambda_context: Any = None,
+    keep_seconds: int = 24 * 3600,
 ) -> dict[str, Any]:
-    """`work()` once per (operation, caller, key); its JSON-able answer is kept a day. With the Lambda's
-    context, a request cut off mid-way (timeout, crash) frees its key when the invocation's
-    time is up, instead of answering "still in progress" to every retry for a day."""
+    """`work()` once per (operation, caller, key); its JSON-able answer is kept `keep_seconds`
+    (a day unless said). With the Lambda's context, a request cut off mid-way (timeout,
+    crash) frees its key when the invocation's time is up, instead of answering "still in
+    progress" to every retry until the answer would have expired."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
@@ -37,7 +44,7 @@ def run_once(
     config = IdempotencyConfig(
         event_key_jmespath="[caller, key]",
         payload_validation_jmespath="request",
-        expires_after_seconds=24 * 3600,
+        expires_after_seconds=keep_seconds,
     )
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)
@@ -53,7 +60,7 @@ def run_once(
     except IdempotencyValidationError:
         raise IdempotencyKeyReused() from None
     except IdempotencyAlreadyInProgressError:
-        raise Conflict("A request with this Idempotency-Key is still being handled; retry shortly.") from None
+        raise StillInProgress() from None
 
 
 @cache

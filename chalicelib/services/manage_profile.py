@@ -22,7 +22,7 @@ from chalicelib.domain.identity import Citizen, CitizenStatus, Officer, Principa
 from chalicelib.ids import new_id
 from chalicelib.models import catalogue, citizens, officers
 from chalicelib.models import sessions as stored_sessions
-from chalicelib.services import account_notices, erase_records, one_time_codes
+from chalicelib.services import account_notices, contacts, erase_records, one_time_codes
 
 logger = Logger(child=True)
 
@@ -95,6 +95,7 @@ def confirm_mobile_change(principal: Principal, otp: str, now: datetime | None =
     citizen = _own_citizen(principal)
     _confirm(citizen, "mobile", citizen.pending_mobile, MOBILE_CHANGE, otp, now)
     logger.info("citizen mobile changed", extra={"citizen_id": citizen.citizen_id})
+    contacts.link_contact_safely(citizen, "mobile", citizen.pending_mobile, now)
     return _own_citizen(principal)
 
 
@@ -104,6 +105,7 @@ def confirm_email(principal: Principal, otp: str, now: datetime | None = None) -
     citizen = _own_citizen(principal)
     _confirm(citizen, "email", citizen.pending_email, EMAIL_VERIFICATION, otp, now)
     logger.info("citizen email verified", extra={"citizen_id": citizen.citizen_id})
+    contacts.link_contact_safely(citizen, "email", citizen.pending_email, now)
     return _own_citizen(principal)
 
 

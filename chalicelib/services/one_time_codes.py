@@ -59,6 +59,10 @@ def holder_of(address: str) -> str:
     return keyed_hash("otp-holder", address)
 
 
+def _holder(to: str, slot: str | None) -> str:
+    return holder_of(f"{slot}:{to}" if slot else to)
+
+
 def count_send(*, mobile: str, now: datetime, source: str | None = None) -> None:
     """Count one send for `mobile` against `otp_sends_per_mobile` and, when a public caller
     asked from `source`, `otp_sends_per_source`; RateLimited (429, with Retry-After) once a
@@ -76,12 +80,16 @@ def deliver_code(
     language: str,
     now: datetime,
     channel: Literal["sms", "email"] = "sms",
+    slot: str | None = None,
+    texts: dict[str, str] | None = None,
 ) -> None:
     """Send a fresh code to `to` (a mobile, or an email with `channel="email"`) whose send
-    the caller has already counted."""
+    the caller has already counted. A `slot` keeps the code apart from the address's other
+    codes (a staff member's request must not replace a registration's code); `texts` (by
+    language, with `{code}`) say what the code is for."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     otp_challenges.replace_otp_challenge(
-        holder=holder_of(to),
+        holder=_holder(to, slot),
         purpose=purpose,
         subject_id=subject_id,
         code_hash=keyed_hash("otp", f"{to}:{code}"),
@@ -89,7 +97,8 @@ def deliver_code(
         code_expires_at=now + CODE_LIFETIME,
         keep_until=now + REGISTRATION_LIFETIME,
     )
-    text = CODE_TEXTS.get(language, CODE_TEXTS["en"]).format(code=code)
+    wording = texts or CODE_TEXTS
+    text = wording.get(language, wording["en"]).format(code=code)
     title = CODE_EMAIL_TITLES.get(language, CODE_EMAIL_TITLES["en"]) if channel == "email" else None
     enqueue_notification(OutboundMessage(channel=channel, to=to, text=text, title=title, subject=subject_id))
 
@@ -101,7 +110,14 @@ def waiting_subject(to: str, purpose: str, now: datetime) -> str | None:
 
 
 def check_code(
-    *, to: str, code: str, purpose: str, now: datetime, mobile: str | None = None, source: str | None = None
+    *,
+    to: str,
+    code: str,
+    purpose: str,
+    now: datetime,
+    mobile: str | None = None,
+    source: str | None = None,
+    slot: str | None = None,
 ) -> str:
     """The subject the code sent to `to` for `purpose` was for, once it matches; the code is
     then used up.
@@ -116,7 +132,7 @@ def check_code(
     if source is not None:
         limits.take("otp_guesses_per_mobile_and_source", f"{counted}|{source}", now, TOO_MANY_GUESSES)
     limits.take("otp_guesses_per_mobile", counted, now, TOO_MANY_GUESSES)
-    holder = holder_of(to)
+    holder = _holder(to, slot)
     challenge = otp_challenges.spend_otp_attempt(holder, purpose=purpose, max_attempts=MAX_ATTEMPTS, now=now)
     if challenge is None:
         raise wrong_code()

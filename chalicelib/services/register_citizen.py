@@ -33,7 +33,7 @@ from chalicelib.ids import new_id
 from chalicelib.models import catalogue, citizens
 from chalicelib.security.keyed_hash import keyed_hash
 from chalicelib.security.passwords import hash_password, verify_password
-from chalicelib.services import account_notices, limits, manage_profile, one_time_codes
+from chalicelib.services import account_notices, contacts, limits, manage_profile, one_time_codes
 
 logger = Logger(child=True)
 
@@ -139,6 +139,7 @@ def verify_citizen(mobile: str, otp: str, source: str = "unknown", now: datetime
         account_notices.tell_holders(taken.holders, "identity_claimed_elsewhere")
         raise
     logger.info("citizen verified", extra={"citizen_id": citizen_id})
+    contacts.link_contact_safely(citizen, "mobile", mobile, now)
     if citizen.pending_email:
         # Bounded by verified registrations, so not counted again here.
         manage_profile.send_email_code(citizen, citizen.pending_email, now)

@@ -45,10 +45,11 @@ def by_tracking_id(principal: Principal, tracking_id: str) -> Found:
 
 
 def by_mobile(principal: Principal, mobile: str, now: datetime | None = None) -> Found:
-    """The cases of the citizen who proved `mobile`, as far as the caller may see them;
-    audited whatever it finds."""
+    """The cases of the citizen who proved `mobile` (or of the unverified contact who wrote
+    from it by SMS, a call or a helpline), as far as the caller may see them; audited
+    whatever it finds."""
     number = normalize_mobile(mobile)
-    holder = citizens.active_holder_of_mobile(number)
+    holder = citizens.active_holder_of_mobile(number) or citizens.contact_holding("mobile", number)
     found = Found([], [])
     if holder is not None:
         found = Found(

@@ -562,6 +562,135 @@ def test_supervisors_see_their_district_at_risk_and_the_state_cells_tables_match
     connection.close()
 
 
+def signed_post(connection, channel: str, document: dict, secret: str) -> tuple[int, dict]:
+    """What a provider posts: the body signed with the channel's secret (listed by /dev/accounts)."""
+    import hashlib
+    import hmac
+
+    body = json.dumps(document).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Signature": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+        "X-Signature-Timestamp": str(int(time.time())),
+    }
+    connection.request("POST", f"/channels/{channel}/inbound", body=body, headers=headers)
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def test_every_channel_reaches_the_same_desk(local_stack):
+    import xml.etree.ElementTree as ET
+    from datetime import UTC, datetime, timedelta
+    from email.message import EmailMessage
+
+    import requests
+    from georeport import GeoReport
+
+    _, api_port, _ = local_stack
+    connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
+    credentials = request(connection, "GET", "/dev/accounts")[1]
+    secrets, api_key = credentials["channel_secrets"], credentials["open311_api_keys"]["fixmystreet"]
+    admin, _ = staff_on_runner(connection, role="state_admin")
+    started = datetime.now(UTC) - timedelta(seconds=5)
+
+    # A signed SMS from a registered mobile files; the reply SMS with its tracking id is in the outbox
+    mobile = "+919812300031"
+    citizen_on_runner(connection, "98765432108", mobile)
+    sms = {"message_id": "sms-e2e-1", "from": mobile, "text": "GRV WATER_NO_SUPPLY no water since Monday"}
+    status, answer = signed_post(connection, "sms", sms, secrets["sms"])
+    assert status == 200, answer
+    tracking_id = answer["results"][0]["tracking_id"]
+    texts = eventually(lambda: sms_to(connection, mobile), lambda sent: any(tracking_id in text for text in sent))
+    assert any(tracking_id in text for text in texts)
+    # STATUS answers
+    ask = {"message_id": "sms-e2e-2", "from": mobile, "text": f"STATUS {tracking_id}"}
+    status, answer = signed_post(connection, "sms", ask, secrets["sms"])
+    assert status == 200 and answer["results"][0]["outcome"] == "status"
+    reply = answer["results"][0]["reply"]
+    assert reply in eventually(lambda: sms_to(connection, mobile), lambda texts: reply in texts)
+
+    # An email files; the sender's reply lands on its grievance
+    def email(message_id: str, subject: str, text: str) -> dict:
+        mail = EmailMessage()
+        mail["From"], mail["Subject"] = "meena.e2e@example.in", subject
+        mail.set_content(text)
+        common = {"from": ["meena.e2e@example.in"], "subject": subject}
+        return {
+            "notificationType": "Received",
+            "mail": {"messageId": message_id, "source": "meena.e2e@example.in", "commonHeaders": common},
+            "receipt": {"dmarcVerdict": {"status": "PASS"}},
+            "content": mail.as_string(),
+        }
+
+    first = email("ses-e2e-1", "Garbage in Cuttack", "Garbage has not been collected in Cuttack for a week.")
+    status, answer = signed_post(connection, "email", first, secrets["email"])
+    assert status == 200, answer
+    by_email = answer["results"][0]["tracking_id"]
+    later = email("ses-e2e-2", f"Re: [{by_email}] Garbage", "Still not collected today.\n\n> Garbage has not been")
+    status, answer = signed_post(connection, "email", later, secrets["email"])
+    assert status == 200 and (answer["results"][0]["outcome"], answer["results"][0]["tracking_id"]) == (
+        "wrote",
+        by_email,
+    )
+    events = request(connection, "GET", f"/grievances/{by_email}/history", token=admin)[1]["events"]
+    assert (
+        events[-1]["event"] in {"citizen_wrote", "info_provided"} and events[-1]["note"] == "Still not collected today."
+    )
+
+    # A helpline officer files for a walk-in citizen, who confirms with the code sent to them
+    helpline, account = staff_on_runner(connection, role="officer", department="WATER", district="KHORDHA")
+    walk_in = "+919812300032"
+    body = {
+        "category": "WATER_PIPE_LEAK",
+        "description": "Pipe burst outside the market.",
+        "location": {"district": "KHORDHA"},
+        "on_behalf_of": {"mobile": walk_in},
+    }
+    assert request(connection, "POST", "/grievances", body, token=helpline)[0] == 202
+    codes = eventually(lambda: sms_to(connection, walk_in), lambda texts: texts)
+    body["on_behalf_of"]["otp"] = re.search(r"\b(\d{6})\b", codes[-1]).group(1)
+    status, assisted = request(connection, "POST", "/grievances", body, token=helpline)
+    assert status == 201, assisted
+    trail = request(connection, "GET", f"/grievances/{assisted['tracking_id']}/history", token=admin)[1]
+    assert trail["events"][0]["details"]["assisted_by"] == account["officer_id"]
+
+    # An Open311 client lists services, files in JSON and XML, and follows the status
+    root = f"http://127.0.0.1:{api_port}/open311/v2"
+    assert "WATER_NO_SUPPLY" in {s["service_code"] for s in GeoReport(root).get_service_list()}
+    form = {
+        "api_key": api_key,
+        "service_code": "ROADS_POTHOLE",
+        "lat": "20.2961",
+        "long": "85.8245",
+        "email": "fms.e2e@example.in",
+        "description": "A deep pothole at the bus stand",
+        "attribute[district]": "PURI",
+    }
+    as_json = requests.post(f"{root}/requests.json", data=form, timeout=30)
+    as_xml = requests.post(f"{root}/requests.xml", data={**form, "description": "Another pothole"}, timeout=30)
+    assert as_json.status_code == as_xml.status_code == 200, (as_json.text, as_xml.text)
+    xml_id = ET.fromstring(as_xml.content).findtext("request/service_request_id")  # noqa: S314
+    ids = [as_json.json()[0]["service_request_id"], xml_id]
+    officers = {}
+    for open311_id in ids:
+        owner = eventually(
+            lambda i=open311_id: request(connection, "GET", f"/grievances/{i}", token=admin)[1].get("assigned_to"),
+            lambda owner: owner,
+        )
+        officers[open311_id], _ = staff_on_runner(connection, officer_id=owner)
+        queue = request(connection, "GET", "/officer/grievances?limit=100", token=officers[open311_id])[1]
+        assert open311_id in {g["tracking_id"] for g in queue["grievances"]}
+    resolve = {"action": "resolve", "note": "Filled."}
+    assert request(connection, "POST", f"/grievances/{ids[0]}/actions", resolve, token=officers[ids[0]])[0] == 200
+    ended = datetime.now(UTC) + timedelta(seconds=5)
+    window = {"start_date": f"{started:%Y-%m-%dT%H:%M:%SZ}", "end_date": f"{ended:%Y-%m-%dT%H:%M:%SZ}"}
+    updates = requests.get(f"{root}/servicerequestupdates.xml", params=window, timeout=30)
+    rows = ET.fromstring(updates.content).findall("request_update")  # noqa: S314
+    assert [u.findtext("status") for u in rows if u.findtext("service_request_id") == ids[0]][-1] == "closed"
+    assert GeoReport(root, output_format="xml").get_service_request(ids[0])["status"] == "closed"
+    connection.close()
+
+
 def test_sigterm_stops_every_part_cleanly(local_stack):
     process, api_port, _ = local_stack
 

@@ -241,3 +241,47 @@ def test_a_jurisdiction_list_page_is_one_query_on_a_case_index(api, stack, staff
 
     assert dict(seat_calls) == {"dynamodb:BatchGetItem": 1, "dynamodb:GetItem": 2, "dynamodb:Query": 1}
     assert dict(state_calls) == {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 2}
+
+
+# The channels: a registered citizen's SMS filing is a portal filing plus what the channel
+# adds (the sender's claim and account, the message id's record, the categories and districts
+# its words are read against); a STATUS is a read and a reply. Issue 18 folds these back.
+CHANNEL_BUDGET = {
+    "POST /channels/sms/inbound (GRV)": {
+        "dynamodb:BatchGetItem": 1,  # the mobile's claim
+        "dynamodb:GetItem": 4,  # the citizen, the idempotency record, the district, the category
+        "dynamodb:PutItem": 1,
+        "dynamodb:Query": 4,  # categories, districts, duplicates, "me too"
+        "dynamodb:TransactWriteItems": 2,
+        "dynamodb:UpdateItem": 2,
+        "sns:Publish": 1,
+        "sqs:SendMessage": 2,
+    },
+    "POST /channels/sms/inbound (STATUS)": {
+        "dynamodb:BatchGetItem": 1,
+        "dynamodb:GetItem": 2,  # the citizen, the grievance
+        "dynamodb:PutItem": 1,
+        "dynamodb:Query": 1,  # categories
+        "dynamodb:UpdateItem": 1,
+        "sqs:SendMessage": 1,  # the reply
+    },
+    "POST /open311/v2/requests.json": {
+        "dynamodb:BatchGetItem": 2,  # the phone's claims (account, then contact)
+        "dynamodb:GetItem": 4,
+        "dynamodb:PutItem": 2,
+        "dynamodb:Query": 2,
+        "dynamodb:TransactWriteItems": 3,  # the new contact, the filing, the report counters
+        "dynamodb:UpdateItem": 1,
+        "sns:Publish": 1,
+        "sqs:SendMessage": 2,
+    },
+}
+
+
+def test_each_channel_step_costs_what_it_is_budgeted_and_never_a_scan(api, citizen):
+    from bench.aws_calls import channel_operations
+
+    measured = channel_operations(api, citizen().mobile)
+
+    assert {name: dict(calls) for name, _, calls in measured} == CHANNEL_BUDGET
+    assert all(status == 200 for _, status, _ in measured)

@@ -5,6 +5,8 @@ checked against that function's policy with the stack's intrinsics resolved."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 import uuid
@@ -23,6 +25,7 @@ from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
 from chalicelib.models import applications, grievances
 from chalicelib.resource_names import Queue
+from chalicelib.security.channel_keys import channel_secret, open311_api_key
 from infra.provision import LOCAL_ACCOUNT_ID, REPO_ROOT, _Provisioner, load_template
 from infra.schedules import ScheduleRunner, schedules_of
 from infra.sqs_poller import subscriptions_of
@@ -95,6 +98,17 @@ def send_to_sla_events(message: dict[str, Any]) -> None:
     aws.client("sqs").send_message(QueueUrl=aws.queue_url(Queue.SLA_EVENTS), MessageBody=json.dumps(message))
 
 
+def signed_sms(api, secret: str, sender: str, text: str) -> Any:
+    """An SMS gateway's inbound webhook, signed with the channel's secret."""
+    body = json.dumps({"message_id": uuid.uuid4().hex, "from": sender, "text": text}).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Signature": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+        "X-Signature-Timestamp": str(int(time.time())),
+    }
+    return api.post("/channels/sms/inbound", headers=headers, body=body)
+
+
 def test_every_deployed_function_has_its_own_policy_file(chalice_app):
     assert set(POLICY_FILES) == deployed_functions(chalice_app)
 
@@ -133,6 +147,7 @@ def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
         "jwt_signing_key": resources.arns["JwtSigningKeySecret"],
         "webhook_signing_key": resources.arns["WebhookSigningKeySecret"],
     }
+    sms_secret, open311_key = channel_secret("sms"), open311_api_key("fixmystreet")
     with recorded_calls(secrets) as calls:
         # a citizen registers, signs in, changes their details and files grievances
         person = citizen()
@@ -231,6 +246,33 @@ def test_a_whole_journey_needs_nothing_the_policy_files_do_not_grant(
         assert api.get("/public/performance").status_code == 200
         daily = {s.name: s for s in schedules_of(chalice_app)}["daily_reports"]
         ScheduleRunner([daily], region=resources.region).run_once(daily)
+        # a feature phone without an account files by SMS and asks for its status; a civic
+        # app files by Open311 and reads the updates back; a helpline files for a walk-in
+        stranger = unique_mobile()
+        texted = signed_sms(api, sms_secret, stranger, "GRV WATER_NO_SUPPLY no water in Puri since Monday")
+        assert texted.status_code == 200, texted.json_body
+        by_sms = texted.json_body["results"][0]["tracking_id"]
+        assert signed_sms(api, sms_secret, stranger, f"STATUS {by_sms}").status_code == 200
+        form = (
+            f"api_key={open311_key}&service_code=ROADS_POTHOLE&address_string=Puri+bus+stand"
+            f"&phone={unique_mobile().replace('+', '%2B')}&description=A+deep+pothole+at+the+bus+stand"
+        )
+        filed = api.post(
+            "/open311/v2/requests.json", headers={"Content-Type": "application/x-www-form-urlencoded"}, body=form
+        )
+        assert filed.status_code == 200, filed.body
+        consume("route_grievances")
+        assert api.get("/open311/v2/requests.json").status_code == 200
+        assert api.get("/open311/v2/servicerequestupdates.xml").status_code == 200
+        walk_in = {"mobile": unique_mobile()}
+        assisted = {
+            "category": "ROADS_POTHOLE",
+            "description": "Pothole outside the market.",
+            "location": {"district": "PURI"},
+        }
+        helpline = staff_token("officer", department="WATER")
+        assert post(api, "/grievances", {**assisted, "on_behalf_of": walk_in}, helpline).status_code == 202
+        deliver_notifications()
         # the citizen applies for a water connection with two documents; the officer asks for more
         uploads = {}
         for slot in ("proof_of_ownership", "identity_proof", "premises_photo"):

@@ -360,3 +360,23 @@ def test_every_key_has_a_secrets_manager_twin_that_the_package_wires():
         assert f"{key}_secret" in Settings.model_fields
         assert ENVIRONMENT_VARIABLES[f"{key}_secret"] == f"{ENVIRONMENT_VARIABLES[key]}_SECRET"
     assert set(SECRET_VARIABLES) == {f"{ENVIRONMENT_VARIABLES[key]}_SECRET" for key in KEYS}
+
+
+def test_the_ivrs_menu_maps_the_keys_pressed_to_category_codes(environment):
+    environment.setenv("IVRS_MENU", " 1=WATER_NO_SUPPLY, 12=ROADS_POTHOLE,*9=HEALTH_DOCTOR_ABSENT ,")
+
+    assert get_settings().ivrs_menu == {"1": "WATER_NO_SUPPLY", "12": "ROADS_POTHOLE", "*9": "HEALTH_DOCTOR_ABSENT"}
+
+
+@pytest.mark.parametrize("menu", ["1:WATER", "one=WATER", "1=water", "12345=WATER", "1="])
+def test_an_ivrs_menu_entry_that_is_not_keys_and_a_code_is_a_configuration_error(environment, menu):
+    environment.setenv("IVRS_MENU", menu)
+
+    with pytest.raises(ConfigurationError, match="IVRS_MENU"):
+        get_settings()
+
+
+def test_open311_clients_are_split_on_commas(environment):
+    environment.setenv("OPEN311_CLIENTS", "fixmystreet, civic-app")
+
+    assert get_settings().open311_clients == ("fixmystreet", "civic-app")

@@ -58,7 +58,7 @@ PUBLIC_APPLICATION_EVENTS = {
 def test_every_public_event_has_a_citizen_message_and_every_owner_event_one_for_the_owner():
     titles = {"_title", "_application_title"}
     assert PUBLIC_EVENTS | PUBLIC_APPLICATION_EVENTS | titles == set(CITIZEN_EVENTS)
-    assert {"assigned", "escalated", "sla_warning", "sla_breached"} <= set(OWNER_EVENTS)
+    assert {"assigned", "escalated", "sla_warning", "sla_breached", "citizen_wrote"} <= set(OWNER_EVENTS)
     assert {"application_submitted", "application_info_provided"} <= set(OWNER_EVENTS)
 
 
