@@ -502,14 +502,9 @@ def _is_place(message: WhatsAppMessage) -> bool:
 # --- kiosk and portal ---------------------------------------------------------------------
 
 
-class KioskFiling(ProviderShape):
-    """A service-centre kiosk's filing: the form a citizen (or the centre's operator) filled in."""
+class PlacedComplaint(ProviderShape):
+    """What a kiosk's form and a relayed case both say outright: the complaint and its place."""
 
-    message_id: Id
-    kiosk_id: Id
-    mobile: Mobile
-    name: PersonName | None = None
-    email: EmailAddress | None = None
     category: Code | None = None
     district: Code
     ward: Ward | None = None
@@ -517,6 +512,16 @@ class KioskFiling(ProviderShape):
     lon: Longitude | None = None
     description: Description
     language: Language | None = None
+
+
+class KioskFiling(PlacedComplaint):
+    """A service-centre kiosk's filing: the form a citizen (or the centre's operator) filled in."""
+
+    message_id: Id
+    kiosk_id: Id
+    mobile: Mobile
+    name: PersonName | None = None
+    email: EmailAddress | None = None
 
 
 class PortalCitizen(ProviderShape):
@@ -525,7 +530,7 @@ class PortalCitizen(ProviderShape):
     email: EmailAddress | None = None
 
 
-class PortalCase(ProviderShape):
+class PortalCase(PlacedComplaint):
     """Another grievance portal relaying a case (CPGRAMS, e-Abhijog, Jana Sampark,
     e-Municipality): its name, its own reference for the case, and the citizen it knows."""
 
@@ -533,62 +538,48 @@ class PortalCase(ProviderShape):
     portal: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     external_ref: Id
     citizen: PortalCitizen
-    category: Code | None = None
-    district: Code
-    ward: Ward | None = None
-    lat: Latitude | None = None
-    lon: Longitude | None = None
-    description: Description
-    language: Language | None = None
 
 
 def _read_kiosk(document: Any) -> list[InboundMessage]:
     filing = KioskFiling.model_validate(document)
-    _require_both_coordinates(filing.lat, filing.lon)
-    return [
-        InboundMessage(
-            channel=Channel.KIOSK,
-            message_id=filing.message_id,
-            text=filing.description,
-            mobile=filing.mobile,
-            email=filing.email,
-            name=filing.name,
-            structured=True,
-            category=filing.category,
-            district=filing.district,
-            ward=filing.ward,
-            lat=filing.lat,
-            lon=filing.lon,
-            language=filing.language,
-            source=filing.kiosk_id,
-        )
-    ]
+    return [_placed(Channel.KIOSK, filing, filing.kiosk_id, (filing.mobile, filing.email, filing.name))]
 
 
 def _read_portal(document: Any) -> list[InboundMessage]:
     case = PortalCase.model_validate(document)
     if case.citizen.mobile is None and case.citizen.email is None:
         raise InvalidInput("The citizen needs a mobile or an email to be answered on.", field="citizen.mobile")
-    _require_both_coordinates(case.lat, case.lon)
-    return [
-        InboundMessage(
-            channel=Channel.PORTAL,
-            message_id=case.message_id,
-            text=case.description,
-            mobile=case.citizen.mobile,
-            email=case.citizen.email,
-            name=case.citizen.name,
-            structured=True,
-            category=case.category,
-            district=case.district,
-            ward=case.ward,
-            lat=case.lat,
-            lon=case.lon,
-            language=case.language,
-            source=case.portal,
-            external_ref=case.external_ref,
-        )
-    ]
+    who = (case.citizen.mobile, case.citizen.email, case.citizen.name)
+    return [_placed(Channel.PORTAL, case, case.portal, who, external_ref=case.external_ref)]
+
+
+def _placed(
+    channel: Channel,
+    complaint: KioskFiling | PortalCase,
+    source: str,
+    who: tuple[str | None, str | None, str | None],
+    external_ref: str | None = None,
+) -> InboundMessage:
+    """A kiosk's or a portal's complaint; `who` is the citizen's (mobile, email, name)."""
+    _require_both_coordinates(complaint.lat, complaint.lon)
+    mobile, email, name = who
+    return InboundMessage(
+        channel=channel,
+        message_id=complaint.message_id,
+        text=complaint.description,
+        structured=True,
+        category=complaint.category,
+        district=complaint.district,
+        ward=complaint.ward,
+        lat=complaint.lat,
+        lon=complaint.lon,
+        language=complaint.language,
+        source=source,
+        external_ref=external_ref,
+        mobile=mobile,
+        email=email,
+        name=name,
+    )
 
 
 def _require_both_coordinates(lat: float | None, lon: float | None) -> None:
