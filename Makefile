@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 MOTO_PORT ?= 5000
 API_PORT ?= 8000
 WEBHOOK_PORT ?= 8001
+WEB_PORT ?= 8080
 
 .PHONY: install dev test lint format bench burst package deploy destroy bootstrap clean
 
@@ -21,9 +22,15 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-clients.txt
 	touch $@
 
 dev: install
-	MOTO_PORT=$(MOTO_PORT) API_PORT=$(API_PORT) WEBHOOK_PORT=$(WEBHOOK_PORT) $(BIN)/python -m infra.devstack
+	MOTO_PORT=$(MOTO_PORT) API_PORT=$(API_PORT) WEBHOOK_PORT=$(WEBHOOK_PORT) WEB_PORT=$(WEB_PORT) $(BIN)/python -m infra.devstack
 
-test: install
+# The browser tests drive Debian's chromium (Playwright's own browser download cannot be reached).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y chromium || \
+	  ($$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update && $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y chromium)
+
+test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install

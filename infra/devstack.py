@@ -43,10 +43,12 @@ def local_stage_environment() -> dict[str, str]:
     return {**config.get("environment_variables", {}), **config["stages"]["local"].get("environment_variables", {})}
 
 
-def prepare_environment(moto_port: int, webhook_port: int | None = None) -> None:
-    """Point every AWS client of this process (and moto's own task runners) at moto, and
-    the demo departments' webhooks at the local receiver."""
+def prepare_environment(moto_port: int, webhook_port: int | None = None, web_port: int | None = None) -> None:
+    """Point every AWS client of this process (and moto's own task runners) at moto, the
+    demo departments' webhooks at the local receiver, and CORS at the portal's port."""
     os.environ.update(local_stage_environment())
+    if web_port is not None:
+        os.environ["ALLOWED_ORIGINS"] = f"http://{HOST}:{web_port},http://localhost:{web_port}"
     # A failed delivery comes back after 5 s, 10 s, 20 s... rather than minutes.
     os.environ.setdefault("RETRY_BASE_SECONDS", "5")
     if webhook_port is not None:
@@ -194,13 +196,16 @@ class LocalStack:
     moto_port: int
     api_port: int
     webhook_port: int
+    web_port: int = 8080
 
     def start(self) -> None:
+        from chalicelib.config import get_settings
         from infra.schedules import ScheduleRunner, schedules_of
         from infra.sqs_poller import SqsPoller, subscriptions_of
+        from infra.web_server import PortalServer
         from infra.webhook_receiver import WebhookReceiver
 
-        prepare_environment(self.moto_port, self.webhook_port)
+        prepare_environment(self.moto_port, self.webhook_port, self.web_port)
         self.moto = start_moto(self.moto_port)
         self.webhooks = WebhookReceiver(HOST, self.webhook_port).start()
         self.resources = build_stack()
@@ -212,8 +217,11 @@ class LocalStack:
         self.poller.start()
         self.schedules = ScheduleRunner(schedules_of(app_module), region=os.environ["AWS_DEFAULT_REGION"])
         self.schedules.start()
+        languages = list(get_settings().languages)
+        self.web = PortalServer(HOST, self.web_port, f"http://{HOST}:{self.api_port}", languages).start()
 
     def stop(self) -> None:
+        self.web.stop()
         self.schedules.stop()
         self.poller.stop()
         self.api.shutdown()
@@ -230,6 +238,7 @@ def banner(stack: LocalStack) -> str:
     lines = [
         "",
         f"citizen-crm local stack ready on http://{HOST}:{stack.api_port}",
+        f"  the portal (citizen, officer, administrator) on http://{HOST}:{stack.web_port}",
         f"  moto (the embedded AWS) on http://{HOST}:{stack.moto_port}",
         f"  demo state: {stack.seed.districts} districts, {stack.seed.departments} departments, "
         f"{stack.seed.services} services, {stack.seed.categories} grievance categories, {len(accounts)} staff logins",
@@ -258,6 +267,7 @@ def main() -> int:
         moto_port=int(os.environ.get("MOTO_PORT", "5000")),
         api_port=int(os.environ.get("API_PORT", "8000")),
         webhook_port=int(os.environ.get("WEBHOOK_PORT", "8001")),
+        web_port=int(os.environ.get("WEB_PORT", "8080")),
     )
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -266,7 +276,7 @@ def main() -> int:
         stack.start()
     except OSError as error:
         print(
-            f"cannot start the local stack: {error} (is MOTO_PORT/API_PORT/WEBHOOK_PORT already in use?)",
+            f"cannot start the local stack: {error} (is MOTO_PORT/API_PORT/WEBHOOK_PORT/WEB_PORT already in use?)",
             file=sys.stderr,
         )
         return 1

@@ -24,12 +24,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def local_stack():
-    moto_port, api_port, webhook_port = free_port(), free_port(), free_port()
+    moto_port, api_port, webhook_port, web_port = free_port(), free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "MOTO_PORT": str(moto_port),
         "API_PORT": str(api_port),
         "WEBHOOK_PORT": str(webhook_port),
+        "WEB_PORT": str(web_port),
         "PYTHONUNBUFFERED": "1",
         # A compressed SLA clock: an SLA hour lasts 0.1 s, so a 4-hour grievance escalates
         # every 0.4 s and a 168-hour one waits 17 s — time enough for an officer to act.
@@ -688,6 +689,25 @@ def test_every_channel_reaches_the_same_desk(local_stack):
     rows = ET.fromstring(updates.content).findall("request_update")  # noqa: S314
     assert [u.findtext("status") for u in rows if u.findtext("service_request_id") == ids[0]][-1] == "closed"
     assert GeoReport(root, output_format="xml").get_service_request(ids[0])["status"] == "closed"
+    connection.close()
+
+
+def test_the_portal_is_served_on_its_port_naming_this_stacks_api(local_stack):
+    import urllib.request
+
+    _, api_port, banner = local_stack
+    portal = re.search(r"the portal \(citizen, officer, administrator\) on (http://\S+)", banner).group(1)
+
+    with urllib.request.urlopen(f"{portal}/", timeout=10) as page:
+        assert b'<main id="view"' in page.read()
+    with urllib.request.urlopen(f"{portal}/config.js", timeout=10) as config:
+        assert f'"api": "http://127.0.0.1:{api_port}"'.encode() in config.read()
+    # The API lets the portal's origin in (CORS), and no other.
+    connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
+    connection.request("GET", "/districts", headers={"Origin": portal})
+    answered = connection.getresponse()
+    answered.read()
+    assert answered.getheader("Access-Control-Allow-Origin") == portal
     connection.close()
 
 
