@@ -30,7 +30,17 @@ $(CHROMIUM):
 	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y chromium || \
 	  ($$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update && $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y chromium)
 
-test: install $(CHROMIUM)
+# axe-core, the accessibility engine the browser tests run in each page; pinned and checked.
+AXE := build/axe/axe.min.js
+AXE_VERSION := 4.10.3
+AXE_SHA256 := 880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb
+$(AXE):
+	mkdir -p $(dir $@)
+	cd $(dir $@) && npm pack axe-core@$(AXE_VERSION) --silent && \
+	  tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js && \
+	  echo "$(AXE_SHA256)  axe.min.js" | sha256sum -c --quiet
+
+test: install $(CHROMIUM) $(AXE)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install

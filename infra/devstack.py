@@ -183,6 +183,16 @@ def serve_api(app_module: ModuleType, port: int) -> Any:
     class RequestHandler(ChaliceRequestHandler):
         # Without this every keep-alive response waits ~40 ms on Nagle's algorithm.
         disable_nagle_algorithm = True
+        # Chalice keeps the request it is handling on the app, not per thread: two requests
+        # at once (a page loading two lists) could read each other's query string or token.
+        # One at a time, as one Lambda instance handles them.
+        one_at_a_time = threading.Lock()
+
+        def _generic_handle(self) -> None:
+            with self.one_at_a_time:
+                super()._generic_handle()
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
     disk = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
     config = Config(chalice_stage="local", user_provided_params={}, config_from_disk=disk)

@@ -1,6 +1,6 @@
 // Offline: the shell from the cache first; the API's GETs from the network, or the last
 // answer when there is none. Logging out clears what was kept (`forget` message).
-const SHELL = "shell-v1";
+const SHELL = "shell-v2";
 const READS = "reads-v1";
 const FILES = [
   "./",
@@ -13,6 +13,8 @@ const FILES = [
   "js/strings.js",
   "js/ui.js",
   "js/pages/citizen.js",
+  "js/pages/officer.js",
+  "js/pages/admin.js",
   "manifest.webmanifest",
   "icons/icon.svg",
 ];

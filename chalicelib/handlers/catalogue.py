@@ -276,4 +276,6 @@ def _category(category: Category, lang: str | None) -> dict[str, Any]:
         "sla_hours": category.sla_hours,
         "round_the_clock": category.round_the_clock,
         "escalation_hours": list(category.escalation_hours),
+        # What free-text grievances are categorised by: shown so that an edit keeps them.
+        "keywords": category.keywords,
     }

@@ -5,100 +5,11 @@ citizen would read their SMS. Screenshots of each page land in `build/screenshot
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
-from chalicelib.config import get_settings
-from infra import devstack
-from infra.web_server import PortalServer
-from tests.integration.conftest import unique_aadhaar, unique_mobile
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-# As root in a container, with the machine's closed network: no sandbox, no background calls.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def portal(chalice_app, _stack_state) -> Iterator[str]:
-    """The API on a real port and the portal on another, whose origin the API lets in."""
-    api_port, web_port = devstack.free_port(), devstack.free_port()
-    origin = f"http://{devstack.HOST}:{web_port}"
-    saved = os.environ.get("ALLOWED_ORIGINS")
-    os.environ["ALLOWED_ORIGINS"] = origin
-    get_settings.cache_clear()
-    api = devstack.serve_api(chalice_app, api_port)
-    web = PortalServer(devstack.HOST, web_port, f"http://{devstack.HOST}:{api_port}", ["en", "hi"]).start()
-    yield origin
-    web.stop()
-    api.server.shutdown()
-    if saved is None:
-        os.environ.pop("ALLOWED_ORIGINS", None)
-    else:
-        os.environ["ALLOWED_ORIGINS"] = saved
-    get_settings.cache_clear()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser, portal: str, stack: Any) -> Iterator[Page]:
-    context = browser.new_context(base_url=portal, locale="en-IN")
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert errors == [], errors  # no uncaught script error on any page
-
-
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def register_and_log_in(page: Page, latest_otp: Any) -> dict[str, str]:
-    mobile = unique_mobile()
-    person = {"mobile": mobile, "password": "a long enough passphrase"}
-    page.goto("/#/register")
-    page.get_by_label("Full name").fill("Asha Devi")
-    page.get_by_label("Aadhaar number").fill(unique_aadhaar())
-    page.get_by_label("Mobile number").fill(mobile)
-    page.get_by_label("Password (at least 12 characters)").fill(person["password"])
-    page.get_by_label("Address").fill("12 MG Road")
-    page.get_by_label("District").select_option("KHORDHA")
-    page.get_by_label("PIN code").fill("751001")
-    screenshot(page, "citizen-register")
-    page.get_by_role("button", name="Register").click()
-    expect(page.get_by_role("heading", name="Enter the code")).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("A code was sent to")
-    page.get_by_label("Code from the SMS").fill(latest_otp(mobile))
-    page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    page.get_by_label("Password").fill(person["password"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="My grievances")).to_be_visible()
-    return person
+from tests.browser.portal import register_and_log_in, screenshot
 
 
 def test_a_citizen_registers_files_a_grievance_and_follows_it(page, latest_otp, consume):

@@ -1,12 +1,14 @@
 // The shell: language, navigation by role, and a hash router the page modules fill in.
 import { endSession, session } from "./api.js";
 import { language, register, setLanguage, t, translateStatic } from "./i18n.js";
+import * as admin from "./pages/admin.js";
 import * as citizen from "./pages/citizen.js";
+import * as officer from "./pages/officer.js";
 import { STRINGS } from "./strings.js";
 import { clearStatusOnNewPage, el, say, show } from "./ui.js";
 
 register(STRINGS);
-const modules = [citizen];
+const modules = [citizen, officer, admin];
 for (const module of modules) register(module.STRINGS);
 
 const routes = Object.assign({}, ...modules.map((module) => module.routes));
