@@ -217,6 +217,7 @@ def test_the_state_cell_changes_a_categorys_deadline_and_names_keeping_the_rest(
     # Then the list shows the new deadline
     expect(page.get_by_role("status")).to_contain_text(f"{code} is saved.")
     row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=code))
+    expect(row).to_contain_text("36")  # the list is drawn after the answer: wait for it
     assert cells(row) == ["Broken hand pump", "टूटा हैंडपंप", "Water Supply & Sewerage", "36", "Round the clock"]
 
     # and the API holds exactly that change: the trail names only the deadline and the names
