@@ -69,6 +69,17 @@ def ses_email(sender: str, subject: str, body: str, mid: str | None = None, verd
     }
 
 
+def whatsapp(messages: list[dict[str, Any]], contacts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The WhatsApp Cloud API's webhook around `messages` (and the senders' `contacts`)."""
+    value: dict[str, Any] = {"messaging_product": "whatsapp", "messages": messages}
+    if contacts:
+        value["contacts"] = contacts
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+    }
+
+
 def only_result(response) -> dict[str, Any]:
     assert response.status_code == 200, response.body
     (result,) = response.json_body["results"]
@@ -358,39 +369,25 @@ def test_an_ivrs_call_files_the_keypad_category_with_its_recording(api, send, ci
 def test_whatsapp_text_and_location_file_one_grievance_at_that_place(api, send, citizen, admin_token):
     person = citizen()
     sender = person.mobile.lstrip("+")
-    webhook = {
-        "object": "whatsapp_business_account",
-        "entry": [
+    webhook = whatsapp(
+        [
             {
-                "id": "1",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "contacts": [{"profile": {"name": "Asha"}, "wa_id": sender}],
-                            "messages": [
-                                {
-                                    "from": sender,
-                                    "id": message_id("wamid"),
-                                    "timestamp": "1700000000",
-                                    "type": "text",
-                                    "text": {"body": "GRV SANITATION_GARBAGE garbage piling up at the corner"},
-                                },
-                                {
-                                    "from": sender,
-                                    "id": message_id("wamid"),
-                                    "timestamp": "1700000001",
-                                    "type": "location",
-                                    "location": {"latitude": 20.2961, "longitude": 85.8245},
-                                },
-                            ],
-                        },
-                    }
-                ],
-            }
+                "from": sender,
+                "id": message_id("wamid"),
+                "timestamp": "1700000000",
+                "type": "text",
+                "text": {"body": "GRV SANITATION_GARBAGE garbage piling up at the corner"},
+            },
+            {
+                "from": sender,
+                "id": message_id("wamid"),
+                "timestamp": "1700000001",
+                "type": "location",
+                "location": {"latitude": 20.2961, "longitude": 85.8245},
+            },
         ],
-    }
+        contacts=[{"profile": {"name": "Asha"}, "wa_id": sender}],
+    )
     result = only_result(send("whatsapp", webhook))
 
     seen = grievance(api, admin_token, result["tracking_id"])
@@ -457,26 +454,12 @@ def test_one_message_the_state_cannot_take_does_not_hold_back_the_others_of_its_
             "text": {"body": body},
         }
 
-    webhook = {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "1",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "messages": [
-                                text("14155550100", "GRV ROADS_POTHOLE a pothole abroad somewhere"),
-                                text(person.mobile.lstrip("+"), "GRV ROADS_POTHOLE pothole outside our school"),
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
+    webhook = whatsapp(
+        [
+            text("14155550100", "GRV ROADS_POTHOLE a pothole abroad somewhere"),
+            text(person.mobile.lstrip("+"), "GRV ROADS_POTHOLE pothole outside our school"),
+        ]
+    )
     response = send("whatsapp", webhook)
     again = send("whatsapp", webhook)
 
