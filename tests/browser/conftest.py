@@ -83,6 +83,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, portal: str, stack: Any) -> Iterator[Page]:
+    # Other modules' tests clear the cached settings as they tidy up; read them again here, from
+    # the session's environment that lets the portal in, before a test client's call can.
+    settle_settings()
     context = browser.new_context(base_url=portal, locale="en-IN")
     opened = context.new_page()
     errors: list[str] = []
