@@ -9,7 +9,7 @@ API_PORT ?= 8000
 WEBHOOK_PORT ?= 8001
 WEB_PORT ?= 8080
 
-.PHONY: install dev test lint format bench burst package deploy destroy bootstrap clean
+.PHONY: install dev test lint format bench burst package deploy destroy bootstrap clean screenshots
 
 install: $(STAMP)
 
@@ -42,6 +42,21 @@ $(AXE):
 
 test: install $(CHROMIUM) $(AXE)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The README's pictures of the portal: the browser tests take them (build/screenshots/), this
+# keeps them in docs/screenshots/ for the README to show, drawn with the Indic fonts a phone has
+# (the tests read text, not pixels, so `make test` does without them).
+INDIC_FONT := /usr/share/fonts/truetype/noto/NotoSansOriya-Regular.ttf
+$(INDIC_FONT):
+	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y fonts-noto-core || \
+	  ($$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update && $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y fonts-noto-core)
+
+screenshots: install $(CHROMIUM) $(AXE) $(INDIC_FONT)
+	rm -rf build/screenshots
+	$(BIN)/python -m pytest -p no:randomly tests/browser -q
+	mkdir -p docs/screenshots
+	rm -f docs/screenshots/*.png
+	cp build/screenshots/*.png docs/screenshots/
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,6 +1,7 @@
 """Deploy or destroy one state's stack in AWS.
 
-    make deploy STATE=odisha     package, upload, create and run a change set, print the API URL
+    make deploy STATE=odisha     package, upload, create and run a change set, publish the
+                                 portal, print the API's and the portal's URLs
     make destroy STATE=odisha    delete the stack; the state's data stays (see below)
     make destroy STATE=odisha DROP_DATA=odisha    ... and delete the data too
 
@@ -27,6 +28,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from infra.package import Stage, deployable_stage, load_stage, package
+from infra.portal_bundle import empty_bucket, publish
 from infra.provision import load_template
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
@@ -35,6 +37,10 @@ NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 
 def artifacts_bucket(stage: Stage, account: str) -> str:
     return f"{stage.resource_prefix}-artifacts-{account}-{stage.region}"
+
+
+def portal_bucket(stage: Stage, account: str) -> str:
+    return f"{stage.resource_prefix}-portal-{account}"
 
 
 def ensure_artifacts_bucket(s3: Any, name: str, region: str) -> None:
@@ -113,10 +119,21 @@ def deploy(stage_name: str) -> str:
         cloudformation.get_waiter(waiter).wait(
             StackName=stage.stack_name, WaiterConfig={"Delay": 10, "MaxAttempts": 360}
         )
-    outputs = cloudformation.describe_stacks(StackName=stage.stack_name)["Stacks"][0].get("Outputs", [])
-    url = next((o["OutputValue"] for o in outputs if o["OutputKey"] == "EndpointURL"), "")
+    described = cloudformation.describe_stacks(StackName=stage.stack_name)["Stacks"][0].get("Outputs", [])
+    outputs = {o["OutputKey"]: str(o["OutputValue"]) for o in described}
+    url = outputs.get("EndpointURL", "")
+    published = publish(
+        session.client("s3"),
+        session.client("cloudfront"),
+        bucket=outputs["PortalBucketName"],
+        distribution_id=outputs["PortalDistributionId"],
+        bundle=out / "web",
+        api_origin=stage.portal.get("api_origin") or url,
+        languages=stage.languages,
+    )
     print(f"{stage.stack_name}: API {url}")
-    return str(url)
+    print(f"{stage.stack_name}: portal {outputs['PortalURL']} ({len(published.uploaded)} files)")
+    return url
 
 
 def _stack_status(cloudformation: Any, name: str) -> str | None:
@@ -157,6 +174,10 @@ def destroy(stage_name: str, drop_data: str | None = None, session: Any = None) 
     session = session or boto3.session.Session(region_name=stage.region)
     cloudformation = session.client("cloudformation")
     if _stack_status(cloudformation, stage.stack_name) is not None:
+        # The portal's bucket holds only the bundle, which every deploy writes again: emptied,
+        # it goes with the stack.
+        account = session.client("sts").get_caller_identity()["Account"]
+        empty_bucket(session.client("s3"), portal_bucket(stage, account))
         cloudformation.delete_stack(StackName=stage.stack_name)
         cloudformation.get_waiter("stack_delete_complete").wait(
             StackName=stage.stack_name, WaiterConfig={"Delay": 10, "MaxAttempts": 360}

@@ -3,14 +3,16 @@
     build/<stage>/merge.json       what is merged into Chalice's template (below)
     build/<stage>/sam.json         the SAM template CloudFormation deploys
     build/<stage>/deployment.zip   the code, without what the Lambda runtime already ships
+    build/<stage>/web/             the portal, which `make deploy` publishes behind CloudFront
 
 The merge template is `infra/resources.json` (the very definitions the local stack
 provisions on moto) plus what only a deployed stack has: the stage's parameter values,
 the state machines' ASL inlined from the same files the local stack loads, partial batch
 responses on every SQS mapping, the API's name and throttling, the keys from Secrets
-Manager (each function is told only of the secrets its policy file lets it read), and
-alarms. Chalice's merge is deep: it can add keys but only replace values, so everything
-here adds to what `chalice package` generates. A stage unfit to deploy (the local stage, a
+Manager (each function is told only of the secrets its policy file lets it read), alarms,
+and the portal's private bucket behind CloudFront (infra/portal_bundle.py). Chalice's
+merge is deep: it can add keys but only replace values, so everything here adds to what
+`chalice package` generates. A stage unfit to deploy (the local stage, a
 key given directly, an origin that is not https) is refused before anything is built.
 
 Nothing here talks to AWS; `infra/deploy.py` does that with the output.
@@ -31,6 +33,7 @@ from typing import Any
 
 from chalicelib.domain.events import GrievanceEscalated
 from chalicelib.resource_names import Queue
+from infra.portal_bundle import write_bundle
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHALICE_CONFIG = REPO_ROOT / ".chalice" / "config.json"
@@ -77,6 +80,9 @@ class Stage:
     environment: dict[str, str]
     api_throttling: dict[str, float] = field(default_factory=dict)
     alarms: dict[str, Any] = field(default_factory=dict)
+    # {"certificate_arn": ACM certificate in us-east-1 for the portal's domain,
+    #  "api_origin": the API's own domain}; both optional.
+    portal: dict[str, str] = field(default_factory=dict)
 
     @property
     def resource_prefix(self) -> str:
@@ -96,7 +102,12 @@ class Stage:
             "ResourcePrefix": self.resource_prefix,
             "SesSenderDomain": self.ses_sender_domain,
             "AllowedOrigins": self.environment.get("ALLOWED_ORIGINS", ""),
+            "PortalCertificateArn": self.portal.get("certificate_arn", ""),
         }
+
+    @property
+    def languages(self) -> list[str]:
+        return [code.strip() for code in self.environment.get("LANGUAGES", "en").split(",") if code.strip()]
 
 
 def load_stage(name: str, config_path: Path = CHALICE_CONFIG) -> Stage:
@@ -110,6 +121,7 @@ def load_stage(name: str, config_path: Path = CHALICE_CONFIG) -> Stage:
         environment={**config.get("environment_variables", {}), **stage.get("environment_variables", {})},
         api_throttling=stage.get("api_throttling", {}),
         alarms=stage.get("alarms", {}),
+        portal=stage.get("portal", {}),
     )
 
 
@@ -192,7 +204,7 @@ def merge_template(stage: Stage, app_module: Any) -> dict[str, Any]:
     from infra.provision import load_template
 
     resources_template = load_template()
-    parameters = copy.deepcopy(resources_template["Parameters"])
+    parameters = {**copy.deepcopy(resources_template["Parameters"]), **PORTAL_PARAMETERS}
     for name, value in stage.parameters.items():
         parameters[name]["Default"] = value
 
@@ -263,15 +275,178 @@ def merge_template(stage: Stage, app_module: Any) -> dict[str, Any]:
     resources[API_LOGICAL_ID] = {"Properties": api_properties}
     resources.update(alarms(stage, resources_template["Resources"]))
     resources["DocumentsBucketPolicy"] = DOCUMENTS_OVER_TLS_ONLY
+    resources.update(portal_resources(stage))
 
     return {
         "Parameters": parameters,
+        "Conditions": {"PortalHasDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PortalCertificateArn"}, ""]}]}},
         "Resources": resources,
         "Outputs": {
+            "PortalURL": {"Value": {"Fn::Sub": "https://${PortalDistribution.DomainName}"}},
+            "PortalBucketName": {"Value": {"Ref": "PortalBucket"}},
+            "PortalDistributionId": {"Value": {"Ref": "PortalDistribution"}},
             "DocumentsBucketName": {"Value": {"Ref": "DocumentsBucket"}},
             "DepartmentEventsTopicArn": {"Value": {"Ref": "DepartmentEventsTopic"}},
             "OperationsCentreTopicArn": {"Value": {"Ref": "OperationsCentreTopic"}},
             "OpsAlarmsTopicArn": {"Value": {"Ref": "OpsAlarmsTopic"}},
+        },
+    }
+
+
+PORTAL_PARAMETERS = {
+    "PortalCertificateArn": {
+        "Type": "String",
+        "Default": "",
+        "AllowedPattern": "^(arn:aws:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]+)?$",
+        "Description": "The ACM certificate (us-east-1) for the portal's domains, the hosts of ALLOWED_ORIGINS; "
+        "empty: the portal answers only on its cloudfront.net name.",
+    }
+}
+# AWS's managed cache policy "CachingOptimized": nothing of the request varies the answer.
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+PORTAL_DISTRIBUTION_ARN = "arn:aws:cloudfront::${AWS::AccountId}:distribution/${PortalDistribution}"
+
+
+def portal_resources(stage: Stage) -> dict[str, Any]:
+    """The portal's bucket, readable only by its CloudFront distribution (origin access
+    control), and the distribution serving it over HTTPS with a content security policy that
+    lets the page talk to this state's API and documents bucket and nothing else."""
+    origins = stage.environment.get("ALLOWED_ORIGINS", "").split(",")
+    hosts = [origin.strip().removeprefix("https://") for origin in origins if origin.strip()]
+    api_origins = ["https://${RestAPI}.execute-api.${AWS::Region}.amazonaws.com"]
+    if stage.portal.get("api_origin"):
+        api_origins.append(stage.portal["api_origin"].rstrip("/"))
+    documents = [
+        "https://${DocumentsBucket}.s3.amazonaws.com",
+        "https://${DocumentsBucket}.s3.${AWS::Region}.amazonaws.com",
+    ]
+    policy = "; ".join(
+        [
+            "default-src 'self'",
+            f"connect-src 'self' {' '.join(api_origins + documents)}",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+    return {
+        "PortalBucket": {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": {"Fn::Sub": "${ResourcePrefix}-portal-${AWS::AccountId}"},
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            },
+        },
+        "PortalOriginAccessControl": {
+            "Type": "AWS::CloudFront::OriginAccessControl",
+            "Properties": {
+                "OriginAccessControlConfig": {
+                    "Name": {"Fn::Sub": "${ResourcePrefix}-portal"},
+                    "OriginAccessControlOriginType": "s3",
+                    "SigningBehavior": "always",
+                    "SigningProtocol": "sigv4",
+                }
+            },
+        },
+        "PortalHeaders": {
+            "Type": "AWS::CloudFront::ResponseHeadersPolicy",
+            "Properties": {
+                "ResponseHeadersPolicyConfig": {
+                    "Name": {"Fn::Sub": "${ResourcePrefix}-portal-headers"},
+                    "SecurityHeadersConfig": {
+                        "ContentSecurityPolicy": {"ContentSecurityPolicy": {"Fn::Sub": policy}, "Override": True},
+                        "ContentTypeOptions": {"Override": True},
+                        "FrameOptions": {"FrameOption": "DENY", "Override": True},
+                        "ReferrerPolicy": {"ReferrerPolicy": "strict-origin-when-cross-origin", "Override": True},
+                        "StrictTransportSecurity": {
+                            "AccessControlMaxAgeSec": 31536000,
+                            "IncludeSubdomains": True,
+                            "Override": True,
+                        },
+                    },
+                }
+            },
+        },
+        "PortalDistribution": {
+            "Type": "AWS::CloudFront::Distribution",
+            "Properties": {
+                "DistributionConfig": {
+                    "Enabled": True,
+                    "Comment": {"Fn::Sub": "${ResourcePrefix} citizen portal"},
+                    "DefaultRootObject": "index.html",
+                    "HttpVersion": "http2and3",
+                    "IPV6Enabled": True,
+                    # Edge locations in India are in this class; the cheapest one has none.
+                    "PriceClass": "PriceClass_200",
+                    "Aliases": {"Fn::If": ["PortalHasDomain", hosts, {"Ref": "AWS::NoValue"}]},
+                    "ViewerCertificate": {
+                        "Fn::If": [
+                            "PortalHasDomain",
+                            {
+                                "AcmCertificateArn": {"Ref": "PortalCertificateArn"},
+                                "SslSupportMethod": "sni-only",
+                                "MinimumProtocolVersion": "TLSv1.2_2021",
+                            },
+                            {"CloudFrontDefaultCertificate": True},
+                        ]
+                    },
+                    "Origins": [
+                        {
+                            "Id": "portal-bucket",
+                            "DomainName": {"Fn::GetAtt": ["PortalBucket", "RegionalDomainName"]},
+                            "S3OriginConfig": {"OriginAccessIdentity": ""},
+                            "OriginAccessControlId": {"Fn::GetAtt": ["PortalOriginAccessControl", "Id"]},
+                        }
+                    ],
+                    "DefaultCacheBehavior": {
+                        "TargetOriginId": "portal-bucket",
+                        "ViewerProtocolPolicy": "redirect-to-https",
+                        "AllowedMethods": ["GET", "HEAD"],
+                        "CachedMethods": ["GET", "HEAD"],
+                        "Compress": True,
+                        "CachePolicyId": CACHING_OPTIMIZED,
+                        "ResponseHeadersPolicyId": {"Ref": "PortalHeaders"},
+                    },
+                }
+            },
+        },
+        "PortalBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "PortalBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "OnlyThePortalsDistributionReads",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudfront.amazonaws.com"},
+                            "Action": "s3:GetObject",
+                            "Resource": {"Fn::Sub": "${PortalBucket.Arn}/*"},
+                            "Condition": {"StringEquals": {"AWS:SourceArn": {"Fn::Sub": PORTAL_DISTRIBUTION_ARN}}},
+                        },
+                        {
+                            "Sid": "DenyInsecureTransport",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [{"Fn::GetAtt": ["PortalBucket", "Arn"]}, {"Fn::Sub": "${PortalBucket.Arn}/*"}],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                    ],
+                },
+            },
         },
     }
 
@@ -432,7 +607,9 @@ def package(stage_name: str, out_dir: Path | None = None) -> Path:
         stdout=subprocess.DEVNULL,
     )
     before, after = slim_deployment_zip(out / "deployment.zip")
+    portal = write_bundle(out)
     print(f"{stage_name}: {out / 'sam.json'}; deployment.zip {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+    print(f"{stage_name}: portal bundle {portal}")
     return out
 
 

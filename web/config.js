@@ -1,3 +1,3 @@
 // Where the API is. `make dev` serves its own copy of this file naming the local API;
-// `make package` writes the stage's API origin here.
-window.CRM_CONFIG = { api: "http://127.0.0.1:8000", languages: ["en", "hi"] };
+// `make deploy` publishes one naming the stage's API (infra/portal_bundle.py).
+window.CRM_CONFIG = { api: "http://127.0.0.1:8000", languages: ["en", "hi", "or"] };

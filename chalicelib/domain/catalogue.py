@@ -26,9 +26,15 @@ def localized(texts: Localized, language: str | None) -> str:
     return next((text for text in texts.values() if text), "")
 
 
+# Zero-width (non-)joiners only choose how a conjunct is drawn; phones put them into typed Odia
+# and Hindi, where they would keep a word from matching the same word typed without them.
+_JOINERS = str.maketrans("", "", "\u200c\u200d")
+
+
 def normalize_for_search(text: str) -> str:
-    """Case- and form-insensitive key: 'पानी' typed with any normalization matches."""
-    return unicodedata.normalize("NFKC", text).casefold().strip()
+    """Case- and form-insensitive key: 'पानी' typed with any normalization matches, and so
+    does 'ପେନ୍‌ସନ' typed with a zero-width non-joiner."""
+    return unicodedata.normalize("NFKC", text).translate(_JOINERS).casefold().strip()
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ def portal(chalice_app: Any, _stack_state: Any) -> Iterator[str]:
     os.environ["ALLOWED_ORIGINS"] = ",".join(filter(None, [saved, origin]))
     settle_settings()
     api = devstack.serve_api(chalice_app, api_port)
-    web = PortalServer(devstack.HOST, web_port, f"http://{devstack.HOST}:{api_port}", ["en", "hi"]).start()
+    languages = list(get_settings().languages)
+    web = PortalServer(devstack.HOST, web_port, f"http://{devstack.HOST}:{api_port}", languages).start()
     yield origin
     web.stop()
     api.server.shutdown()

@@ -34,6 +34,7 @@ def violations(page: Page) -> list[dict[str, Any]]:
         ("/#/login", "Log in"),
         ("/#/forgot", "Reset your password"),
         ("/#/track", "Track a grievance"),
+        ("/#/services/WATER_NEW_CONNECTION", "New Water Connection"),
     ],
 )
 def test_each_public_page_has_no_serious_accessibility_violation(page, path, heading):
@@ -49,8 +50,14 @@ def test_the_citizens_own_pages_have_no_serious_accessibility_violation(page, la
     page.get_by_role("link", name="File a grievance").first.click()
     expect(page.get_by_role("heading", name="File a grievance")).to_be_visible()
     found["file"] = violations(page)
+    page.goto("/#/services/WATER_NEW_CONNECTION")
+    expect(page.get_by_role("button", name="Submit the application")).to_be_visible()
+    found["apply"] = violations(page)  # the form drawn from the service's JSON Schema
+    page.get_by_role("link", name="My applications").click()
+    expect(page.get_by_role("heading", name="My applications")).to_be_visible()
+    found["applications"] = violations(page)
 
-    assert found == {"mine": [], "file": []}
+    assert found == {"mine": [], "file": [], "apply": [], "applications": []}
 
 
 def test_the_scan_finds_what_it_should(page):

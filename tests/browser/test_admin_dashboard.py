@@ -200,7 +200,8 @@ def test_the_state_cell_changes_a_categorys_deadline_and_names_keeping_the_rest(
         token,
     )
 
-    # When the state cell gives it 36 hours and a new Hindi name on the Catalogue page
+    # When the state cell gives it 36 hours, a new Hindi name and its first Odia one (one field
+    # per language of the stage) on the Catalogue page
     log_in_and_open(page, stack, "Catalogue")
     page.get_by_label("Show the categories of").select_option("WATER")
     page.get_by_role("button", name="Show").click()
@@ -210,6 +211,8 @@ def test_the_state_cell_changes_a_categorys_deadline_and_names_keeping_the_rest(
     expect(page.get_by_label("Hours to resolve")).to_have_value("12")
     page.get_by_label("Hours to resolve").fill("36")
     page.get_by_label("Name in Hindi").fill("टूटा हैंडपंप")
+    expect(page.get_by_label("Name in Odia")).to_have_value("")
+    page.get_by_label("Name in Odia").fill("ଭଙ୍ଗା ହ୍ୟାଣ୍ଡପମ୍ପ")
     save = page.get_by_role("button", name="Save")
     expect(save).to_be_enabled()  # disabled while the API does not show the category's keywords
     save.click()
@@ -218,11 +221,19 @@ def test_the_state_cell_changes_a_categorys_deadline_and_names_keeping_the_rest(
     expect(page.get_by_role("status")).to_contain_text(f"{code} is saved.")
     row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=code))
     expect(row).to_contain_text("36")  # the list is drawn after the answer: wait for it
-    assert cells(row) == ["Broken hand pump", "टूटा हैंडपंप", "Water Supply & Sewerage", "36", "Round the clock"]
+    assert cells(row) == [
+        "Broken hand pump",
+        "टूटा हैंडपंप",
+        "ଭଙ୍ଗା ହ୍ୟାଣ୍ଡପମ୍ପ",
+        "Water Supply & Sewerage",
+        "36",
+        "Round the clock",
+    ]
 
     # and the API holds exactly that change: the trail names only the deadline and the names
     (listed,) = [c for c in api.get("/categories?department=WATER").json_body["categories"] if c["code"] == code]
-    assert (listed["sla_hours"], listed["names"]) == (36, {"en": "Broken hand pump", "hi": "टूटा हैंडपंप"})
+    renamed = {"en": "Broken hand pump", "hi": "टूटा हैंडपंप", "or": "ଭଙ୍ଗା ହ୍ୟାଣ୍ଡପମ୍ପ"}
+    assert (listed["sla_hours"], listed["names"]) == (36, renamed)
     assert (listed["round_the_clock"], listed["escalation_hours"]) == (True, [6, 24, 48])
     entries = api.get(f"/admin/audit?subject=category/{code}", headers=bearer(token)).json_body["entries"]
     assert set(entries[0]["details"]) == {"sla_hours", "names"}  # keywords untouched

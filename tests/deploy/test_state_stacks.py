@@ -24,7 +24,9 @@ from infra.package import (
     merge_template,
     package,
 )
+from infra.portal_bundle import bundle_files
 from infra.provision import REPO_ROOT, load_template
+from infra.web_server import WEB_ROOT
 
 STAGES = deployable_stages()
 DEFINITIONS = load_template()["Resources"]
@@ -195,14 +197,15 @@ def test_no_role_grants_a_wildcard_on_data_or_any_action_on_every_resource(stack
 
 
 def test_documents_bucket_and_secrets_are_private_encrypted_and_kept(stack):
-    (bucket,) = stack.of_type("AWS::S3::Bucket").values()
+    assert set(stack.of_type("AWS::S3::Bucket")) == {"DocumentsBucket", "PortalBucket"}
+    bucket = stack.expanded["Resources"]["DocumentsBucket"]
     props = bucket["Properties"]
 
     assert all(props["PublicAccessBlockConfiguration"].values())
     rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
     assert bucket["DeletionPolicy"] == "Retain"
-    (policy,) = stack.of_type("AWS::S3::BucketPolicy").values()
+    policy = stack.expanded["Resources"]["DocumentsBucketPolicy"]
     (deny,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     for secret in stack.of_type("AWS::SecretsManager::Secret").values():
@@ -210,7 +213,7 @@ def test_documents_bucket_and_secrets_are_private_encrypted_and_kept(stack):
 
 
 def test_only_the_states_portal_may_use_the_documents_bucket_from_a_browser(stack):
-    (bucket,) = stack.of_type("AWS::S3::Bucket").values()
+    bucket = stack.expanded["Resources"]["DocumentsBucket"]
     (rule,) = bucket["Properties"]["CorsConfiguration"]["CorsRules"]
     origins = stack.sam["Parameters"]["AllowedOrigins"]["Default"].split(",")
 
@@ -295,3 +298,53 @@ def test_two_states_share_no_resource_name():
         assert all(stage.resource_prefix in name for name in names[stage_name]), names[stage_name]
     first, second = names.values()
     assert not first & second
+
+
+def test_the_portal_is_a_private_bucket_only_its_cloudfront_distribution_reads(stack):
+    resources = stack.expanded["Resources"]
+    bucket = resources["PortalBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+
+    allow, deny = resources["PortalBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"} and allow["Action"] == "s3:GetObject"
+    assert "${PortalDistribution}" in allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+    config = resources["PortalDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["PortalOriginAccessControl", "Id"]}
+    assert origin["DomainName"] == {"Fn::GetAtt": ["PortalBucket", "RegionalDomainName"]}
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https" and behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    assert config["DefaultRootObject"] == "index.html"
+    # The portal's own domain (the origin the API lets in) once the stage names its certificate
+    assert config["Aliases"]["Fn::If"][1] == [f"grievance.{stack.stage.name}.gov.in"]
+    assert stack.sam["Parameters"]["PortalCertificateArn"]["Default"] == stack.stage.portal.get("certificate_arn", "")
+    assert {"PortalURL", "PortalBucketName", "PortalDistributionId"} <= set(stack.sam["Outputs"])
+
+
+def test_the_portals_pages_may_talk_only_to_the_states_api_and_documents_bucket(stack):
+    headers = stack.expanded["Resources"]["PortalHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    policy = headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    directives = dict(part.split(" ", 1) for part in policy.split("; "))
+
+    assert directives["default-src"] == "'self'" and directives["frame-ancestors"] == "'none'"
+    assert directives["connect-src"].split() == [
+        "'self'",
+        "https://${RestAPI}.execute-api.${AWS::Region}.amazonaws.com",
+        "https://${DocumentsBucket}.s3.amazonaws.com",
+        "https://${DocumentsBucket}.s3.${AWS::Region}.amazonaws.com",
+    ]
+    assert "*" not in policy.replace("${", "").replace("::", "")
+    assert headers["SecurityHeadersConfig"]["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+
+
+def test_the_package_carries_the_portal_bundle_without_the_local_config(stack):
+    bundle = stack.out / "web"
+    shipped = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file())
+
+    assert shipped == bundle_files() and "index.html" in shipped and "js/app.js" in shipped
+    assert "config.js" not in shipped  # deploy writes it, naming this stage's API
+    for name in shipped:
+        assert (bundle / name).read_bytes() == (WEB_ROOT / name).read_bytes(), name

@@ -316,7 +316,7 @@ def test_an_officer_language_must_be_one_of_the_stages(api, admin_token):
         "mobile": unique_mobile(),
         "email": f"staff.{uuid.uuid4().hex[:12]}@od.gov.in",
         "password": "a passphrase the state cell chose",
-        "language": "pa",  # the local stage speaks en and hi
+        "language": "pa",  # the local stage speaks en, hi and or
     }
     refused = post(api, "/officers", body, admin_token)
     assert refused.status_code == 422 and refused.json_body["error"]["field"] == "language"

@@ -31,11 +31,13 @@ def test_demo_state_has_the_promised_breadth(api, stack):
 def test_departments_answer_in_the_requested_language_with_english_fallback(api, stack):
     hindi = {d["code"]: d["name"] for d in api.get("/departments?lang=hi").json_body["departments"]}
     odia = {d["code"]: d["name"] for d in api.get("/departments?lang=or").json_body["departments"]}
+    punjabi = {d["code"]: d["name"] for d in api.get("/departments?lang=pa").json_body["departments"]}
     expected = {d["code"]: d["names"] for d in DEMO_STATE["departments"]}
 
     assert hindi == {code: names["hi"] for code, names in expected.items()}
-    # The demo catalogue has no Odia: English is the fallback, never an empty name.
-    assert odia == {code: names["en"] for code, names in expected.items()}
+    assert odia == {code: names["or"] for code, names in expected.items()}
+    # The demo catalogue has no Punjabi: English is the fallback, never an empty name.
+    assert punjabi == {code: names["en"] for code, names in expected.items()}
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,8 @@ def test_localized_with_nothing_readable_is_empty(texts):
         ("ＷＡＴＥＲ", "water"),  # full-width latin, as some Indic keyboards emit it
         ("Straße", "strasse"),  # casefold, not lower()
         ("ﬁle", "file"),  # compatibility ligature
+        ("ପେନ୍\u200cସନ", "ପେନ୍ସନ"),  # a zero-width non-joiner, as Odia phone keyboards type it
+        ("क्\u200dष", "क्ष"),  # a zero-width joiner in Devanagari
     ],
 )
 def test_normalize_for_search_ignores_case_width_and_compatibility_forms(typed, stored):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
@@ -19,10 +20,16 @@ from chalicelib.domain.catalogue_file import (
     catalogue_file_problems,
     read_catalogue_file,
 )
+from chalicelib.domain.categorize import categorize
 
-SEED = Path(__file__).resolve().parents[2] / "infra" / "seed"
+REPO = Path(__file__).resolve().parents[2]
+SEED = REPO / "infra" / "seed"
 PUNJAB = json.loads((SEED / "punjab.json").read_text(encoding="utf-8"))
 PUNJAB_STAGE = {"state_code": "PB", "languages": ("en", "hi", "pa")}
+DEMO = json.loads((SEED / "demo_state.json").read_text(encoding="utf-8"))
+# The demo file is loaded into the local stage: checked against that stage's own settings.
+LOCAL = json.loads((REPO / ".chalice" / "config.json").read_text("utf-8"))["stages"]["local"]["environment_variables"]
+LOCAL_STAGE = {"state_code": LOCAL["STATE_CODE"], "languages": tuple(LOCAL["LANGUAGES"].split(","))}
 
 
 def problems_of(change: Callable[[dict[str, Any]], object]) -> list[str]:
@@ -32,10 +39,98 @@ def problems_of(change: Callable[[dict[str, Any]], object]) -> list[str]:
 
 
 def test_the_seed_files_are_valid_for_their_own_states():
-    demo = json.loads((SEED / "demo_state.json").read_text(encoding="utf-8"))
-
     assert catalogue_file_problems(PUNJAB, **PUNJAB_STAGE) == []
-    assert catalogue_file_problems(demo, state_code="OD", languages=("en", "hi")) == []
+    assert catalogue_file_problems(DEMO, **LOCAL_STAGE) == []
+
+
+def hindi_without_odia(node: Any, where: str = "") -> list[str]:
+    """Where a text (a name, description, eligibility, keyword list or form field title)
+    has a Hindi version and no Odia one."""
+    found = []
+    if isinstance(node, dict):
+        for hindi, odia in (("hi", "or"), ("x-title-hi", "x-title-or")):
+            if hindi in node and odia not in node:
+                found.append(where)
+        for key, value in node.items():
+            found += hindi_without_odia(value, f"{where}.{key}" if where else key)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += hindi_without_odia(value, f"{where}[{index}]")
+    return found
+
+
+def odia_texts(node: Any) -> list[str]:
+    """Every Odia text of the file: each text by language, keyword and field title."""
+    if isinstance(node, list):
+        return [text for value in node for text in odia_texts(value)]
+    if not isinstance(node, dict):
+        return []
+    texts = [text for key in ("or", "x-title-or") if key in node for text in _texts(node[key])]
+    return texts + [text for value in node.values() for text in odia_texts(value)]
+
+
+def _texts(value: Any) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def in_odia_script(text: str) -> bool:
+    """Written in Odia, not a Hindi text copied across: its letters and vowel signs are Odia
+    (or Latin, in "YYYY-MM"); its punctuation may be any (the danda is Devanagari's)."""
+    blocks = {unicodedata.name(ch).split()[0] for ch in text if unicodedata.category(ch)[0] in "LM"}
+    return "ORIYA" in blocks and "DEVANAGARI" not in blocks
+
+
+def test_the_demo_state_speaks_odia_wherever_it_speaks_hindi():
+    """Odisha's demo is trilingual: a Hindi text added without its Odia one fails here."""
+    assert DEMO["state"]["languages"] == list(LOCAL_STAGE["languages"]) == ["en", "hi", "or"]
+    assert hindi_without_odia(DEMO) == []
+    texts = odia_texts(DEMO)
+    assert len(texts) > 400  # names, descriptions, keywords and every form field's title
+    assert [text for text in texts if not in_odia_script(text)] == []
+
+
+def test_a_hindi_text_left_without_odia_is_named():
+    document = copy.deepcopy(DEMO)
+    del document["districts"][0]["names"]["or"]
+    del document["services"][0]["form"]["properties"]["mobile"]["x-title-or"]
+    del document["categories"][2]["keywords"]["or"]
+
+    assert hindi_without_odia(document) == [
+        "districts[0].names",
+        "services[0].form.properties.mobile",
+        "categories[2].keywords",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("complaint", "category"),
+    [
+        ("ଆମ ଗାଁରେ ତିନି ଦିନ ହେଲା ପାଣି ଆସୁନାହିଁ।", "WATER_NO_SUPPLY"),
+        ("ନାଳ ବନ୍ଦ ହୋଇ ରାସ୍ତାରେ ମଇଳା ପାଣି ବହୁଛି, ମଶା ବଢ଼ିଛି", "SANITATION_DRAIN_BLOCKED"),
+        ("ଏହି ମାସର ବିଦ୍ୟୁତ ବିଲ୍ ବହୁତ ଅଧିକ ଆସିଛି, ଭୁଲ ବିଲ୍", "ELECTRICITY_BILLING"),  # with the virama
+        ("ଖୁଣ୍ଟରୁ ତାର ଛିଣ୍ଡି ରାସ୍ତାରେ ପଡ଼ିଛି", "ELECTRICITY_LIVE_WIRE"),
+        ("ଆମ ଗଳିର ଷ୍ଟ୍ରିଟ ଲାଇଟ ଜଳୁନାହିଁ", "ROADS_STREETLIGHT"),
+        ("ଷ୍ଟ୍ରିଟ ଲାଇଟ ନାହିଁ", "ROADS_STREETLIGHT"),  # not a power cut ("ଲାଇଟ ନାହିଁ")
+        ("ତିନି ମାସ ହେଲା ବାପାଙ୍କ ପେନସନ ମିଳୁନାହିଁ", "WELFARE_PENSION_NOT_RECEIVED"),
+        ("ଦୁର୍ଘଟଣା ହୋଇଛି, ଆମ୍ବୁଲାନ୍ସ ଆସିନାହିଁ", "HEALTH_AMBULANCE_NOT_ARRIVED"),
+        ("ଥାନାରେ ଏଫଆଇଆର ନେଉନାହିଁ", "POLICE_FIR_NOT_REGISTERED"),
+        # "ଅଭିଯୋଗ" (complaint) and "ହଇରାଣ" (troubled) are in any complaint: they pull none here
+        ("ପାଣି ନାହିଁ, ଆମେ ବହୁତ ହଇରାଣ ହେଉଛୁ। ଅଭିଯୋଗ କରୁଛି।", "WATER_NO_SUPPLY"),
+    ],
+)
+def test_an_odia_complaint_finds_its_category_in_the_demo_state(complaint, category):
+    categories = read_catalogue_file(DEMO, **LOCAL_STAGE).categories
+
+    found = categorize(complaint, categories)
+
+    assert found is not None and found.code == category
+
+
+@pytest.mark.parametrize(("query", "code"), [("ଜଳ ସଂଯୋଗ", "WATER_NEW_CONNECTION"), ("ପର୍ଚ୍ଚା", "REVENUE_ROR_COPY")])
+def test_an_odia_search_finds_its_demo_service(query, code):
+    services = read_catalogue_file(DEMO, **LOCAL_STAGE).services
+
+    assert code in [s.code for s in services if s.matches(query)]
 
 
 def test_a_valid_file_is_read_into_the_catalogues_items_and_stored_calendar():

@@ -1,5 +1,5 @@
 // The API, from another origin (CORS). Tokens live in sessionStorage: gone with the tab.
-import { language } from "./i18n.js";
+import { language, t } from "./i18n.js";
 
 const base = (window.CRM_CONFIG && window.CRM_CONFIG.api) || "";
 
@@ -10,6 +10,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error.code;
     this.field = error.field;
+    this.problems = error.problems || [];
   }
 }
 
@@ -59,4 +60,29 @@ export const post = (path, body, options) => call("POST", path, body, options);
 
 export function withLanguage(path) {
   return path + (path.includes("?") ? "&" : "?") + "lang=" + encodeURIComponent(language());
+}
+
+// A document goes straight to S3 by the presigned POST the API hands out: its fields, the file
+// last. Every failure names the document's slot, so the form can point at the file chosen.
+export async function uploadDocument(serviceCode, slot, file) {
+  const field = `documents.${slot}`;
+  let place;
+  try {
+    place = await post("/uploads", { service_code: serviceCode, slot, content_type: file.type });
+  } catch (error) {
+    if (error instanceof ApiError && error.field === "content_type") throw new ApiError(error.status, { error: { message: t("upload.type"), field } });
+    throw error;
+  }
+  if (file.size > place.max_bytes) throw new ApiError(413, { error: { message: t("upload.size", { mb: Math.floor(place.max_bytes / 1048576) }), field } });
+  const body = new FormData();
+  for (const [name, value] of Object.entries(place.fields)) body.append(name, value);
+  body.append("file", file);
+  let response;
+  try {
+    response = await fetch(place.url, { method: "POST", body });
+  } catch {
+    response = { ok: false, status: 0 }; // offline, or the bucket out of reach
+  }
+  if (!response.ok) throw new ApiError(response.status, { error: { message: t("upload.failed"), field } });
+  return place.upload_id;
 }

@@ -40,5 +40,12 @@ export const STRINGS = {
     "nav.login": "ଲଗ୍ ଇନ୍",
     "nav.register": "ପଞ୍ଜୀକରଣ",
     "nav.logout": "ଲଗ୍ ଆଉଟ୍",
+    "status.registered": "ପଞ୍ଜୀକୃତ",
+    "status.assigned": "ଅଧିକାରୀଙ୍କ ପାଖରେ",
+    "status.in_progress": "କାର୍ଯ୍ୟ ଚାଲିଛି",
+    "status.info_requested": "ଆପଣଙ୍କ ଉତ୍ତର ଅପେକ୍ଷାରେ",
+    "status.resolved": "ସମାଧାନ ହୋଇଛି",
+    "status.closed": "ବନ୍ଦ",
+    "status.rejected": "ପ୍ରତ୍ୟାଖ୍ୟାତ",
   },
 };

@@ -45,7 +45,8 @@ export function show(title, ...content) {
   view.focus();
 }
 
-// A form whose submit runs `action(values)`; an API error names its field and keeps the input.
+// A form whose submit runs `action(values)`; an API error names its field (a form's every wrong
+// field, when it lists them) and keeps the input.
 export function form(fields, submitText, action) {
   const node = el("form", { novalidate: true }, ...fields, el("button", { type: "submit", text: submitText }));
   node.addEventListener("submit", async (event) => {
@@ -53,15 +54,26 @@ export function form(fields, submitText, action) {
     const button = node.querySelector("button[type=submit]");
     button.disabled = true;
     say("");
+    for (const marked of node.querySelectorAll("[aria-invalid]")) marked.removeAttribute("aria-invalid");
     try {
       await action(Object.fromEntries(new FormData(node).entries()));
     } catch (error) {
-      say(error.message || String(error), "error");
-      const wrong = error.field && node.querySelector(`[name="${CSS.escape(error.field)}"]`);
-      if (wrong) {
-        wrong.setAttribute("aria-invalid", "true");
-        wrong.focus();
-      }
+      // Each wrong field is told by its label, as the citizen sees it, not by its API name.
+      const said = String(error.message || error);
+      const problems = error.problems && error.problems.length ? error.problems : [{ field: error.field, message: said }];
+      const wrong = [];
+      const lines = problems.map(({ field: name, message }) => {
+        const text = String(message ?? "");
+        const input = name && node.querySelector(`[name="${CSS.escape(name)}"]`);
+        if (!input) return null;
+        wrong.push(input);
+        const label = node.querySelector(`label[for="${CSS.escape(input.id)}"]`);
+        return label ? `${label.textContent}: ${text.startsWith(`${name}: `) ? text.slice(name.length + 2) : text}` : text;
+      });
+      // Nothing on this page to point at (a conflict, a limit): the API's own words.
+      say(wrong.length ? lines.filter(Boolean).join(" ") : said, "error");
+      for (const input of wrong) input.setAttribute("aria-invalid", "true");
+      if (wrong.length) wrong[0].focus();
     } finally {
       button.disabled = false;
     }

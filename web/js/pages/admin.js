@@ -91,6 +91,8 @@ export const STRINGS = {
     "cat.code": "Code",
     "cat.name_en": "Name in English",
     "cat.name_hi": "Name in Hindi",
+    "cat.name_or": "Name in Odia",
+    "cat.name_pa": "Name in Punjabi",
     "cat.sla_hours": "Hours to resolve",
     "cat.round_the_clock": "Counted",
     "cat.clock.always": "Round the clock",
@@ -187,6 +189,8 @@ export const STRINGS = {
     "cat.code": "कोड",
     "cat.name_en": "अंग्रेज़ी में नाम",
     "cat.name_hi": "हिंदी में नाम",
+    "cat.name_or": "ओड़िया में नाम",
+    "cat.name_pa": "पंजाबी में नाम",
     "cat.sla_hours": "निराकरण के घंटे",
     "cat.round_the_clock": "गिनती",
     "cat.clock.always": "चौबीसों घंटे",
@@ -197,6 +201,104 @@ export const STRINGS = {
     "cat.edit.blocked": "यह श्रेणी अभी यहाँ सहेजी नहीं जा सकती: सूची में इसके कीवर्ड नहीं दिखते, और उनके बिना सहेजने से वे मिट जाएँगे।",
     "cat.saved": "{code} सहेजी गई।",
     "cat.missing": "{code} नाम की कोई श्रेणी नहीं है।",
+  },
+  or: {
+    "nav.dashboard": "ଡ୍ୟାସବୋର୍ଡ",
+    "nav.staff": "କର୍ମଚାରୀ",
+    "nav.catalogue": "ସୂଚୀ",
+    "admin.only_managers": "ଏହି ପୃଷ୍ଠା ତଦାରଖକାରୀ, ବିଭାଗୀୟ ମୁଖ୍ୟ ଓ ରାଜ୍ୟ ଅଭିଯୋଗ ସେଲ ପାଇଁ।",
+    "admin.only_state_cell": "ଏହି ପୃଷ୍ଠା ରାଜ୍ୟ ଅଭିଯୋଗ ସେଲ ପାଇଁ।",
+    "admin.none": "—",
+    "admin.none.hint": "— : ଏହି ଅବଧିରେ ମାପିବାକୁ କିଛି ନାହିଁ।",
+    "dash.title": "ଡ୍ୟାସବୋର୍ଡ",
+    "dash.from": "ଠାରୁ",
+    "dash.to": "ପର୍ଯ୍ୟନ୍ତ",
+    "dash.show": "ଦେଖାନ୍ତୁ",
+    "dash.period": "{from} ଠାରୁ {to} ପର୍ଯ୍ୟନ୍ତ",
+    "dash.departments": "ବିଭାଗ",
+    "dash.state_cell": "ରାଜ୍ୟ ଅଭିଯୋଗ ସେଲ",
+    "dash.departments.caption": "ବିଭାଗ ଅନୁସାରେ ଅଭିଯୋଗ, {period} (ବିଚାରାଧୀନ ଓ ସମୟସୀମା ଅତିକ୍ରାନ୍ତ: ବର୍ତ୍ତମାନ)",
+    "dash.districts": "ଜିଲ୍ଲା",
+    "dash.districts.caption": "ଜିଲ୍ଲା ଅନୁସାରେ ଅଭିଯୋଗ, {period}",
+    "dash.alerts": "ସତର୍କତା",
+    "dash.alerts.period": "ସତର୍କତା, {period}",
+    "dash.alerts.none": "ଏହି ଅବଧିରେ କୌଣସି ସତର୍କତା ନାହିଁ।",
+    "dash.alert.surge": "{day}: {district} ଜିଲ୍ଲାରେ {category} ସମ୍ବନ୍ଧୀୟ ଅଭିଯୋଗରେ ହଠାତ୍ ବୃଦ୍ଧି: {days} ଦିନରେ {recent}ଟି ଦାଖଲ, ଅଥଚ {expected}ଟି ଆଶା କରାଯାଇଥିଲା (ସାଧାରଣ ହାରର {ratio} ଗୁଣ)।",
+    "dash.alert.underserved": "{day}: {district} ଜିଲ୍ଲାରୁ ବହୁତ କମ୍ ଅଭିଯୋଗ: {days} ଦିନରେ {filed}ଟି ଦାଖଲ, ଅଥଚ {expected}ଟି ଆଶା କରାଯାଇଥିଲା (ପ୍ରତି 1,00,000 ଲୋକରେ {per_100k}; ରାଜ୍ୟର ଅବଶିଷ୍ଟ ଅଂଶରେ {state_per_100k})।",
+    "dash.export": "CSV ଭାବରେ ଡାଉନଲୋଡ୍ କରନ୍ତୁ",
+    "dash.export.departments": "ବିଭାଗ, ଦିନକୁ ଦିନ (CSV)",
+    "dash.export.districts": "ଜିଲ୍ଲା, ଦିନକୁ ଦିନ (CSV)",
+    "dash.export.done": "{file} ଡାଉନଲୋଡ୍ ହୋଇଗଲା।",
+    "dash.chart": "ବିଭାଗ ଅନୁସାରେ ବିଚାରାଧୀନ ଓ ସମୟସୀମା ଅତିକ୍ରାନ୍ତ ଅଭିଯୋଗ",
+    "dash.chart.label": "ପ୍ରତ୍ୟେକ ବିଭାଗର ବିଚାରାଧୀନ ଓ ସମୟସୀମା ଅତିକ୍ରାନ୍ତ ଅଭିଯୋଗର ବାର୍ ଚାର୍ଟ; ସେହି ସମାନ ସଂଖ୍ୟା ବିଭାଗ ସାରଣୀରେ ଅଛି।",
+    "dash.chart.bar": "{name}: {open} ବିଚାରାଧୀନ, {overdue} ସମୟସୀମା ଅତିକ୍ରାନ୍ତ",
+    "col.department": "ବିଭାଗ",
+    "col.district": "ଜିଲ୍ଲା",
+    "col.open": "ବିଚାରାଧୀନ",
+    "col.overdue": "ସମୟସୀମା ଅତିକ୍ରାନ୍ତ",
+    "col.received": "ପ୍ରାପ୍ତ",
+    "col.filed": "ଦାଖଲ",
+    "col.resolved": "ସମାଧାନ",
+    "col.rejected": "ପ୍ରତ୍ୟାଖ୍ୟାତ",
+    "col.sla": "ସମୟ ମଧ୍ୟରେ ସମାଧାନ (%)",
+    "col.median": "ସମାଧାନର ମଧ୍ୟମା ଘଣ୍ଟା",
+    "col.rating": "ହାରାହାରି ମୂଲ୍ୟାୟନ (5 ମଧ୍ୟରୁ)",
+    "col.top_categories": "ସର୍ବାଧିକ ଦାଖଲ ହୋଇଥିବା ବର୍ଗ",
+    "staff.title": "କର୍ମଚାରୀ",
+    "staff.listed": "ବିଭାଗ ଅନୁସାରେ କର୍ମଚାରୀ",
+    "staff.pick": "ଏହି ବିଭାଗର କର୍ମଚାରୀ ଦେଖାନ୍ତୁ",
+    "staff.department": "ବିଭାଗ",
+    "staff.show": "ଦେଖାନ୍ତୁ",
+    "staff.caption": "{department}ର କର୍ମଚାରୀ",
+    "staff.none": "ଏହି ବିଭାଗରେ ଏପର୍ଯ୍ୟନ୍ତ କେହି ନିଯୁକ୍ତ ନାହାନ୍ତି।",
+    "staff.name": "ନାମ",
+    "staff.role": "ପଦବୀ",
+    "staff.district": "ଜିଲ୍ଲା",
+    "staff.mobile": "ମୋବାଇଲ୍ ନମ୍ବର",
+    "staff.email": "ଇମେଲ୍",
+    "staff.status": "ସ୍ଥିତି",
+    "staff.action": "କାର୍ଯ୍ୟ",
+    "staff.active": "ସକ୍ରିୟ",
+    "staff.inactive": "ନିଷ୍କ୍ରିୟ",
+    "staff.deactivate": "ନିଷ୍କ୍ରିୟ କରନ୍ତୁ",
+    "staff.deactivate.label": "{name}ଙ୍କୁ ନିଷ୍କ୍ରିୟ କରନ୍ତୁ",
+    "staff.activate": "ସକ୍ରିୟ କରନ୍ତୁ",
+    "staff.activate.label": "{name}ଙ୍କୁ ସକ୍ରିୟ କରନ୍ତୁ",
+    "staff.deactivated": "{name} ନିଷ୍କ୍ରିୟ ହେଲେ; {count}ଟି ବିଚାରାଧୀନ ମାମଲା ହସ୍ତାନ୍ତର କରାଗଲା।",
+    "staff.handover_incomplete": "ତାଙ୍କର କିଛି ମାମଲା ଏବେବି ତାଙ୍କ ପାଖରେ ଅଛି: ସେଗୁଡ଼ିକୁ ହସ୍ତାନ୍ତର କରିବା ପାଇଁ ପୁଣି ନିଷ୍କ୍ରିୟ କରନ୍ତୁ।",
+    "staff.activated": "{name} ପୁଣି ସକ୍ରିୟ ହେଲେ।",
+    "staff.appoint": "କର୍ମଚାରୀ ନିଯୁକ୍ତ କରନ୍ତୁ",
+    "staff.password": "ଅସ୍ଥାୟୀ ପାସୱାର୍ଡ (ପ୍ରଥମ ଲଗ୍ ଇନ୍ ସମୟରେ ସେମାନେ ଏହାକୁ ବଦଳାଇବେ)",
+    "staff.language": "ସେମାନଙ୍କ ବାର୍ତ୍ତାର ଭାଷା",
+    "staff.no_department": "କିଛି ନାହିଁ (ରାଜ୍ୟ ଅଭିଯୋଗ ସେଲ)",
+    "staff.no_district": "କିଛି ନାହିଁ (ସମଗ୍ର ରାଜ୍ୟ ବା ବିଭାଗ)",
+    "staff.appoint.submit": "ନିଯୁକ୍ତ କରନ୍ତୁ",
+    "staff.appointed": "{name} ନିଯୁକ୍ତ ହେଲେ। ତାଙ୍କ ପାସୱାର୍ଡ ଅସ୍ଥାୟୀ: ପ୍ରଥମ ଥର ଲଗ୍ ଇନ୍ କଲାବେଳେ ସେମାନଙ୍କୁ ଏହାକୁ ବଦଳାଇବାକୁ ହେବ।",
+    "role.officer": "ଅଧିକାରୀ",
+    "role.supervisor": "ତଦାରଖକାରୀ",
+    "role.department_head": "ବିଭାଗୀୟ ମୁଖ୍ୟ",
+    "role.state_admin": "ରାଜ୍ୟ ଅଭିଯୋଗ ସେଲ",
+    "cat.title": "ଅଭିଯୋଗ ବର୍ଗ",
+    "cat.department": "ବିଭାଗ",
+    "cat.pick": "ଏହି ବିଭାଗର ବର୍ଗ ଦେଖାନ୍ତୁ",
+    "cat.all": "ସମସ୍ତ ବିଭାଗ",
+    "cat.show": "ଦେଖାନ୍ତୁ",
+    "cat.caption": "ଅଭିଯୋଗ ବର୍ଗ ଓ ସେଗୁଡ଼ିକର ସମୟସୀମା",
+    "cat.code": "କୋଡ୍",
+    "cat.name_en": "ଇଂରାଜୀରେ ନାମ",
+    "cat.name_hi": "ହିନ୍ଦୀରେ ନାମ",
+    "cat.name_or": "ଓଡ଼ିଆରେ ନାମ",
+    "cat.name_pa": "ପଞ୍ଜାବୀରେ ନାମ",
+    "cat.sla_hours": "ସମାଧାନ ପାଇଁ ଘଣ୍ଟା",
+    "cat.round_the_clock": "ଘଣ୍ଟା ଗଣନା",
+    "cat.clock.always": "ଚବିଶ ଘଣ୍ଟା",
+    "cat.clock.office": "କାର୍ଯ୍ୟାଳୟ ସମୟ",
+    "cat.edit.title": "ବର୍ଗ {code}",
+    "cat.edit.hint": "ନୂଆ ସମୟସୀମା ଏବେଠାରୁ ପଠାଯାଉଥିବା ଅଭିଯୋଗ ଉପରେ ଲାଗୁ ହେବ; ପୂର୍ବରୁ ସ୍ଥିର ହୋଇଥିବା ସମୟସୀମା ବଦଳିବ ନାହିଁ।",
+    "cat.edit.submit": "ସଂରକ୍ଷଣ କରନ୍ତୁ",
+    "cat.edit.blocked": "ଏହି ବର୍ଗକୁ ଏଠାରେ ଏବେ ସଂରକ୍ଷଣ କରାଯାଇପାରିବ ନାହିଁ: ସୂଚୀରେ ଏହାର କୀୱାର୍ଡ ଦେଖାଯାଉନାହିଁ, ଏବଂ ସେଗୁଡ଼ିକ ବିନା ସଂରକ୍ଷଣ କଲେ ସେଗୁଡ଼ିକ ଲିଭିଯିବ।",
+    "cat.saved": "{code} ସଂରକ୍ଷିତ ହେଲା।",
+    "cat.missing": "{code} ନାମରେ କୌଣସି ବର୍ଗ ନାହିଁ।",
   },
 };
 
@@ -561,16 +663,21 @@ async function cataloguePage({ query, show }) {
     event.preventDefault();
     location.hash = `#/catalogue${picker.value ? `?department=${encodeURIComponent(picker.value)}` : ""}`;
   });
-  const headers = ["cat.code", "cat.name_en", "cat.name_hi", "cat.department", "cat.sla_hours", "cat.round_the_clock"].map((key) => t(key));
+  const headers = ["cat.code", ...stageLanguages().map((code) => `cat.name_${code}`), "cat.department", "cat.sla_hours", "cat.round_the_clock"].map((key) => t(key));
   const rows = found.categories.map((category) => [
     el("a", { href: `#/catalogue/${encodeURIComponent(category.code)}`, text: category.code }),
-    category.names.en || t("admin.none"),
-    category.names.hi || t("admin.none"),
+    ...stageLanguages().map((code) => category.names[code] || t("admin.none")),
     departments.get(category.department) || category.department,
     number(category.sla_hours),
     t(category.round_the_clock ? "cat.clock.always" : "cat.clock.office"),
   ]);
   show(t("cat.title"), pick, table(t("cat.caption"), headers, rows));
+}
+
+// The stage's languages (config.js), English first: every name the state keeps.
+function stageLanguages() {
+  const offered = (window.CRM_CONFIG && window.CRM_CONFIG.languages) || [];
+  return ["en", ...offered.filter((code) => code !== "en")];
 }
 
 async function categoryPage({ code, show }) {
@@ -583,8 +690,9 @@ async function categoryPage({ code, show }) {
   const keywordsKnown = category.keywords !== undefined && category.keywords !== null;
   const edit = form(
     [
-      ...field(t("cat.name_en"), el("input", { name: "names.en", value: category.names.en || "", required: true })),
-      ...field(t("cat.name_hi"), el("input", { name: "names.hi", value: category.names.hi || "", lang: "hi" })),
+      ...stageLanguages().flatMap((language) =>
+        field(t(`cat.name_${language}`), el("input", { name: `names.${language}`, value: category.names[language] || "", lang: language, required: language === "en" })),
+      ),
       ...field(
         t("cat.sla_hours"),
         el("input", { name: "sla_hours", type: "number", min: 1, max: 8760, step: 1, inputmode: "numeric", value: category.sla_hours, required: true }),
@@ -592,9 +700,13 @@ async function categoryPage({ code, show }) {
     ],
     t("cat.edit.submit"),
     async (values) => {
-      const renamed = { ...category.names, en: values["names.en"].trim() };
-      if (values["names.hi"].trim()) renamed.hi = values["names.hi"].trim();
-      else delete renamed.hi;
+      // A name left blank is removed: the portal then shows the English one in that language.
+      const renamed = { ...category.names };
+      for (const language of stageLanguages()) {
+        const name = values[`names.${language}`].trim();
+        if (name) renamed[language] = name;
+        else delete renamed[language];
+      }
       await call("PUT", `/categories/${encodeURIComponent(code)}`, {
         department: category.department,
         names: renamed,
