@@ -44,24 +44,26 @@ LOG_RETENTION_DAYS = 90
 # The Lambda Python runtime already has these (boto3 and its own dependencies); PynamoDB
 # and Powertools pull them in, and shipping a second copy would be 16 of the zip's 18 MB.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath")
+
+
+def deny_insecure_transport(bucket: str) -> dict[str, Any]:
+    """A bucket policy statement refusing every request to the bucket not made over TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [{"Fn::GetAtt": [bucket, "Arn"]}, {"Fn::Sub": "${" + bucket + ".Arn}/*"}],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 # Deployed only: the local stack serves moto over plain HTTP, where this would refuse everything.
 DOCUMENTS_OVER_TLS_ONLY = {
     "Type": "AWS::S3::BucketPolicy",
     "Properties": {
         "Bucket": {"Ref": "DocumentsBucket"},
-        "PolicyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [{"Fn::GetAtt": ["DocumentsBucket", "Arn"]}, {"Fn::Sub": "${DocumentsBucket.Arn}/*"}],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
-        },
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [deny_insecure_transport("DocumentsBucket")]},
     },
 }
 SECRET_VARIABLES = {
@@ -436,14 +438,7 @@ def portal_resources(stage: Stage) -> dict[str, Any]:
                             "Resource": {"Fn::Sub": "${PortalBucket.Arn}/*"},
                             "Condition": {"StringEquals": {"AWS:SourceArn": {"Fn::Sub": PORTAL_DISTRIBUTION_ARN}}},
                         },
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [{"Fn::GetAtt": ["PortalBucket", "Arn"]}, {"Fn::Sub": "${PortalBucket.Arn}/*"}],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
+                        deny_insecure_transport("PortalBucket"),
                     ],
                 },
             },
