@@ -9,7 +9,7 @@ API_PORT ?= 8000
 WEBHOOK_PORT ?= 8001
 WEB_PORT ?= 8080
 
-.PHONY: install dev test lint format bench burst package deploy destroy bootstrap clean screenshots
+.PHONY: install dev test lint format bench burst load chaos package deploy destroy bootstrap clean screenshots
 
 install: $(STAMP)
 
@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/aws_calls.py
 	$(BIN)/python bench/messages.py
+	$(BIN)/python bench/faults.py
 	$(BIN)/python bench/package_size.py
 	$(BIN)/python bench/reports.py
 
@@ -78,6 +79,17 @@ bench: install
 N ?= 2000
 burst: install
 	$(BIN)/python bench/burst.py --grievances $(N)
+
+# A realistic mix of people at once on the dev runner (bench/locustfile.py), then the audit.
+USERS ?= 20
+RUN_TIME ?= 60
+load: install
+	$(BIN)/python bench/load.py --users $(USERS) --run-time $(RUN_TIME)
+
+# A burst filed while the consumers are killed and moto frozen: nothing lost or doubled.
+CHAOS_N ?= 200
+chaos: install
+	$(BIN)/python bench/chaos.py --grievances $(CHAOS_N)
 
 # One state's stack, built offline into build/<STATE>/ (every example state when STATE is unset).
 STATE ?=

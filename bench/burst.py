@@ -200,19 +200,27 @@ def queue_depths() -> dict[str, int]:
     return depths
 
 
-def audit(tracking_ids: list[str], citizen_ids: list[str]) -> dict[str, Any]:
-    from chalicelib.domain.audit import first_broken_entry
-    from chalicelib.models import audit_trail, grievances
+def stored_grievances(citizen_ids: list[str]) -> list[Any]:
+    """Every grievance stored for these citizens, whatever its state (bench/chaos.py too)."""
+    from chalicelib.models import grievances
 
-    stored: set[str] = set()
+    stored = []
     for citizen_id in citizen_ids:
         cursor = None
         while True:
             page = grievances.citizen_grievances(citizen_id, limit=100, cursor=cursor)
-            stored.update(g.tracking_id for g in page.cases)
+            stored.extend(page.cases)
             cursor = page.cursor
             if not cursor:
                 break
+    return stored
+
+
+def audit(tracking_ids: list[str], citizen_ids: list[str]) -> dict[str, Any]:
+    from chalicelib.domain.audit import first_broken_entry
+    from chalicelib.models import audit_trail, grievances
+
+    stored = {g.tracking_id for g in stored_grievances(citizen_ids)}
     routed_once = escalated_once_per_level = chains_intact = escalations = 0
     for tracking_id in tracking_ids:
         entries = audit_trail.history(tracking_id)

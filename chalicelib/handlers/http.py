@@ -2,8 +2,9 @@
 
 `@route(blueprint, path, ...)` registers a Chalice view whose domain errors, validation
 errors and unreadable bodies all become `{"error": {"code", "message", "field"}}` with a
-4xx status. Anything else is a bug: it is logged with its stack and answered with the
-same shape and a 500, never with a stack trace.
+4xx status. A throttle, 5xx or timeout of AWS is a 503 `service_unavailable` with
+`Retry-After` (chalicelib/aws_faults.py says which). Anything else is a bug: it is logged
+with its stack and answered with the same shape and a 500, never with a stack trace.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aws_lambda_powertools import Logger
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from chalicelib.aws_faults import passing_fault
 from chalicelib.domain import errors
 from chalicelib.domain.identity import Principal, Role
 from chalicelib.security.tokens import verify_access_token
@@ -26,6 +28,12 @@ from chalicelib.services import sessions
 logger = Logger(child=True)
 
 MAX_BODY_BYTES = 64 * 1024
+# After a throttle or an outage of AWS that outlasted botocore's retries: a short pause, as
+# a throttle usually passes in a second or two.
+RETRY_AFTER_SECONDS = 1
+UNAVAILABLE_MESSAGE = (
+    "The service is briefly unavailable; try again in a moment (with the same Idempotency-Key, if you sent one)."
+)
 
 _STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.MalformedRequest: 400,
@@ -83,6 +91,26 @@ def first_problem(error: ValidationError) -> tuple[str | None, str]:
     return field, message
 
 
+def unexpected_error_response(error: Exception, route_path: str) -> Response:
+    """A throttle, 5xx or timeout of AWS that botocore's retries did not get past is a 503 to
+    retry shortly, logged as a warning; anything else is a bug: a 500, logged with its stack.
+    Neither body says what failed: AWS's own message names tables, queues and accounts."""
+    fault = passing_fault(error)
+    if fault is None:
+        logger.exception("unhandled error", extra={"route": route_path})
+        return error_response(500, "internal_error", "An internal error occurred.")
+    logger.warning(
+        "AWS unavailable: answered 503",
+        extra={"route": route_path, "aws_operation": fault.operation, "aws_error": fault.error},
+    )
+    return error_response(
+        503,
+        "service_unavailable",
+        UNAVAILABLE_MESSAGE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 EVERYONE = frozenset(Role)
 CITIZENS = frozenset({Role.CITIZEN})
 STAFF = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STATE_ADMIN})
@@ -127,9 +155,8 @@ def route(
                 return domain_error_response(error)
             except ValidationError as error:
                 return validation_error_response(error)
-            except Exception:
-                logger.exception("unhandled error", extra={"route": path})
-                return error_response(500, "internal_error", "An internal error occurred.")
+            except Exception as error:
+                return unexpected_error_response(error, path)
 
         # Kept on the view so tests can hold every route of the app against the access matrix.
         guarded.allowed_roles = roles  # type: ignore[attr-defined]

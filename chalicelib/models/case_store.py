@@ -31,7 +31,7 @@ from chalicelib.domain.jurisdiction import IndexName, Partition, seat_key
 from chalicelib.models.audit_trail import AuditEntryRecord, chain_audit
 from chalicelib.models.base import shared_connection, utc_text
 from chalicelib.models.counters import Counter
-from chalicelib.models.officers import OfficerRecord
+from chalicelib.models.officers import OfficerRecord, jurisdiction_of
 
 PAUSED = "~paused"  # sorts after every ISO date: a queue's paused items come last
 
@@ -280,8 +280,9 @@ def save_with_trail(
 ) -> None:
     """One transaction for one move of a case: the whole record (guarded by its version, or
     with `new_key`: only if that key is unused), its audit entries (append-only), and the
-    owners' open-load counters. A case is only ever given to an officer still on duty: the
-    new owner's account is checked active in the same transaction (the indexes owners are
+    owners' open-load counters. A case is only ever given to an officer still on duty over it: the
+    new owner's account is checked active and seated where the case is (its seat, its
+    department's head, the state cell) in the same transaction (the indexes owners are
     found on may lag a deactivation). KeyTaken for a used key; Conflict when someone else
     changed it first, held one of the same items (the record, a load counter) at that
     instant, or the new owner was relieved meanwhile — nothing is written then, and reading
@@ -301,8 +302,17 @@ def save_with_trail(
                 if delta > 0:
                     actions.append(Counter.touched_at.set(utc_text(now)))
                 transaction.update(Counter(counter, window), actions=actions)
+            # Still on duty and still over this case: an officer re-posted between being chosen
+            # and this save would otherwise hold a case outside their reach.
+            department, district = getattr(record, "department", None), getattr(record, "district", None)
+            reach = {
+                jurisdiction_of(department, district),
+                jurisdiction_of(department, None),
+                jurisdiction_of(None, None),
+            }
+            on_duty_over_it = (OfficerRecord.active == True) & OfficerRecord.jurisdiction.is_in(*sorted(reach))  # noqa: E712
             for officer_id in receiving:
-                transaction.condition_check(OfficerRecord, officer_id, condition=OfficerRecord.active == True)  # noqa: E712
+                transaction.condition_check(OfficerRecord, officer_id, condition=on_duty_over_it)
     except TransactWriteError as error:
         # PynamoDB sends condition checks first, then puts (the record, its audit entries),
         # then updates (the load counters): the reasons come back in that order.

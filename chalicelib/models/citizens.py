@@ -350,7 +350,8 @@ def erase_citizen(
     def erase(transaction: TransactWrite) -> None:
         for key in keys:
             transaction.delete(IdentityClaim(key), condition=IdentityClaim.owner_id == citizen_id)
-        transaction.update(CitizenRecord(citizen_id, version=expected_version), actions=actions)
+        # A copy on each try: PynamoDB appends the version's increment to the list it is given.
+        transaction.update(CitizenRecord(citizen_id, version=expected_version), actions=list(actions))
 
     admin_trail.record(acts, erase)
     return ["name", "national_id", "mobile", "email", "password", "address"]

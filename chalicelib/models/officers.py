@@ -253,7 +253,9 @@ def change_officer(
         actions.append(OfficerRecord.placed_by.set(change.by.value))
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(record, actions=actions, condition=OfficerRecord.officer_id.exists())
+        # A copy on each try: PynamoDB appends the version's increment to the list it is given,
+        # and the trail's retry after a race would send that increment twice (a 500).
+        transaction.update(record, actions=list(actions), condition=OfficerRecord.officer_id.exists())
 
     try:
         admin_trail.record(acts, write)
