@@ -9,7 +9,7 @@ API_PORT ?= 8000
 WEBHOOK_PORT ?= 8001
 WEB_PORT ?= 8080
 
-.PHONY: install dev test lint format bench burst load chaos package deploy destroy bootstrap clean screenshots
+.PHONY: install dev test lint format bench burst load chaos fuzz package deploy destroy bootstrap clean screenshots
 
 install: $(STAMP)
 
@@ -90,6 +90,11 @@ load: install
 CHAOS_N ?= 200
 chaos: install
 	$(BIN)/python bench/chaos.py --grievances $(CHAOS_N)
+
+# schemathesis against the local stack as a citizen, an officer and the state cell (about 25,000
+# requests, ~25 min); exits 1 on any finding. `bench/fuzz.py --help` for shorter runs.
+fuzz: install
+	$(BIN)/python bench/fuzz.py
 
 # One state's stack, built offline into build/<STATE>/ (every example state when STATE is unset).
 STATE ?=

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import ModuleType
@@ -193,6 +194,39 @@ def serve_api(app_module: ModuleType, port: int) -> Any:
                 super()._generic_handle()
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+        def __getattr__(self, name: str) -> Any:
+            # http.server answers a verb it has no `do_<VERB>` for with its own 501; API Gateway
+            # has no method for TRACE, CONNECT, PROPFIND or any other verb on any resource.
+            if name.startswith("do_"):
+                return self._answer_as_api_gateway_without_such_method
+            raise AttributeError(name)
+
+        def _answer_as_api_gateway_without_such_method(self) -> None:
+            """API Gateway's MISSING_AUTHENTICATION_TOKEN gateway response (403), which a REST API
+            gives for a method or resource it does not have, before any authorizer or Lambda runs.
+            A caller sending a bearer token is told instead that it is not an AWS signature."""
+            headers, _ = self._parse_payload()  # read any body, so the keep-alive connection stays in step
+            authorization = next((value for name, value in headers.items() if name.lower() == "authorization"), None)
+            if authorization is None:
+                error_type, message = "MissingAuthenticationTokenException", "Missing Authentication Token"
+            else:
+                token = authorization.split(" ", 1)[-1]
+                error_type = "IncompleteSignatureException"
+                message = (
+                    f"'{token}' not a valid key=value pair (missing equal-sign) "
+                    f"in Authorization header: '{authorization}'."
+                )
+            body = json.dumps({"message": message}, separators=(",", ":"))
+            self._send_http_response(
+                403,
+                {
+                    "Content-Type": "application/json",
+                    "x-amzn-RequestId": str(uuid.uuid4()),
+                    "x-amzn-ErrorType": error_type,
+                },
+                body,
+            )
 
     disk = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
     config = Config(chalice_stage="local", user_provided_params={}, config_from_disk=disk)
