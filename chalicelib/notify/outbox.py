@@ -24,7 +24,8 @@ def read_outbox(recipient: str | None) -> list[dict[str, Any]]:
     url = f"{endpoint.rstrip('/')}/moto-api/data.json"
     if not url.startswith(("http://", "https://")):
         return []
-    with urllib.request.urlopen(url, timeout=5) as reply:  # noqa: S310 (scheme checked above)
+    # The dump grows with the session: a loaded machine needs more than a few seconds for it.
+    with urllib.request.urlopen(url, timeout=20) as reply:  # noqa: S310 (scheme checked above)
         state = json.loads(reply.read())
     messages = [*_sms(state), *_emails(state)]
     if recipient:
