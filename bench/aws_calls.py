@@ -246,32 +246,47 @@ def channel_operations(http: Any, mobile: str) -> list[tuple[str, int, Counter[s
     return measured
 
 
-def callers_for_bench() -> GrievanceCallers:
-    """A citizen created straight in the tables (a login started directly) and the seeded
-    Puri roads officers, for the bench."""
+def direct_citizen(tag: str, *, mobile: str, district: str, pincode: str, email: str | None = None) -> tuple[str, str]:
+    """A citizen made straight in the tables, active, with a login started directly (no
+    password, no OTP): (citizen id, access token). Five AWS calls, where registering over
+    the API with its code costs seconds."""
     from chalicelib.clock import utc_now
     from chalicelib.domain.identity import Address, Principal, Role
     from chalicelib.models import citizens
     from chalicelib.security.keyed_hash import keyed_hash
-    from chalicelib.services.demo_state import list_demo_accounts
     from chalicelib.services.sessions import start_session
 
     now = utc_now()
     citizen = citizens.save_registration(
-        citizen_id="cit-bench-calls",
+        citizen_id=f"cit-{tag}",
         name="Bench Citizen",
         national_id_kind="aadhaar",
         national_id_last4="0000",
-        national_id_hash=keyed_hash("national_id", "bench-calls"),
-        mobile="+919000012345",
-        email="bench.calls@example.in",
+        national_id_hash=keyed_hash("national_id", tag),
+        mobile=mobile,
+        email=email,
         password_hash="",  # never logs in: its tokens are issued directly
-        address=Address(line="1 Bench Road", district="PURI", pincode="752001"),
+        address=Address(line="1 Bench Road", district=district, pincode=pincode),
         language="en",
         consent={"purpose": "grievance redressal", "at": now.isoformat()},
         now=now,
     )
     citizens.activate_citizen(citizen.citizen_id, citizen.version, now)
+    return citizen.citizen_id, start_session(Principal(citizen.citizen_id, Role.CITIZEN), now).access_token
+
+
+def callers_for_bench() -> GrievanceCallers:
+    """A citizen created straight in the tables (a login started directly) and the seeded
+    Puri roads officers, for the bench."""
+    from chalicelib.clock import utc_now
+    from chalicelib.domain.identity import Principal, Role
+    from chalicelib.services.demo_state import list_demo_accounts
+    from chalicelib.services.sessions import start_session
+
+    now = utc_now()
+    _, citizen_token = direct_citizen(
+        "bench-calls", mobile="+919000012345", district="PURI", pincode="752001", email="bench.calls@example.in"
+    )
     accounts = list_demo_accounts()
 
     def token(account: Any) -> str:
@@ -279,7 +294,7 @@ def callers_for_bench() -> GrievanceCallers:
         return start_session(principal, now).access_token
 
     return GrievanceCallers(
-        citizen_token=start_session(Principal(citizen.citizen_id, Role.CITIZEN), now).access_token,
+        citizen_token=citizen_token,
         mobile_last4="2345",
         admin_token=token(next(a for a in accounts if a.role == "state_admin")),
         officer_tokens={

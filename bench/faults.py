@@ -41,6 +41,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # run as a script, tests/ is still importable
 
+from bench.aws_calls import direct_citizen  # noqa: E402
 from tests.faults import FAULTS, Call, Fault, Site, call_sites, inject_at, record_calls  # noqa: E402
 
 FILING = "POST /grievances"
@@ -179,29 +180,9 @@ class Rig:
         """A citizen made straight in the tables and logged in, a fresh one per case (so no
         filing is linked to another's): 5 calls, where registering over the API with its OTP
         costs seconds."""
-        from chalicelib.clock import utc_now
-        from chalicelib.domain.identity import Address, Principal, Role
-        from chalicelib.models import citizens
-        from chalicelib.security.keyed_hash import keyed_hash
-        from chalicelib.services.sessions import start_session
-
-        now, tag = utc_now(), uuid.uuid4().hex[:12]
-        citizen = citizens.save_registration(
-            citizen_id=f"cit-fault-{tag}",
-            name="Fault Citizen",
-            national_id_kind="aadhaar",
-            national_id_last4="0000",
-            national_id_hash=keyed_hash("national_id", f"fault-{tag}"),
-            mobile=f"+9196{int(tag[:8], 16) % 10**8:08d}",
-            email=None,
-            password_hash="",  # never logs in: its tokens are issued directly
-            address=Address(line="1 Fault Road", district="KHORDHA", pincode="751001"),
-            language="en",
-            consent={"purpose": "grievance redressal", "at": now.isoformat()},
-            now=now,
-        )
-        citizens.activate_citizen(citizen.citizen_id, citizen.version, now)
-        return Caller(citizen.citizen_id, start_session(Principal(citizen.citizen_id, Role.CITIZEN), now).access_token)
+        tag = f"fault-{uuid.uuid4().hex[:12]}"
+        mobile = f"+9196{int(tag[6:14], 16) % 10**8:08d}"
+        return Caller(*direct_citizen(tag, mobile=mobile, district="KHORDHA", pincode="751001"))
 
     def grievance(self) -> dict[str, Any]:
         n = next(self.numbers)

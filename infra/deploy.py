@@ -39,10 +39,6 @@ def artifacts_bucket(stage: Stage, account: str) -> str:
     return f"{stage.resource_prefix}-artifacts-{account}-{stage.region}"
 
 
-def portal_bucket(stage: Stage, account: str) -> str:
-    return f"{stage.resource_prefix}-portal-{account}"
-
-
 def ensure_artifacts_bucket(s3: Any, name: str, region: str) -> None:
     try:
         s3.head_bucket(Bucket=name)
@@ -176,8 +172,10 @@ def destroy(stage_name: str, drop_data: str | None = None, session: Any = None) 
     if _stack_status(cloudformation, stage.stack_name) is not None:
         # The portal's bucket holds only the bundle, which every deploy writes again: emptied,
         # it goes with the stack.
-        account = session.client("sts").get_caller_identity()["Account"]
-        empty_bucket(session.client("s3"), portal_bucket(stage, account))
+        described = cloudformation.describe_stacks(StackName=stage.stack_name)["Stacks"][0].get("Outputs", [])
+        portal = next((o["OutputValue"] for o in described if o["OutputKey"] == "PortalBucketName"), None)
+        if portal:
+            empty_bucket(session.client("s3"), portal)
         cloudformation.delete_stack(StackName=stage.stack_name)
         cloudformation.get_waiter("stack_delete_complete").wait(
             StackName=stage.stack_name, WaiterConfig={"Delay": 10, "MaxAttempts": 360}

@@ -63,7 +63,9 @@ class _ChainedAct:
 def record(acts: Sequence[AdministrativeAct], *changes: Change) -> int:
     """Append `acts` to the trail, and make `changes` in the same transaction. Returns the
     seq of the last entry. A change whose own condition fails raises Conflict and nothing
-    is written; a lost race for the head is retried."""
+    is written; a lost race for the head is retried, calling each change again: a change
+    builds what it sends on each call (PynamoDB appends a version's increment to the update
+    actions it is given, so a list kept between calls would send it twice)."""
     if not acts:  # nothing to record: the trail (and its head) stay untouched
         try:
             with TransactWrite(connection=shared_connection()) as transaction:

@@ -350,7 +350,7 @@ def erase_citizen(
     def erase(transaction: TransactWrite) -> None:
         for key in keys:
             transaction.delete(IdentityClaim(key), condition=IdentityClaim.owner_id == citizen_id)
-        # A copy on each try: PynamoDB appends the version's increment to the list it is given.
+        # A fresh list on each try (see admin_trail.record).
         transaction.update(CitizenRecord(citizen_id, version=expected_version), actions=list(actions))
 
     admin_trail.record(acts, erase)

@@ -253,8 +253,7 @@ def change_officer(
         actions.append(OfficerRecord.placed_by.set(change.by.value))
 
     def write(transaction: TransactWrite) -> None:
-        # A copy on each try: PynamoDB appends the version's increment to the list it is given,
-        # and the trail's retry after a race would send that increment twice (a 500).
+        # A fresh list on each try (see admin_trail.record).
         transaction.update(record, actions=list(actions), condition=OfficerRecord.officer_id.exists())
 
     try:

@@ -8,13 +8,14 @@ import itertools
 import json
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from chalicelib.domain.identity import verhoeff_check_digit
+from infra.devstack import free_port, serve_api
 from infra.sqs_poller import SqsPoller, subscriptions_of
 
 JSON = {"Content-Type": "application/json"}
@@ -258,3 +259,13 @@ def assignee_token(api, admin_token, officer_token) -> Callable[[str], str]:
         return officer_token(seen["assigned_to"])
 
     return run
+
+
+@pytest.fixture
+def dev_server(chalice_app) -> Iterator[int]:
+    """The API served over HTTP as `make dev` serves it (Chalice's local server); its port."""
+    port = free_port()
+    server = serve_api(chalice_app, port)
+    yield port
+    server.shutdown()
+    server.server.server_close()

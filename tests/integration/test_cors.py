@@ -16,7 +16,7 @@ from chalice.test import Client
 
 from chalicelib.config import Settings
 from chalicelib.handlers.cors import is_preflight
-from infra.devstack import free_port, local_stage_environment, serve_api
+from infra.devstack import local_stage_environment
 from infra.package import deployable_stages, load_stage
 from tests.integration.conftest import JSON, bearer
 from tests.integration.test_dev_routes import UNCONFIGURED_STAGE, process_environment
@@ -260,16 +260,6 @@ def test_the_local_stage_lets_in_only_the_local_portal():
 
 
 # --- the dev stack's HTTP server ---------------------------------------------------------------
-
-
-@pytest.fixture
-def dev_server(chalice_app) -> Iterator[int]:
-    """The API served over HTTP as `make dev` serves it (Chalice's local server)."""
-    port = free_port()
-    server = serve_api(chalice_app, port)
-    yield port
-    server.shutdown()
-    server.server.server_close()
 
 
 def test_the_dev_stack_answers_the_portals_preflight_and_requests(stack, dev_server):

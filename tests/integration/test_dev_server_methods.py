@@ -5,21 +5,10 @@ from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Iterator
 
 import pytest
 
-from infra.devstack import HOST, free_port, serve_api
-
-
-@pytest.fixture(scope="module")
-def dev_server(chalice_app) -> Iterator[int]:
-    """The API served over HTTP as `make dev` serves it."""
-    port = free_port()
-    server = serve_api(chalice_app, port)
-    yield port
-    server.shutdown()
-    server.server.server_close()
+from infra.devstack import HOST
 
 
 def ask(

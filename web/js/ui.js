@@ -81,8 +81,9 @@ export function form(fields, submitText, action) {
   return node;
 }
 
-export function statusBadge(status) {
-  return el("span", { class: "badge", text: t(`status.${status}`) });
+// A case's status in words; `kind` names whose words (a grievance's "status", an "application.status").
+export function statusBadge(status, kind = "status") {
+  return el("span", { class: "badge", text: t(`${kind}.${status}`) });
 }
 
 export function when(iso) {

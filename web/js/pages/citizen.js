@@ -699,10 +699,6 @@ async function servicePage({ code, show }) {
   show(service.name, ...about, el("h2", { text: t("apply.title") }), applying);
 }
 
-function applicationBadge(status) {
-  return el("span", { class: "badge", text: t(`application.status.${status}`) });
-}
-
 async function applicationsPage({ show }) {
   requireCitizen();
   const [page, catalogue] = await Promise.all([get("/applications?limit=50"), get(withLanguage("/services?limit=100"), { auth: false })]);
@@ -717,7 +713,7 @@ async function applicationsPage({ show }) {
             { class: "card" },
             el("a", { href: `#/applications/${a.tracking_id}`, text: a.tracking_id }),
             " ",
-            applicationBadge(a.status),
+            statusBadge(a.status, "application.status"),
             el("div", { class: "hint", text: names.get(a.service_code) || a.service_code }),
             a.due_at ? el("div", { class: "hint", text: t("mine.due", { when: when(a.due_at) }) }) : null,
           ),
@@ -756,7 +752,7 @@ async function applicationPage({ id, show }) {
     : [];
   show(
     t("application.title", { id: application.tracking_id }),
-    el("p", {}, applicationBadge(application.status), application.due_at ? ` ${t("mine.due", { when: when(application.due_at) })}` : ""),
+    el("p", {}, statusBadge(application.status, "application.status"), application.due_at ? ` ${t("mine.due", { when: when(application.due_at) })}` : ""),
     el("p", { text: service.name }),
     application.expected_next ? el("p", { text: t("application.next", { what: application.expected_next.what }) }) : null,
     ...answer,
