@@ -264,13 +264,18 @@ class LocalStack:
         languages = list(get_settings().languages)
         self.web = PortalServer(HOST, self.web_port, f"http://{HOST}:{self.api_port}", languages).start()
 
-    def stop(self) -> None:
+    def stop(self, within: float = 20.0) -> list[str]:
+        """Stop every part; consumers and schedules are asked together and waited for against
+        one deadline, before moto goes. Returns the threads that were still busy (abandoned)."""
+        deadline = time.monotonic() + within
+        self.poller.request_stop()
+        self.schedules.request_stop()
         self.web.stop()
-        self.schedules.stop()
-        self.poller.stop()
         self.api.shutdown()
         self.webhooks.stop()
+        busy = self.poller.wait_stopped(deadline) + self.schedules.wait_stopped(deadline)
         self.moto.stop()
+        return busy
 
 
 def banner(stack: LocalStack) -> str:
@@ -327,8 +332,10 @@ def main() -> int:
     print(banner(stack), flush=True)
     stopping.wait()
     print("stopping citizen-crm local stack ...", flush=True)
-    stack.stop()
-    print("stopped.", flush=True)
+    started = time.monotonic()
+    busy = stack.stop()
+    abandoned = f" (still busy, abandoned: {', '.join(busy)})" if busy else ""
+    print(f"stopped in {time.monotonic() - started:.1f} s{abandoned}.", flush=True)
     return 0
 
 

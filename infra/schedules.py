@@ -8,7 +8,6 @@ and is refused loudly rather than run at a guessed time.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,8 @@ from typing import Any
 from chalice import Rate
 from chalice.app import ScheduledEventConfig
 from chalice.local import LambdaContext
+
+from infra.workers import Workers
 
 log = logging.getLogger("devstack.schedule")
 
@@ -61,25 +62,17 @@ def scheduled_event(region: str) -> dict[str, Any]:
     }
 
 
-class ScheduleRunner:
+class ScheduleRunner(Workers):
     """One thread per schedule; the first run comes one period after start, as on AWS."""
 
     def __init__(self, schedules: list[Schedule], region: str) -> None:
+        super().__init__()
         self.schedules = schedules
         self.region = region
-        self._stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
         for schedule in self.schedules:
-            thread = threading.Thread(target=self._run, args=(schedule,), name=f"schedule-{schedule.name}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        for thread in self._threads:
-            thread.join(timeout=5)
+            self.spawn(f"schedule-{schedule.name}", self._run, schedule)
 
     def run_once(self, schedule: Schedule) -> Any:
         context = LambdaContext(schedule.name, memory_size=512)

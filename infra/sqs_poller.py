@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -20,6 +19,8 @@ from typing import Any
 import boto3
 from chalice.app import SQSEventConfig
 from chalice.local import LambdaContext
+
+from infra.workers import Workers
 
 log = logging.getLogger("devstack.sqs")
 
@@ -97,29 +98,19 @@ def failed_message_ids(response: Any, batch_ids: set[str]) -> set[str]:
     return failed
 
 
-class SqsPoller:
-    """One thread per subscription; `stop()` ends them within one long-poll."""
+class SqsPoller(Workers):
+    """One thread per subscription; a stopped consumer ends after its current long-poll and batch."""
 
     def __init__(self, subscriptions: list[SqsSubscription], region: str, wait_seconds: int = 1) -> None:
+        super().__init__()
         self.subscriptions = subscriptions
         self.region = region
         self.wait_seconds = wait_seconds
-        self._stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
         self.sqs = boto3.client("sqs", region_name=region)
 
     def start(self) -> None:
         for subscription in self.subscriptions:
-            thread = threading.Thread(
-                target=self._run, args=(subscription,), name=f"sqs-{subscription.name}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        for thread in self._threads:
-            thread.join(timeout=self.wait_seconds + 5)
+            self.spawn(f"sqs-{subscription.name}", self._run, subscription)
 
     def queue_of(self, subscription: SqsSubscription) -> tuple[str, str]:
         """The subscription's queue URL and ARN (the ARN goes into Lambda's event)."""
