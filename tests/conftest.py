@@ -8,9 +8,14 @@ poller) against moto over HTTP; nothing of AWS is faked by hand.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import urllib.request
+import uuid
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +44,12 @@ ENDPOINT = f"http://127.0.0.1:{MOTO_PORT}"
 from chalice.test import Client  # noqa: E402  (after the environment is set)
 
 from chalicelib import aws  # noqa: E402
+from tests import privacy  # noqa: E402
+
+# Every answer, log record and AWS call of the session is scanned for personal data (issue 17).
+PRIVACY_SCAN = privacy.PrivacyScan()
+privacy.install(PRIVACY_SCAN)
+PRIVACY_FIGURES = Path(__file__).resolve().parents[1] / "build" / "privacy-scan"
 
 
 class StackState:
@@ -138,3 +149,47 @@ def chalice_app() -> Any:
 def api(chalice_app: Any) -> Iterator[Any]:
     with Client(chalice_app.app, stage_name="local") as client:
         yield client.http
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # One folder per run, named by the controller and inherited by its xdist workers, so that
+    # runs side by side do not mix their figures.
+    if not hasattr(config, "workerinput"):
+        os.environ["PRIVACY_SCAN_RUN"] = uuid.uuid4().hex
+
+
+def privacy_figures() -> Path:
+    return PRIVACY_FIGURES / os.environ.get("PRIVACY_SCAN_RUN", "unnamed")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def privacy_scan() -> Iterator[privacy.PrivacyScan]:
+    """Fails the session (an error at its last teardown) on any personal data seen where it
+    must not be; each process writes what it scanned for the summary."""
+    yield PRIVACY_SCAN
+    folder = privacy_figures()
+    folder.mkdir(parents=True, exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    figures = PRIVACY_SCAN.figures()
+    (folder / f"{worker}.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    if PRIVACY_SCAN.hits:
+        shown = "\n".join(sorted(set(figures["hits"])))
+        raise privacy.PrivacyLeak(f"{len(PRIVACY_SCAN.hits)} sight(s) of personal data:\n{shown}")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if hasattr(terminalreporter.config, "workerinput"):
+        return
+    scanned: Counter[str] = Counter()
+    hits = 0
+    folder = privacy_figures()
+    for path in folder.glob("*.json"):
+        figures = json.loads(path.read_text(encoding="utf-8"))
+        scanned.update(figures["scanned"])
+        hits += len(figures["hits"])
+    shutil.rmtree(folder, ignore_errors=True)
+    if scanned:
+        terminalreporter.write_line(
+            f"privacy scan: {scanned['response']} answers, {scanned['log']} log records and "
+            f"{scanned['aws']} AWS calls scanned; {hits} sights of personal data"
+        )

@@ -3,7 +3,7 @@
 A code is random (`secrets`), stored only as a keyed hash, lives 5 minutes, allows 3
 guesses, works once, and is replaced by a resend. Sends are limited per mobile (and per
 source address when a public caller asks); guesses per mobile per day. A code goes out by
-SMS (or email) through the notifications queue and is never logged. Every way a code can
+SMS (or email) straight from the request, never through a queue, and is never logged. Every way a code can
 fail answers the same, so a caller learns nothing about what codes exist.
 """
 
@@ -18,8 +18,8 @@ from chalicelib.domain.contact import normalize_mobile
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.identity import REGISTRATION_LIFETIME
 from chalicelib.models import otp_challenges
-from chalicelib.notify.messages import OutboundMessage
-from chalicelib.notify.queue import enqueue_notification
+from chalicelib.notify.email import send_email
+from chalicelib.notify.sms import send_sms
 from chalicelib.security.keyed_hash import keyed_hash, same_hash
 from chalicelib.services import limits
 
@@ -99,8 +99,13 @@ def deliver_code(
     )
     wording = texts or CODE_TEXTS
     text = wording.get(language, wording["en"]).format(code=code)
-    title = CODE_EMAIL_TITLES.get(language, CODE_EMAIL_TITLES["en"]) if channel == "email" else None
-    enqueue_notification(OutboundMessage(channel=channel, to=to, text=text, title=title, subject=subject_id))
+    # Sent here rather than queued: a queued message would hold the code in plain text on SQS
+    # until delivered, and a code retried minutes later is nearly expired anyway. A provider
+    # failure raises SendFailed (the API answers 503) and the caller asks again.
+    if channel == "email":
+        send_email(to, CODE_EMAIL_TITLES.get(language, CODE_EMAIL_TITLES["en"]), text)
+    else:
+        send_sms(to, text)
 
 
 def waiting_subject(to: str, purpose: str, now: datetime) -> str | None:

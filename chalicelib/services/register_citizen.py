@@ -31,6 +31,7 @@ from chalicelib.domain.identity import (
 )
 from chalicelib.ids import new_id
 from chalicelib.models import catalogue, citizens
+from chalicelib.notify.errors import SendFailed
 from chalicelib.security.keyed_hash import keyed_hash
 from chalicelib.security.passwords import hash_password, verify_password
 from chalicelib.services import account_notices, contacts, limits, manage_profile, one_time_codes
@@ -141,8 +142,13 @@ def verify_citizen(mobile: str, otp: str, source: str = "unknown", now: datetime
     logger.info("citizen verified", extra={"citizen_id": citizen_id})
     contacts.link_contact_safely(citizen, "mobile", mobile, now)
     if citizen.pending_email:
-        # Bounded by verified registrations, so not counted again here.
-        manage_profile.send_email_code(citizen, citizen.pending_email, now)
+        # Bounded by verified registrations, so not counted again here. The account is active
+        # by now: a mail provider's failure must not turn that into an error the citizen would
+        # retry with a spent code; they ask for the email code again from their profile.
+        try:
+            manage_profile.send_email_code(citizen, citizen.pending_email, now)
+        except SendFailed as failure:
+            logger.warning("email code not sent", extra={"citizen_id": citizen_id, "error": failure.code})
     return citizens.get_citizen(citizen_id) or citizen
 
 
