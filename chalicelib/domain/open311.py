@@ -121,9 +121,9 @@ _W3C_DATETIME = re.compile(
 def parse_datetime(value: str, field: str) -> datetime:
     """A W3C datetime with its timezone (`2026-12-03T10:00:00Z`, `…+05:30`) -> an aware UTC
     datetime. Open311Error(400, "<field>: ...") for a date alone, a time without a zone, or
-    anything else: the spec says the zone must be there, and guessing it would shift the window
-    by hours."""
-    match = _W3C_DATETIME.fullmatch(value.strip())
+    anything else: the spec says the zone must be there, and guessing it would
+    shift the window by hours."""
+    match = _W3C_DATETIME.fullmatch(value)
     if match is None:
         raise Open311Error(400, f"{field}: expected a W3C datetime with a timezone, such as 2026-12-03T10:00:00Z")
     moment, zone = match.groups()
@@ -132,7 +132,23 @@ def parse_datetime(value: str, field: str) -> datetime:
     try:
         return datetime.fromisoformat(moment + zone).astimezone(UTC)
     except (ValueError, OverflowError) as error:
-        raise Open311Error(400, f"{field}: {value.strip()} is not a real moment") from error
+        raise Open311Error(400, f"{field}: {value} is not a real moment") from error
+
+
+STATUSES = ("open", "closed")
+
+
+def parse_statuses(values: Sequence[str]) -> list[str]:
+    """The `status` filter's parts (the comma-separated, perhaps repeated values, empty ones
+    already dropped as absent) -> the statuses asked for, lowercased, each once.
+    Open311Error(400, "status: ...") for any part that is not open or closed in some case: a
+    filter we could not read would otherwise list every request as if it matched."""
+    asked: dict[str, None] = {}
+    for part in (part for value in values for part in value.split(",")):
+        if part.lower() not in STATUSES:
+            raise Open311Error(400, f"status: {part[:20]!r} is not one of open, closed")
+        asked[part.lower()] = None
+    return list(asked)
 
 
 def date_window(

@@ -13,7 +13,7 @@ from chalicelib.domain.application import NEXT_STEP, TRACKING_ID_PATTERN, Action
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.identity import Principal
 from chalicelib.handlers.http import CITIZENS, EVERYONE, STAFF, StrictBody, parse_body, parse_query, route
-from chalicelib.services import act_on_application, apply_for_service, view_applications
+from chalicelib.services import act_on_application, apply_for_service, idempotency, view_applications
 
 applications_api = Blueprint(__name__)
 
@@ -92,11 +92,11 @@ def request_upload(caller: Principal) -> Response:
 @route(applications_api, "/applications", methods=["POST"], roles=CITIZENS)
 def apply(caller: Principal) -> Response:
     body = parse_body(applications_api, ApplicationIn)
-    key = applications_api.current_request.headers.get("idempotency-key")
+    key = idempotency.read_key(applications_api.current_request.headers.get("idempotency-key"))
     application = apply_for_service.apply(
         caller,
         apply_for_service.NewApplication(body.service_code, body.fields, _documents(body.documents), body.district),
-        idempotency_key=key[:200] if key else None,
+        idempotency_key=key,
         lambda_context=applications_api.lambda_context,
     )
     return Response(

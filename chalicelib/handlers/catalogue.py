@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 
 from chalicelib.domain.catalogue import Category, Department, District, DocumentSlot, Service, localized
 from chalicelib.domain.errors import InvalidInput
@@ -63,8 +63,22 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 HOURS_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
 
 
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_day(value: object) -> date:
+    # pydantic's date, lax or strict, also takes 0, unix seconds (as a string too) or a
+    # midnight datetime for a day: a holiday is only ever written YYYY-MM-DD.
+    if not isinstance(value, str) or not ISO_DAY.fullmatch(value):
+        raise ValueError("expected a date written YYYY-MM-DD")
+    return date.fromisoformat(value)  # ValueError for a day the calendar lacks (2026-02-30)
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+
+
 class HolidayIn(StrictBody):
-    date: date
+    date: IsoDay
     name: str = Field(default="", max_length=100)
 
 

@@ -23,7 +23,7 @@ from chalicelib.handlers.http import (
     route,
     source_address,
 )
-from chalicelib.services import act_on_grievance, assisted_filing, file_grievance, view_grievances
+from chalicelib.services import act_on_grievance, assisted_filing, file_grievance, idempotency, view_grievances
 from chalicelib.services.support_offers import OFFER_PATTERN
 
 grievances_api = Blueprint(__name__)
@@ -101,7 +101,7 @@ def _tracking_id(tracking_id: str) -> str:
 @route(grievances_api, "/grievances", methods=["POST"], roles=CITIZENS | STAFF)
 def file_a_grievance(caller: Principal) -> Response:
     body = parse_body(grievances_api, GrievanceIn)
-    key = grievances_api.current_request.headers.get("idempotency-key")
+    idempotency_key = idempotency.read_key(grievances_api.current_request.headers.get("idempotency-key"))
     staff = caller.role is not Role.CITIZEN
     if staff != (body.on_behalf_of is not None):
         why = "staff file for a citizen: give their mobile" if staff else "only staff file for someone else"
@@ -116,7 +116,6 @@ def file_a_grievance(caller: Principal) -> Response:
         channel=body.channel or ("helpline" if staff else "web"),
         application_id=body.application_id,
     )
-    idempotency_key = key[:200] if key else None
     if body.on_behalf_of is not None:
         outcome = assisted_filing.file_for_citizen(
             caller,

@@ -78,7 +78,8 @@ def _error(fmt: str, status: int, code: int, description: str) -> Response:
 
 
 def _params() -> dict[str, list[str]]:
-    """The query string, each name's values (repeated or comma-separated); empty means absent."""
+    """The query string, each name's values (repeated or comma-separated); empty means absent,
+    as the spec makes an empty optional parameter (FixMyStreet sends `api_key=`)."""
     query: Any = open311_api.current_request.query_params or {}
     params: dict[str, list[str]] = {}
     for name in query:
@@ -90,7 +91,9 @@ def _params() -> dict[str, list[str]]:
 
 
 def _when(params: dict[str, list[str]], name: str) -> datetime | None:
-    return spec.parse_datetime(params[name][-1], name) if name in params else None
+    # Every value given must read (the last one counts): a window we could not read would
+    # silently list the default one instead of the one the client meant.
+    return [spec.parse_datetime(value, name) for value in params[name]][-1] if name in params else None
 
 
 def _language(params: dict[str, list[str]]) -> str:
@@ -112,7 +115,7 @@ def _requests(fmt: str) -> tuple[str, Any]:
     rows = open311_requests.requests(
         ids=params.get("service_request_id", []),
         service_codes=params.get("service_code", []),
-        statuses=[s.lower() for s in params.get("status", [])],
+        statuses=spec.parse_statuses(params.get("status", [])),
         start=_when(params, "start_date"),
         end=_when(params, "end_date"),
         language=_language(params),

@@ -22,6 +22,23 @@ class IdempotencyKeyReused(InvalidInput):
         super().__init__("Idempotency-Key: already used with a different request.", field="Idempotency-Key")
 
 
+MAX_KEY_CHARS = 200  # a longer key is cut here, not refused: only its first 200 characters count
+
+
+def read_key(header: str | None) -> str | None:
+    """The `Idempotency-Key` header as a key: None when the header is not sent, else its first
+    200 characters. InvalidInput (field `Idempotency-Key`) when it is sent empty or blank: the
+    client meant its retries to be safe, and treating the key as absent would quietly file
+    each retry again."""
+    if header is None:
+        return None
+    if not header.strip():
+        raise InvalidInput(
+            "Idempotency-Key: must not be empty; send a key or leave the header out.", field="Idempotency-Key"
+        )
+    return header[:MAX_KEY_CHARS]
+
+
 def run_once(
     operation: str,
     caller_id: str,
