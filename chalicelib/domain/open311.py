@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.catalogue import Category, localized
-from chalicelib.domain.grievance import OPEN, Grievance, Status
+from chalicelib.domain.grievance import OPEN, TRACKING_ID_PATTERN, Grievance, Status
 
 FORMATS = ("json", "xml")
 MAX_DESCRIPTION = 4000  # characters of a request's description, in and out (spec)
@@ -136,15 +136,31 @@ def parse_datetime(value: str, field: str) -> datetime:
 
 
 STATUSES = ("open", "closed")
+# What a part of a list filter must look like: what this API issues, so that a part which
+# cannot be one (`false`, `{}`, an empty one) is a 400 rather than an empty list.
+LISTED = {
+    "service_request_id": (re.compile(TRACKING_ID_PATTERN), "a tracking id such as OD-261203-M4HX9P"),
+    "service_code": (re.compile(r"^[A-Z0-9_]{1,64}$"), "a service code such as WATER_NO_SUPPLY"),
+}
 
 
-def parse_statuses(values: Sequence[str]) -> list[str]:
-    """The `status` filter's parts (the comma-separated, perhaps repeated values, empty ones
-    already dropped as absent) -> the statuses asked for, lowercased, each once.
-    Open311Error(400, "status: ...") for any part that is not open or closed in some case: a
-    filter we could not read would otherwise list every request as if it matched."""
+def parse_listed(name: str, parts: Sequence[str]) -> list[str]:
+    """The parts of the list filter `name` (`service_request_id`, `service_code`), each checked.
+    Open311Error(400, "<name>: ...") for one that is not what this API issues."""
+    pattern, expected = LISTED[name]
+    for part in parts:
+        if not pattern.fullmatch(part):
+            raise Open311Error(400, f"{name}: {part[:20]!r} is not {expected}")
+    return list(parts)
+
+
+def parse_statuses(parts: Sequence[str]) -> list[str]:
+    """The `status` filter's parts -> the statuses asked for, lowercased, each once.
+    Open311Error(400, "status: ...") for any part, an empty one included, that is not open or
+    closed in some case: a filter we could not read would otherwise list every request as if
+    it matched."""
     asked: dict[str, None] = {}
-    for part in (part for value in values for part in value.split(",")):
+    for part in parts:
         if part.lower() not in STATUSES:
             raise Open311Error(400, f"status: {part[:20]!r} is not one of open, closed")
         asked[part.lower()] = None

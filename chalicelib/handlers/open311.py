@@ -83,11 +83,23 @@ def _params() -> dict[str, list[str]]:
     query: Any = open311_api.current_request.query_params or {}
     params: dict[str, list[str]] = {}
     for name in query:
-        values = query.getlist(name) if hasattr(query, "getlist") else [query[name]]
-        split = [part.strip() for value in values for part in str(value).split(",") if part.strip()]
+        split = [part.strip() for value in _given(name) for part in value.split(",") if part.strip()]
         if split:
             params[name] = split
     return params
+
+
+def _given(name: str) -> list[str]:
+    query: Any = open311_api.current_request.query_params or {}
+    if name not in query:
+        return []
+    return [str(value) for value in (query.getlist(name) if hasattr(query, "getlist") else [query[name]])]
+
+
+def _filter(name: str) -> list[str]:
+    """A list filter's parts: a value sent empty is absent (the spec), but a value given is read
+    whole, so an empty part of it (`open,`) is checked, and refused, like any other."""
+    return [part.strip() for value in _given(name) if value.strip() for part in value.split(",")]
 
 
 def _when(params: dict[str, list[str]], name: str) -> datetime | None:
@@ -113,9 +125,9 @@ def _service_definition(code: str, fmt: str) -> tuple[str, Any]:
 def _requests(fmt: str) -> tuple[str, Any]:
     params = _params()
     rows = open311_requests.requests(
-        ids=params.get("service_request_id", []),
-        service_codes=params.get("service_code", []),
-        statuses=spec.parse_statuses(params.get("status", [])),
+        ids=spec.parse_listed("service_request_id", _filter("service_request_id")),
+        service_codes=spec.parse_listed("service_code", _filter("service_code")),
+        statuses=spec.parse_statuses(_filter("status")),
         start=_when(params, "start_date"),
         end=_when(params, "end_date"),
         language=_language(params),

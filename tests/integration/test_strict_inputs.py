@@ -102,8 +102,8 @@ def test_an_empty_optional_open311_parameter_is_absent(api, stack, resource):
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 @pytest.mark.parametrize(
     "given",
-    [["pending"], ["open,archived"], ["open", "maybe"], ["opened"], ["0"]],
-    ids=["unknown", "one unknown in a list", "one unknown repeated", "prefix", "a number"],
+    [["pending"], ["open,archived"], ["open", "maybe"], ["opened"], ["0"], ["open,"], [",,"]],
+    ids=["unknown", "one unknown in a list", "one unknown repeated", "prefix", "a number", "trailing comma", "commas"],
 )
 def test_a_status_other_than_open_or_closed_is_a_400_naming_status(api, stack, fmt, given):
     response = read(api, f"/requests.{fmt}", [("status", value) for value in given])
@@ -128,8 +128,40 @@ def test_open_and_closed_in_any_case_and_any_combination_are_read(api, stack, gi
 
 
 def test_parse_statuses_gives_each_status_once_lowercased():
-    assert open311.parse_statuses(["Closed,OPEN", "closed"]) == ["closed", "open"]
+    assert open311.parse_statuses(["Closed", "OPEN", "closed"]) == ["closed", "open"]
     assert open311.parse_statuses([]) == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("service_request_id", "false"),
+        ("service_request_id", "OD-261203-M4HX9P,"),
+        ("service_request_id", "od-261203-m4hx9p"),
+        ("service_code", "{}"),
+        ("service_code", "WATER_NO_SUPPLY,,"),
+        ("service_code", "water no supply"),
+    ],
+)
+def test_a_list_filter_part_that_this_api_never_issues_is_a_400_naming_it(api, stack, fmt, name, value):
+    response = read(api, f"/requests.{fmt}", [(name, value)])
+
+    assert response.status_code == 400, response.body
+    ((code, description),) = open311_errors(response, fmt)
+    assert code == 400
+    assert description.startswith(f"{name}: ")
+
+
+def test_list_filters_of_what_this_api_issues_are_read(api, stack):
+    response = read(
+        api,
+        "/requests.json",
+        [("service_request_id", "OD-261203-M4HX9P,OD-261203-7KQ3XM"), ("service_code", "WATER_NO_SUPPLY")],
+    )
+
+    assert response.status_code == 200, response.body
+    assert response.json_body == []  # no such requests, and no error
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -139,9 +171,14 @@ def test_the_documented_status_and_date_parameters_say_what_the_api_does(fmt):
     # the document's array is what the query's comma list splits into
     for accepted in (["open"], ["OPEN", "Closed"], ["closed", "open"]):
         assert valid(status["schema"], accepted), accepted
-    for refused in ([], [""], ["pending"], ["open", ""], [" open"], ["opened"]):
+    for refused in ([""], ["pending"], ["open", ""], [" open"], ["opened"]):
         assert not valid(status["schema"], refused), refused
     assert status["allowEmptyValue"] is True
+    for name, bad in (("service_request_id", "false"), ("service_code", "{}")):
+        listed = parameter(f"{OPEN311}/requests.{fmt}", name)
+        assert listed["allowEmptyValue"] is True
+        assert not valid(listed["schema"], [bad]) and not valid(listed["schema"], [""])
+    assert valid(parameter(f"{OPEN311}/requests.{fmt}", "service_code")["schema"], ["WATER_NO_SUPPLY"])
     for path in (f"{OPEN311}/requests.{fmt}", f"{OPEN311}/servicerequestupdates.{fmt}"):
         for name in ("start_date", "end_date"):
             schema = parameter(path, name)["schema"]
