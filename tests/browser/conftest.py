@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from chalicelib.config import get_settings
 from infra import devstack
@@ -33,6 +33,10 @@ from tests.integration.conftest import (  # noqa: F401  (fixtures, used by name)
 )
 
 CHROMIUM = "/usr/bin/chromium"
+# How long an expectation waits for the page to show something: a bound on a hang, not a speed
+# claim. Playwright's 5 s is too short on a loaded 2-core CI machine, where the one-at-a-time
+# local API can take that long to answer a page's first request (a CI run failed on it).
+expect.set_options(timeout=20_000)
 # As root in a container, with the machine's closed network: no sandbox, no background calls.
 CHROMIUM_ARGS = [
     "--no-sandbox",
