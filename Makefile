@@ -74,6 +74,7 @@ bench: install
 	$(BIN)/python bench/faults.py
 	$(BIN)/python bench/package_size.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/moto_transactions.py
 
 # N grievances at once, routed and escalated on a compressed clock: `make burst N=10000`.
 N ?= 2000

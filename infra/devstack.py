@@ -73,9 +73,11 @@ def prepare_environment(moto_port: int, webhook_port: int | None = None, web_por
 class OneDynamoDBRequestAtATime:
     """WSGI wrapper around moto: DynamoDB requests are handled one at a time.
 
-    moto's DynamoDB is not thread-safe. A transaction deep-copies every table it touches
-    so it can roll back; a concurrent write makes that copy fail (a 500), or the rollback
-    restores a copy taken before another request's committed write and erases it. Real
+    moto's DynamoDB is not thread-safe. Its own transactions deep-copy every table they touch
+    so they can roll back, and a concurrent write made that copy fail (a 500) or the rollback
+    erase another request's committed write; the local stack's per-item undo
+    (infra/moto_transactions.py) copies less but still reads and restores items other
+    requests may be writing. Real
     DynamoDB never loses a committed write, so the local stack must not either: DynamoDB
     calls are short, and serialising them costs little. Every other service keeps its
     concurrency (an SQS long poll must not hold up the rest).
@@ -116,6 +118,9 @@ class LocalMoto:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
+        from infra import moto_transactions
+
+        moto_transactions.install()  # a transaction costs the items it writes, not whole tables
         app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(HOST, self.port, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
