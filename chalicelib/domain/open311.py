@@ -121,8 +121,8 @@ _W3C_DATETIME = re.compile(
 def parse_datetime(value: str, field: str) -> datetime:
     """A W3C datetime with its timezone (`2026-12-03T10:00:00Z`, `…+05:30`) -> an aware UTC
     datetime. Open311Error(400, "<field>: ...") for a date alone, a time without a zone, or
-    anything else: the spec says the zone must be there, and guessing it would
-    shift the window by hours."""
+    anything else: the spec says the zone must be there, and guessing it would shift the window
+    by hours."""
     match = _W3C_DATETIME.fullmatch(value)
     if match is None:
         raise Open311Error(400, f"{field}: expected a W3C datetime with a timezone, such as 2026-12-03T10:00:00Z")
@@ -136,11 +136,12 @@ def parse_datetime(value: str, field: str) -> datetime:
 
 
 STATUSES = ("open", "closed")
+CODE = re.compile(r"^[A-Z0-9_]{1,64}$")  # a catalogue code: a service's, a district's
 # What a part of a list filter must look like: what this API issues, so that a part which
 # cannot be one (`false`, `{}`, an empty one) is a 400 rather than an empty list.
 LISTED = {
     "service_request_id": (re.compile(TRACKING_ID_PATTERN), "a tracking id such as OD-261203-M4HX9P"),
-    "service_code": (re.compile(r"^[A-Z0-9_]{1,64}$"), "a service code such as WATER_NO_SUPPLY"),
+    "service_code": (CODE, "a service code such as WATER_NO_SUPPLY"),
 }
 
 

@@ -41,7 +41,6 @@ logger = Logger(child=True)
 MAX_LISTED = 1000  # the spec's default volume: the first 1000 requests
 MAX_IDS = 100  # service_request_id=a,b,...: one BatchGet's worth
 MAX_EXTRA = 300  # characters of an address_string or media_url kept with the description
-CODE = re.compile(r"^[A-Z0-9_]{1,64}$")
 
 
 def services(language: str) -> list[dict[str, Any]]:
@@ -204,7 +203,7 @@ def _location(fields: dict[str, str]) -> tuple[float | None, float | None]:
 
 def _district(attributes: dict[str, str | list[str]], address: str | None) -> str:
     given = attributes.get("district")
-    if isinstance(given, str) and CODE.match(given.upper()) and catalogue.get_district(given.upper()) is not None:
+    if isinstance(given, str) and spec.CODE.match(given.upper()) and catalogue.get_district(given.upper()) is not None:
         return given.upper()
     if given is not None:
         raise spec.Open311Error(400, "attribute[district]: not a district of this state (see the service definition).")
