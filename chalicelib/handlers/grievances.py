@@ -128,9 +128,7 @@ def file_a_grievance(caller: Principal) -> Response:
         if isinstance(outcome, assisted_filing.CodeSent):
             return Response(status_code=202, body=outcome.as_dict())
         return Response(status_code=200 if outcome.duplicate else 201, body=outcome.as_dict())
-    filed = file_grievance.file_grievance(
-        caller, request, idempotency_key=idempotency_key, lambda_context=grievances_api.lambda_context
-    )
+    filed = file_grievance.file_grievance(caller, request, idempotency_key=idempotency_key)
     return Response(status_code=200 if filed.duplicate else 201, body=filed.as_dict())
 
 

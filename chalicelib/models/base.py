@@ -4,12 +4,17 @@ connection transactions run on, and moments stored as text."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 
 from chalicelib.config import get_settings
 from chalicelib.resource_names import Table
@@ -41,6 +46,19 @@ def shared_connection() -> Connection:
 def _connection_for(endpoint: str | None, region: str) -> Connection:
     # Keyed by region too: an operator command (the bootstrap) may switch stage mid-process.
     return Connection(region=region, host=endpoint)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One more write that joins a save's transaction and may refuse it: `item` put whole
+    (no `actions`) or updated by `actions`, only if `condition` holds. When it does not,
+    nothing of the save is written and the save raises `refusal` — a request's kept answer or
+    a rate limit's slot thus stands or falls with the case it is about."""
+
+    item: Model
+    condition: Condition
+    refusal: Exception
+    actions: Sequence[Action] = ()
 
 
 def failed_condition(error: PynamoDBException) -> bool:

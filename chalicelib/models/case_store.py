@@ -29,7 +29,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.events import Event
 from chalicelib.domain.jurisdiction import IndexName, Partition, seat_key
 from chalicelib.models.audit_trail import AuditEntryRecord, chain_audit
-from chalicelib.models.base import shared_connection, utc_text
+from chalicelib.models.base import Guard, shared_connection, utc_text
 from chalicelib.models.counters import Counter
 from chalicelib.models.officers import OfficerRecord, jurisdiction_of
 
@@ -153,10 +153,12 @@ class CaseStore(Generic[C, R]):
         self.to_record = to_record
         self.to_case = to_case
 
-    def save(self, before: C | None, after: C, events: Sequence[Event], now: datetime) -> C:
-        """Persist one move atomically (`save_with_trail`) and return the case as saved.
-        `before` is None for a new case: KeyTaken when its tracking id is used already;
-        Conflict when someone else moved the case first."""
+    def save(
+        self, before: C | None, after: C, events: Sequence[Event], now: datetime, guards: Sequence[Guard] = ()
+    ) -> C:
+        """Persist one move atomically (`save_with_trail`), with `guards`, and return the case
+        as saved. `before` is None for a new case: KeyTaken when its tracking id is used
+        already; Conflict when someone else moved the case first."""
         base = before or replace(after, audit_seq=0, audit_hash="", version=0)
         audits, seq, head = chain_audit(base.tracking_id, base.audit_seq, base.audit_hash, events)
         saved = replace(after, audit_seq=seq, audit_hash=head, version=base.version)
@@ -167,6 +169,7 @@ class CaseStore(Generic[C, R]):
             moves=load_moves(before, saved),
             now=now,
             what=self.what,
+            guards=guards,
         )
         return replace(saved, version=base.version + 1)
 
@@ -277,13 +280,15 @@ def save_with_trail(
     moves: dict[str, int],
     now: datetime,
     what: str,
+    guards: Sequence[Guard] = (),
 ) -> None:
     """One transaction for one move of a case: the whole record (guarded by its version, or
-    with `new_key`: only if that key is unused), its audit entries (append-only), and the
-    owners' open-load counters. A case is only ever given to an officer still on duty over it: the
-    new owner's account is checked active and seated where the case is (its seat, its
-    department's head, the state cell) in the same transaction (the indexes owners are
-    found on may lag a deactivation). KeyTaken for a used key; Conflict when someone else
+    with `new_key`: only if that key is unused), its audit entries (append-only), the
+    owners' open-load counters, and `guards` (the first of them refused is raised). A case
+    is only ever given to an officer still on duty over it: the new owner's account is
+    checked active and seated where the case is (its seat, its department's head, the state
+    cell) in the same transaction (the indexes owners are found on may lag a deactivation).
+    KeyTaken for a used key; Conflict when someone else
     changed it first, held one of the same items (the record, a load counter) at that
     instant, or the new owner was relieved meanwhile — nothing is written then, and reading
     again and retrying decides."""
@@ -302,6 +307,11 @@ def save_with_trail(
                 if delta > 0:
                     actions.append(Counter.touched_at.set(utc_text(now)))
                 transaction.update(Counter(counter, window), actions=actions)
+            for guard in guards:  # PynamoDB sends the puts among the puts, the updates among the updates
+                if guard.actions:
+                    transaction.update(guard.item, actions=list(guard.actions), condition=guard.condition)
+                else:
+                    transaction.save(guard.item, condition=guard.condition)
             # Still on duty and still over this case: an officer re-posted between being chosen
             # and this save would otherwise hold a case outside their reach.
             department, district = getattr(record, "department", None), getattr(record, "district", None)
@@ -314,25 +324,63 @@ def save_with_trail(
             for officer_id in receiving:
                 transaction.condition_check(OfficerRecord, officer_id, condition=on_duty_over_it)
     except TransactWriteError as error:
-        # PynamoDB sends condition checks first, then puts (the record, its audit entries),
-        # then updates (the load counters): the reasons come back in that order.
-        reasons = list(error.cancellation_reasons or [])
-        codes = {r.code for r in reasons if r is not None}
-        checks, rest = reasons[: len(receiving)], reasons[len(receiving) :]
-        if new_key is not None and rest and rest[0] is not None and rest[0].code == "ConditionalCheckFailed":
-            raise KeyTaken(what) from None
-        if any(r is not None and r.code == "ConditionalCheckFailed" for r in checks):
-            raise OwnerRelieved(f"The {what}'s new owner is no longer on duty; choose again.") from None
-        if "ConditionalCheckFailed" in codes:
-            raise Conflict(f"The {what} was changed by someone else; read it again.") from None
-        if "TransactionConflict" in codes:
-            raise Conflict(f"The {what} was being changed at the same moment; try again.") from None
+        _raise_refusal(
+            error,
+            guards,
+            receiving=len(receiving),
+            audits=len(audits),
+            loads=len(moves),
+            new_key=new_key is not None,
+            what=what,
+        )
         raise
+
+
+def _raise_refusal(
+    error: TransactWriteError,
+    guards: Sequence[Guard],
+    *,
+    receiving: int,
+    audits: int,
+    loads: int,
+    new_key: bool,
+    what: str,
+) -> None:
+    """What refused the transaction, raised as the domain's error (nothing raised: a fault).
+    PynamoDB sends condition checks first (the `receiving` officers), then puts (the record,
+    its audit entries, the put guards), then updates (the load counters, the update
+    guards): the reasons come back in that order."""
+    reasons = list(error.cancellation_reasons or [])
+    _raise_first_refused(guards, reasons, first_put=receiving + 1 + audits, loads=loads)
+    codes = {r.code for r in reasons if r is not None}
+    checks, rest = reasons[:receiving], reasons[receiving:]
+    if new_key and rest and rest[0] is not None and rest[0].code == "ConditionalCheckFailed":
+        raise KeyTaken(what) from None
+    if any(r is not None and r.code == "ConditionalCheckFailed" for r in checks):
+        raise OwnerRelieved(f"The {what}'s new owner is no longer on duty; choose again.") from None
+    if "ConditionalCheckFailed" in codes:
+        raise Conflict(f"The {what} was changed by someone else; read it again.") from None
+    if "TransactionConflict" in codes:
+        raise Conflict(f"The {what} was being changed at the same moment; try again.") from None
 
 
 def load_counter_key(officer_id: str) -> tuple[str, str]:
     """Where an officer's count of open grievances and applications is kept: one desk."""
     return f"officer-load#{officer_id}", "open"
+
+
+def _raise_first_refused(guards: Sequence[Guard], reasons: list[Any], *, first_put: int, loads: int) -> None:
+    """Raise the refusal of the first of `guards` whose condition failed (put guards from
+    `first_put`, update guards after the puts and the `loads` load counters)."""
+    puts = [guard for guard in guards if not guard.actions]
+    updates = [guard for guard in guards if guard.actions]
+    positions = {id(guard): first_put + n for n, guard in enumerate(puts)}
+    positions.update({id(guard): first_put + len(puts) + loads + n for n, guard in enumerate(updates)})
+    for guard in guards:
+        position = positions[id(guard)]
+        reason = reasons[position] if position < len(reasons) else None
+        if reason is not None and reason.code == "ConditionalCheckFailed":
+            raise guard.refusal from None
 
 
 def load_moves(before: OwnedCase | None, after: OwnedCase) -> dict[str, int]:

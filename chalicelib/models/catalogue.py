@@ -4,10 +4,17 @@ One table, partitioned by kind, because every catalogue read is "all of one kind
 Query on `kind`) or "one by code" (a GetItem); services and categories of a department
 come from the sparse `department-index`. Each item is stored whole as a JSON document
 (`details`) beside the keys, so adding a field to a catalogue item needs no migration.
+
+Checking a request against the catalogue (is this a district, a category?) reads a warm
+process's copy (`lookup_district`, `lookup_category`), at most `LOOKUP_SECONDS` old: filing
+is the busiest request and the catalogue changes a few times a year. An edit made in this
+process is seen at once (every write here empties the copy); another warm process sees it
+within the minute. Reads that an edit is conditioned on (`get_*`) always go to the table.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
@@ -78,6 +85,7 @@ def _entry(item: CatalogueItem) -> CatalogueEntry:
 
 def save_catalogue(items: Iterable[CatalogueItem]) -> int:
     """Write catalogue items in batches; returns how many were written."""
+    _looked_up.clear()
     count = 0
     with CatalogueEntry.batch_write() as batch:
         for item in items:
@@ -120,6 +128,7 @@ def save_service(service: Service, replacing: Service | None, acts: Sequence[Adm
     from pynamodb.transactions import TransactWrite
 
     entry = _entry(service)
+    _looked_up.clear()
 
     def write(transaction: TransactWrite) -> None:
         if replacing is None:
@@ -156,6 +165,7 @@ def save_item(
     """Write a district, a department or a category whole over `replacing` (None: a new
     one), recording `acts` with it. Conflict when someone else saved it since it was read."""
     entry = _entry(item)
+    _looked_up.clear()
     condition: Condition
     if replacing is None:
         condition = CatalogueEntry.code.does_not_exist()
@@ -172,6 +182,33 @@ def list_categories(department: str | None = None) -> list[Category]:
 
 def get_category(code: str) -> Category | None:
     return _get(Category, code)
+
+
+LOOKUP_SECONDS = 60.0
+_looked_up: dict[tuple[type[CatalogueItem], str], tuple[float, CatalogueItem | None]] = {}
+
+
+def lookup_district(code: str) -> District | None:
+    """The district `code`, as this warm process last read it (at most a minute ago)."""
+    return _lookup(District, code)
+
+
+def lookup_category(code: str) -> Category | None:
+    """The grievance category `code`, as this warm process last read it (at most a minute ago)."""
+    return _lookup(Category, code)
+
+
+def _lookup(kind: type[Item], code: str) -> Item | None:
+    # An unknown code is kept too: a client sending a wrong one again costs no read.
+    now = time.monotonic()
+    kept = _looked_up.get((kind, code))
+    if kept is not None and now - kept[0] < LOOKUP_SECONDS:
+        return kept[1]  # type: ignore[return-value]  # kept under its own kind
+    item = _get(kind, code)
+    if len(_looked_up) >= 4096:  # bounded: a flood of made-up codes cannot grow it further
+        _looked_up.clear()
+    _looked_up[(kind, code)] = (now, item)
+    return item
 
 
 def ping() -> None:

@@ -13,7 +13,7 @@ from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from chalicelib.models.base import TableName, failed_condition
+from chalicelib.models.base import Guard, TableName, failed_condition
 from chalicelib.resource_names import Table
 
 
@@ -48,6 +48,17 @@ def add_to_window(counter: str, window: str, *, expires_at: datetime, limit: int
             return False
         raise
     return True
+
+
+def window_guard(counter: str, window: str, *, expires_at: datetime, limit: int, refusal: Exception) -> Guard:
+    """Counting one hit in `window` as part of another write (`Guard`): refused with
+    `refusal`, and nothing written, when `limit` hits are counted already."""
+    return Guard(
+        Counter(counter, window),
+        Counter.value.does_not_exist() | (Counter.value < limit),
+        refusal,
+        actions=[Counter.value.add(1), Counter.expires_at.set(expires_at)],
+    )
 
 
 def clear_window(counter: str, window: str) -> None:

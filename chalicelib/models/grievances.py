@@ -16,7 +16,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.domain.grievance import CLOCK_RUNNING, OPEN, OWNED, Change, Grievance, Status
 from chalicelib.domain.jurisdiction import Partition
-from chalicelib.models.base import TableName, iso, parse, shared_connection, utc_text
+from chalicelib.models.base import Guard, TableName, iso, parse, shared_connection, utc_text
 from chalicelib.models.case_store import PAUSED, CaseRecord, CaseStore, Page, all_of, seat_of
 from chalicelib.resource_names import Table
 
@@ -166,12 +166,13 @@ def _to_grievance(record: GrievanceRecord) -> Grievance:
 _store = CaseStore(GrievanceRecord, "grievance", _to_record, _to_grievance)
 
 
-def save_change(before: Grievance | None, change: Change, now: datetime) -> Grievance:
-    """Persist a transition atomically; Conflict when someone else changed it first.
+def save_change(before: Grievance | None, change: Change, now: datetime, guards: Sequence[Guard] = ()) -> Grievance:
+    """Persist a transition atomically, with `guards` (models.base.Guard); Conflict when
+    someone else changed it first.
 
     `before` is None for a new grievance (then its tracking id must be unused: KeyTaken).
     """
-    return _store.save(before, change.grievance, change.events, now)
+    return _store.save(before, change.grievance, change.events, now, guards)
 
 
 def get_grievance(tracking_id: str) -> Grievance | None:

@@ -238,7 +238,7 @@ def _structured(message: InboundMessage, sender: _Sender, now: datetime) -> Answ
     category = message.category
     if message.channel is Channel.IVRS:
         category = get_settings().ivrs_menu.get(message.keypad or "")
-    if category is not None and catalogue.get_category(category) is None:
+    if category is not None and catalogue.lookup_category(category) is None:
         category = None  # not a category of this state: routing categorises the words
     text = message.text.strip()
     if message.recording:
@@ -251,7 +251,7 @@ def _file(message: InboundMessage, sender: _Sender, now: datetime, *, text: str,
     districts = catalogue.list_districts()
     home = sender.known.address.district if sender.known is not None and sender.known.address is not None else None
     district = message.district or district_named_in(text, districts) or home
-    if district is None or catalogue.get_district(district) is None:
+    if district is None or catalogue.lookup_district(district) is None:
         if message.structured and message.channel is not Channel.IVRS:
             raise InvalidInput("district: no such district in this state.", field="district")
         example = localized(districts[0].names, language) if districts else "-"

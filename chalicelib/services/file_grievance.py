@@ -1,12 +1,19 @@
 """Intake: a citizen files a grievance; it is durable (with its first audit entry) before
 the 201, then handed to routing.
 
-A retry with the same `Idempotency-Key` gets the first answer (Powertools Idempotency on
-the idempotency table); the same key with another body is refused. The same citizen filing
-the same category in the same district within 7 days is linked to the open grievance, not
-doubled; other citizens' open grievances of the category nearby are offered as "me too"
+A retry with the same `Idempotency-Key` gets the first answer, kept in the same
+transaction as the grievance (`idempotency.Once`): there is no moment in which the
+grievance is saved and its answer not kept, so no crash or timeout can make a retry file it
+twice. The same key with another body is refused. The same citizen filing the same category
+in the same district within 7 days is linked to the open grievance, not doubled; other
+citizens' open grievances of the category nearby are offered as "me too"
 (services/support_offers.py). A citizen files at most `filings_per_citizen` new grievances a
-day (10 unless the stage says otherwise); neither a retry nor a duplicate link counts.
+day (10 unless the stage says otherwise), the slot taken in the same transaction; neither a
+retry nor a duplicate link counts.
+
+Warm, a filing costs the caller's login, one Query of the citizen's recent grievances
+(duplicates), one of the area's (offers), the transaction, and the reactions' calls; the
+catalogue is checked against the warm process's copy.
 """
 
 from __future__ import annotations
@@ -19,13 +26,15 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.clock import utc_now
 from chalicelib.config import get_settings
-from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.grievance import Grievance, file, new_tracking_id
 from chalicelib.domain.identity import Principal
 from chalicelib.models import applications, catalogue, grievances
+from chalicelib.models.base import Guard
+from chalicelib.models.case_store import KeyTaken
 from chalicelib.services import limits
 from chalicelib.services.dispatch import dispatch
-from chalicelib.services.idempotency import run_once
+from chalicelib.services.idempotency import AnsweredBefore, Once, StillInProgress
 from chalicelib.services.support_offers import offers_for
 
 logger = Logger(child=True)
@@ -75,23 +84,12 @@ class Filed:
         }
 
 
-def file_grievance(
-    citizen: Principal, request: NewGrievance, idempotency_key: str | None = None, lambda_context: Any = None
-) -> Filed:
+def file_grievance(citizen: Principal, request: NewGrievance, idempotency_key: str | None = None) -> Filed:
     """File once per idempotency key; see the module docstring."""
     if request.channel in ASSISTED_CHANNELS:
         raise InvalidInput("channel: only staff file by helpline or at a service centre.", field="channel")
-    if not idempotency_key:
-        return _file(citizen, request)
-    answer = run_once(
-        "file_grievance",
-        citizen.subject_id,
-        idempotency_key,
-        request.__dict__,
-        lambda: _file(citizen, request).as_dict(),
-        lambda_context,
-    )
-    return Filed(**answer)
+    once = Once("file_grievance", citizen.subject_id, idempotency_key, request.__dict__) if idempotency_key else None
+    return _file(citizen, request, once=once)
 
 
 def file_for(
@@ -126,6 +124,7 @@ def _file(
     assisted_by: str | None = None,
     source: str | None = None,
     duplicates_from_source_only: bool = False,
+    once: Once | None = None,
 ) -> Filed:
     now = now or utc_now()
     description = check_new_grievance(request)
@@ -134,11 +133,15 @@ def _file(
         relayed_by = source if duplicates_from_source_only else None
         existing = _open_duplicate(citizen.subject_id, request.category, request.district, now, relayed_by)
         if existing is not None:
+            # A retry of the filing that opened it finds it too: the first answer stands.
+            first = once.first_answer(now) if once is not None else None
+            if first is not None:
+                return Filed(**first)
             logger.info("grievance linked to an open one", extra={"tracking_id": existing.tracking_id})
             return Filed(existing.tracking_id, existing.status.value, duplicate=True)
-    # Only a grievance that will really be filed takes a slot: a bad request, a duplicate
-    # link or an idempotent retry (answered before _file runs) costs nothing.
-    limits.take(
+    # Only a grievance that is really filed takes a slot (it is taken in the same
+    # transaction): a bad request, a duplicate link or a retry costs nothing.
+    slot = limits.guard(
         "filings_per_citizen",
         citizen.subject_id,
         now,
@@ -161,17 +164,26 @@ def _file(
             application_id=request.application_id,
         )
         change = file(grievance, citizen, assisted_by=assisted_by, source=source)
+        answer = Filed(grievance.tracking_id, change.grievance.status.value, similar=offers_for(grievance, now))
+        # The kept answer first: a retry on a full day still gets its first answer.
+        guards: list[Guard] = [once.keep(answer.as_dict(), now)] if once is not None else []
         try:
-            saved = grievances.save_change(None, change, now)
+            saved = grievances.save_change(None, change, now, guards=[*guards, slot])
             break
-        except Conflict:
+        except AnsweredBefore:
+            assert once is not None
+            first = once.first_answer(now)
+            if first is None:  # kept and expired within this instant: the retry may try again
+                raise StillInProgress() from None
+            return Filed(**first)
+        except KeyTaken:
             continue
     else:
         raise RuntimeError("could not find a free tracking id")
     # Durable now: if handing it to routing fails, the routing safety net picks it up.
     dispatch(saved, change.events, saved.audit_seq, strict=False)
     logger.info("grievance filed", extra={"tracking_id": saved.tracking_id, "channel": saved.channel})
-    return Filed(saved.tracking_id, saved.status.value, similar=offers_for(saved, now))
+    return answer
 
 
 def check_new_grievance(request: NewGrievance) -> str:
@@ -181,9 +193,9 @@ def check_new_grievance(request: NewGrievance) -> str:
         raise InvalidInput("description: say what is wrong in at least 10 characters.", field="description")
     if request.channel not in CHANNELS:
         raise InvalidInput(f"channel: one of {', '.join(CHANNELS)}.", field="channel")
-    if catalogue.get_district(request.district) is None:
+    if catalogue.lookup_district(request.district) is None:
         raise InvalidInput("location.district: no such district in this state.", field="location.district")
-    if request.category and catalogue.get_category(request.category) is None:
+    if request.category and catalogue.lookup_category(request.category) is None:
         raise InvalidInput("category: no such grievance category.", field="category")
     if (request.lat is None) != (request.lon is None):
         raise InvalidInput("location.lat: give both lat and lon, or neither.", field="location.lat")

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import RateLimited
 from chalicelib.models import counters
+from chalicelib.models.base import Guard
 from chalicelib.security.keyed_hash import keyed_hash
 from chalicelib.services.sla_clock import state_zone
 
@@ -86,6 +87,18 @@ def take(name: str, subject: str, now: datetime, message: str = "Too many reques
     if not counters.add_to_window(slot.counter, slot.window, expires_at=window_ends, limit=rule.max_hits):
         raise RateLimited(message, retry_after_seconds=max(int((window_ends - now).total_seconds()), 1))
     return slot
+
+
+def guard(name: str, subject: str, now: datetime, message: str = "Too many requests; try again later.") -> Guard:
+    """Taking a slot as part of a save (`models.base.Guard`): the save is refused with
+    RateLimited when the window is full, and a save refused for any other reason takes no
+    slot."""
+    rule = limit(name)
+    slot, window_ends = _slot(rule, subject, now)
+    refusal = RateLimited(message, retry_after_seconds=max(int((window_ends - now).total_seconds()), 1))
+    return counters.window_guard(
+        slot.counter, slot.window, expires_at=window_ends, limit=rule.max_hits, refusal=refusal
+    )
 
 
 def give_back(slot: Slot) -> None:

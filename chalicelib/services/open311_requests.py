@@ -178,7 +178,7 @@ def _updated_at(g: Grievance) -> datetime:
 
 
 def _category(code: str, *, status: int) -> Category:
-    category = catalogue.get_category(code) if code.isascii() and len(code) <= 64 else None
+    category = catalogue.lookup_category(code) if code.isascii() and len(code) <= 64 else None
     if category is None:
         raise spec.Open311Error(status, f"service_code: no service {code[:64]}.")
     return category
@@ -203,8 +203,9 @@ def _location(fields: dict[str, str]) -> tuple[float | None, float | None]:
 
 def _district(attributes: dict[str, str | list[str]], address: str | None) -> str:
     given = attributes.get("district")
-    if isinstance(given, str) and spec.CODE.match(given.upper()) and catalogue.get_district(given.upper()) is not None:
-        return given.upper()
+    code = given.upper() if isinstance(given, str) else None
+    if code is not None and spec.CODE.match(code) and catalogue.lookup_district(code) is not None:
+        return code
     if given is not None:
         raise spec.Open311Error(400, "attribute[district]: not a district of this state (see the service definition).")
     named = district_named_in(address, catalogue.list_districts()) if address else None

@@ -96,3 +96,22 @@ def test_a_refused_request_uses_up_no_quota(api, citizen, grievance_body, rate_l
 
     assert bad.status_code == 422
     assert filing(api, asha, grievance_body(category=None)).status_code == 201
+
+
+def test_a_retry_of_an_uncategorised_filing_on_a_full_day_gets_its_first_answer(
+    api, citizen, grievance_body, rate_limits
+):
+    """Without a category there is no duplicate to find first: the retry reaches the filing's
+    transaction, where both the kept answer and the full day refuse it — the answer wins."""
+    rate_limits("filings_per_citizen=1/1d")
+    asha = citizen()
+    words = grievance_body(category=None)
+
+    first = filing(api, asha, words, key="full-day-1")
+    assert first.status_code == 201
+    assert filing(api, asha, grievance_body(category=None)).status_code == 429
+
+    retried = filing(api, asha, words, key="full-day-1")
+    assert retried.status_code == 201, retried.body
+    assert retried.json_body == first.json_body
+    assert my_ids(api, asha) == [first.json_body["tracking_id"]]
