@@ -75,6 +75,7 @@ bench: install
 	$(BIN)/python bench/package_size.py
 	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/moto_transactions.py
+	$(BIN)/python bench/cost.py
 
 # N grievances at once, routed and escalated on a compressed clock: `make burst N=10000`.
 N ?= 2000

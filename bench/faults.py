@@ -175,6 +175,7 @@ class Rig:
             for name in ("route_grievances", "handle_sla_events", "fan_out_events", "deliver_notifications")
         }
         self.numbers = iter(range(1, 10**9))
+        self.announced: list[dict[str, Any]] = []  # announcements taken off the events queue
 
     def new_citizen(self) -> Caller:
         """A citizen made straight in the tables and logged in, a fresh one per case (so no
@@ -336,14 +337,37 @@ def through_http(
     return cases
 
 
+def react_to_hand_overs(rig: Rig) -> None:
+    """Run the reactions requests handed over (services/dispatch.py) as the events consumer
+    does. The announcements met on the queue are taken off it into `rig.announced`, where
+    `announcements` counts them: received again and again, they would reach the queue's
+    dead-letter queue."""
+    from chalicelib.notify.messages import HANDED_OVER
+
+    events = rig.consumers["fan_out_events"]
+    while messages := events.receive():
+        handed = [m for m in messages if json.loads(m["Body"]).get("kind") in HANDED_OVER]
+        taken = [m for m in messages if m not in handed]
+        if taken:
+            rig.announced += [json.loads(m["Body"]) for m in taken]
+            events.sqs.delete_message_batch(
+                QueueUrl=events.url,
+                Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(taken)],
+            )
+        if handed:
+            events.handle(handed)  # their announcements join the queue, taken in turn
+
+
 # --- filing a grievance ------------------------------------------------------------------------
 
 
 def filing_sites(rig: Rig) -> list[Site]:
     rig.file(rig.new_citizen(), uuid.uuid4().hex, rig.grievance())  # warm: clients, queue URLs, caches
+    react_to_hand_overs(rig)
     rig.consumers["route_grievances"].drain()
     caller = rig.new_citizen()  # the first grievance of its kind: not linked to an open one
     sites = sites_of(within(lambda: rig.file(caller, uuid.uuid4().hex, rig.grievance())))
+    react_to_hand_overs(rig)
     rig.consumers["route_grievances"].drain()
     return sites
 
@@ -371,6 +395,7 @@ def routing_sites(rig: Rig) -> list[Site]:
     routing = rig.consumers["route_grievances"]
     routing.drain()
     rig.file(rig.new_citizen(), uuid.uuid4().hex, rig.grievance())
+    react_to_hand_overs(rig)
     messages = routing.receive()
     return sites_of(lambda recording: routing.handle(messages, recording))
 
@@ -389,6 +414,7 @@ def route_through(rig: Rig, site: Site, faults: Sequence[Fault]) -> list[Case]:
         routing.drain()  # only this case's record in the batch
         caller = rig.new_citizen()
         tracking_id = rig.file(caller, None, rig.grievance()).json_body["tracking_id"]
+        react_to_hand_overs(rig)
         chain: list[Outcome] = []
         while True:
             outcome = Outcome(ROUTING, str(site), pending.pop(0), subject=tracking_id)
@@ -420,6 +446,7 @@ def recover(rig: Rig, tracking_ids: set[str]) -> None:
     from chalicelib.services.route_grievance import ROUTING_GRACE
     from chalicelib.services.routing_requests import request_routing
 
+    react_to_hand_overs(rig)
     rig.consumers["route_grievances"].drain()
     later = utc_now() + ROUTING_GRACE + timedelta(seconds=1)
     for tracking_id in set(grievances.awaiting_routing(filed_before=later)) & tracking_ids:
@@ -447,8 +474,17 @@ def audit_grievances(rig: Rig, cases: list[Case]) -> None:
 
 def announcements(rig: Rig, subjects: set[str]) -> Counter[tuple[str, str]]:
     """How often each event of these cases was announced on the events queue, taken off it
-    (nobody fans them out here); anything else on the queue is left as it was."""
+    (nobody fans them out here), once the reactions handed over have run; anything else on
+    the queue is left as it was."""
+    react_to_hand_overs(rig)
     events, counted = rig.consumers["fan_out_events"], Counter[tuple[str, str]]()
+    counted.update(
+        (body["tracking_id"], event["name"])
+        for body in rig.announced
+        if body.get("tracking_id") in subjects
+        for event in body["events"]
+    )
+    rig.announced = [body for body in rig.announced if body.get("tracking_id") not in subjects]
     others = []
     while messages := events.receive():
         mine = []

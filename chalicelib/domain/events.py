@@ -305,3 +305,19 @@ def event_types() -> list[type[Event]]:
         found.append(kind)
         pending.extend(kind.__subclasses__())
     return found
+
+
+def as_message(event: Event) -> dict[str, Any]:
+    """An event as JSON-able data (its class by name, `at` as ISO-8601): what a request hands
+    over to the events consumer, which runs the event's reactions."""
+    data: dict[str, Any] = {field.name: getattr(event, field.name) for field in dataclasses.fields(event)}
+    data["at"] = event.at.isoformat()
+    return {"type": type(event).__name__, **data}
+
+
+def from_message(data: dict[str, Any]) -> Event:
+    """The event `as_message` made; KeyError for a class this code does not know."""
+    kinds = {kind.__name__: kind for kind in event_types()}
+    values = {key: value for key, value in data.items() if key != "type"}
+    values["at"] = datetime.fromisoformat(values["at"])
+    return kinds[data["type"]](**values)

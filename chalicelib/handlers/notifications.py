@@ -1,7 +1,8 @@
 """SQS consumers of the notification queues, each with partial batch failures.
 
-- `events`: one announcement per saved domain event, fanned out into messages and
-  webhook deliveries;
+- `events`: what a request saved, handed over for its reactions to run
+  (services/dispatch.py), and one announcement per saved domain event, fanned out into
+  messages and webhook deliveries;
 - `messages`: one SMS or email per record;
 - `webhooks`: one signed POST to a department per record.
 
@@ -13,6 +14,7 @@ instead of blocking its batch.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,12 +22,13 @@ from chalicelib.config import get_settings
 from chalicelib.domain.delivery import retry_delay_seconds
 from chalicelib.handlers.sqs import each_record
 from chalicelib.notify.errors import Held
-from chalicelib.notify.messages import Announcement, OutboundMessage, WebhookDelivery
+from chalicelib.notify.messages import HANDED_OVER, Announcement, HandedOver, OutboundMessage, WebhookDelivery
 from chalicelib.notify.queue import DELIVERY_ATTEMPTS, postpone, requeue
 from chalicelib.resource_names import Queue
 from chalicelib.services.announcements import fan_out
 from chalicelib.services.deliver_notification import deliver_notification
 from chalicelib.services.deliver_webhook import deliver_webhook
+from chalicelib.services.dispatch import react
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -58,6 +61,10 @@ def _with_retries(queue: Queue, record: SQSRecord, work: Callable[[int, bool], T
 
 
 def _fan_out_record(record: SQSRecord) -> None:
+    if json.loads(record.body).get("kind") in HANDED_OVER:
+        handed = HandedOver.model_validate_json(record.body)
+        _with_retries(Queue.EVENTS, record, lambda _attempt, _last: react(handed))
+        return
     announcement = Announcement.model_validate_json(record.body)
     _with_retries(Queue.EVENTS, record, lambda _attempt, _last: fan_out(announcement))
 

@@ -168,3 +168,12 @@ def jurisdiction_page(
 def backfill_seats() -> int:
     """The seat-index key for applications saved before the index existed (see CaseStore)."""
     return _store.backfill_seats()
+
+
+def snapshot(application: Application) -> dict[str, Any]:
+    """The application as JSON-able data, as stored (`from_snapshot` reads it back)."""
+    return _store.snapshot(application)
+
+
+def from_snapshot(data: dict[str, Any]) -> Application:
+    return _store.from_snapshot(data)

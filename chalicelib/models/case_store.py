@@ -173,6 +173,14 @@ class CaseStore(Generic[C, R]):
         )
         return replace(saved, version=base.version + 1)
 
+    def snapshot(self, case: C) -> dict[str, Any]:
+        """The case as JSON-able data, exactly as this table stores it (`from_snapshot` reads it
+        back): how a move's case travels with its events to the events consumer."""
+        return dict(self.to_record(case).serialize())
+
+    def from_snapshot(self, data: dict[str, Any]) -> C:
+        return self.to_case(self.record.from_raw_data(data))
+
     def get(self, tracking_id: str) -> C | None:
         try:
             return self.to_case(self.record.get(tracking_id, consistent_read=True))

@@ -290,3 +290,12 @@ def held_by_department() -> dict[str, tuple[int, int]]:
         open_count, overdue = found.get(department, (0, 0))
         found[department] = (open_count + 1, overdue + int(bool(record.breached)))
     return found
+
+
+def snapshot(grievance: Grievance) -> dict[str, Any]:
+    """The grievance as JSON-able data, as stored (`from_snapshot` reads it back)."""
+    return _store.snapshot(grievance)
+
+
+def from_snapshot(data: dict[str, Any]) -> Grievance:
+    return _store.from_snapshot(data)

@@ -65,6 +65,23 @@ class Announcement(BaseModel):
     events: list[AnnouncedEvent] = Field(min_length=1)
 
 
+HANDED_OVER = ("grievance_saved", "application_saved")
+
+
+class HandedOver(BaseModel):
+    """A move a request saved, handed to the events consumer in one message: the case as
+    saved (`case`, as its table stores it) and the move's events (`domain.events.as_message`),
+    whose reactions the consumer runs (services/dispatch.py). It shares the events queue
+    with the announcements, told apart by `kind`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["grievance_saved", "application_saved"]
+    case: dict[str, Any]
+    events: list[dict[str, Any]] = Field(min_length=1)
+    last_seq: int
+
+
 class WebhookDelivery(BaseModel):
     """One event for one department's webhook; the URL and secret are looked up when it is
     sent, so a changed URL or a rotated secret applies to deliveries still queued."""

@@ -20,7 +20,7 @@ from chalicelib.domain.forms import validate_fields
 from chalicelib.domain.identity import Principal
 from chalicelib.models import applications, catalogue
 from chalicelib.services.application_documents import attach_documents
-from chalicelib.services.dispatch import dispatch
+from chalicelib.services.dispatch import hand_over
 from chalicelib.services.sla_clock import current_clock
 from chalicelib.services.visible_cases import visible_application
 
@@ -62,7 +62,7 @@ def act(principal: Principal, tracking_id: str, request: ApplicationAction, now:
         documents=documents,
     )
     saved = applications.save_change(before, change, now)
-    dispatch(saved, change.events, saved.audit_seq, strict=False)
+    hand_over(saved, change.events, saved.audit_seq)
     return saved
 
 

@@ -19,7 +19,7 @@ from chalicelib.domain.grievance import APPELLATE_LEVEL, UNCATEGORISED_SLA_HOURS
 from chalicelib.domain.handover import holds_seat_for
 from chalicelib.domain.identity import Principal
 from chalicelib.models import catalogue, counters, grievances, officers
-from chalicelib.services.dispatch import dispatch
+from chalicelib.services.dispatch import hand_over
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.sla_clock import current_clock
 from chalicelib.services.support_offers import may_support, offered
@@ -175,5 +175,5 @@ def _count_support(principal: Principal, before: Grievance, now: datetime) -> Gr
 
 def _commit(before: Grievance, change: Change, now: datetime) -> Grievance:
     saved = grievances.save_change(before, change, now)
-    dispatch(saved, change.events, saved.audit_seq, strict=False)
+    hand_over(saved, change.events, saved.audit_seq)
     return saved

@@ -29,7 +29,7 @@ from chalicelib.models import applications, catalogue, citizens
 from chalicelib.models.case_store import KeyTaken
 from chalicelib.services import limits
 from chalicelib.services.application_documents import as_documents, discard_documents, file_documents
-from chalicelib.services.dispatch import dispatch
+from chalicelib.services.dispatch import hand_over
 from chalicelib.services.grievance_owners import find_owner
 from chalicelib.services.idempotency import run_once
 from chalicelib.services.sla_clock import current_clock
@@ -130,7 +130,7 @@ def _apply(citizen: Principal, request: NewApplication, now: datetime | None = N
         break
     else:
         raise RuntimeError("could not find a free tracking id")
-    dispatch(saved, change.events, saved.audit_seq, strict=False)
+    hand_over(saved, change.events, saved.audit_seq)
     logger.info("application submitted", extra={"tracking_id": saved.tracking_id, "service": service.code})
     return saved
 

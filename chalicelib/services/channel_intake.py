@@ -51,7 +51,7 @@ from chalicelib.models import catalogue, grievances
 from chalicelib.notify.messages import OutboundMessage
 from chalicelib.notify.queue import enqueue_notification
 from chalicelib.services import contacts, one_time_codes
-from chalicelib.services.dispatch import dispatch
+from chalicelib.services.dispatch import hand_over
 from chalicelib.services.file_grievance import NewGrievance, file_for
 from chalicelib.services.idempotency import IdempotencyKeyReused, StillInProgress, run_once
 from chalicelib.services.sla_clock import current_clock, state_zone
@@ -224,7 +224,7 @@ def _email(message: InboundMessage, sender: _Sender, now: datetime) -> Answer:
             citizen = sender.citizen(now)
             change = citizen_writes(grievance, citizen.principal(), body, message.channel.value, current_clock(), now)
             saved = grievances.save_change(grievance, change, now)
-            dispatch(saved, change.events, saved.audit_seq, strict=False)
+            hand_over(saved, change.events, saved.audit_seq)
             text = reply_text("reply_added", language, tracking_id=saved.tracking_id)
             return Answer(message.message_id, Outcome.WROTE, saved.tracking_id, text)
     # Not the sender's grievance: their words are a complaint of their own, never lost. Nor

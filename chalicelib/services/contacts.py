@@ -19,7 +19,7 @@ from chalicelib.domain.grievance import Grievance, link_to_account
 from chalicelib.domain.identity import Citizen
 from chalicelib.ids import new_id
 from chalicelib.models import citizens, grievances
-from chalicelib.services.dispatch import dispatch
+from chalicelib.services.dispatch import hand_over
 
 logger = Logger(child=True)
 
@@ -99,7 +99,7 @@ def _move(listed: Grievance, account: Citizen, now: datetime) -> None:
             saved = grievances.save_change(grievance, change, now)
         except Conflict:
             continue
-        dispatch(saved, change.events, saved.audit_seq, strict=False)
+        hand_over(saved, change.events, saved.audit_seq)
         return
     raise Conflict("A grievance kept changing while it was linked to the account.")
 

@@ -1,10 +1,13 @@
 """One road after every save: each saved event goes to the reactions mapped to its class.
 
 A use case saves a move (record and audit entries in one transaction) and hands the events
-to `dispatch`; nothing else decides what follows a save. Adding a reaction is adding it to
-a line of `REACTIONS`: the report counters (`tally`), the operations-centre feed (`feed`)
-and what Open311 clients read back (`follow_open311`) were added so. Every reaction is
-idempotent (a timer is named by its grievance and `timer_seq`, a routing message is
+on; nothing else decides what follows a save. A consumer (routing, the SLA timers) runs
+the reactions itself (`dispatch`). A request hands the move over in one message to the
+events queue (`hand_over`), whose consumer runs them (`react`): the request pays one SQS
+call whatever its reactions are, and a failed reaction is retried by SQS rather than lost.
+Adding a reaction is adding it to a line of `REACTIONS`: the report counters (`tally`),
+the operations-centre feed (`feed`) and what Open311 clients read back (`follow_open311`)
+were added so. Every reaction is idempotent (a timer is named by its grievance and `timer_seq`, a routing message is
 ignored once routed, an announcement's messages carry a dedupe key, an event is counted
 once by its marker, a feed message carries its event id for the subscriber, an Open311
 update row is keyed by its event), so running one twice changes nothing.
@@ -16,12 +19,16 @@ from collections.abc import Callable, Sequence
 
 from aws_lambda_powertools import Logger
 
+from chalicelib import adapters
 from chalicelib.domain import events as e
 from chalicelib.domain.application import Application
 from chalicelib.domain.grievance import Grievance, Status
 from chalicelib.domain.identity import Citizen
 from chalicelib.domain.saved import Saved
+from chalicelib.models import applications, grievances
+from chalicelib.notify.messages import HandedOver
 from chalicelib.observability import count_event
+from chalicelib.resource_names import Queue
 from chalicelib.services import account_notices
 from chalicelib.services.announcements import announce
 from chalicelib.services.open311_updates import follow_open311
@@ -132,3 +139,42 @@ def dispatch(
                 )
     if failures and strict:
         raise failures[0]
+
+
+# What a request may run itself: reactions that make no AWS call.
+LOCAL: frozenset[Reaction] = frozenset({count})
+
+
+def hand_over(case: Grievance | Application | Citizen, events: Sequence[e.Event], last_seq: int) -> None:
+    """A request's road after its save: one message to the events queue, whose consumer runs
+    the move's reactions (`react`). When that message cannot be sent, the request runs them
+    itself, each with its own safety net (`dispatch` with strict=False): a timed-out send
+    that did go through only means some reactions run twice, and each is idempotent. A
+    citizen's own events (a national ID released: personal data) never go on a queue, and
+    events that only count are counted here."""
+    if isinstance(case, Citizen) or all(set(REACTIONS[type(event)]) <= LOCAL for event in events):
+        dispatch(case, events, last_seq, strict=False)
+        return
+    handed = [e.as_message(event) for event in events]
+    if isinstance(case, Grievance):
+        message = HandedOver(kind="grievance_saved", case=grievances.snapshot(case), events=handed, last_seq=last_seq)
+    else:
+        message = HandedOver(
+            kind="application_saved", case=applications.snapshot(case), events=handed, last_seq=last_seq
+        )
+    try:
+        adapters.current().queues.send(Queue.EVENTS, message.model_dump_json())
+    except Exception:
+        logger.exception("hand-over failed: reacting in the request", extra={"tracking_id": case.tracking_id})
+        dispatch(case, events, last_seq, strict=False)
+
+
+def react(handed: HandedOver) -> None:
+    """The events consumer's half of `hand_over`: the move's reactions, strictly (a failure
+    sends the message back; every reaction is idempotent)."""
+    case: Grievance | Application
+    if handed.kind == "grievance_saved":
+        case = grievances.from_snapshot(handed.case)
+    else:
+        case = applications.from_snapshot(handed.case)
+    dispatch(case, [e.from_message(event) for event in handed.events], handed.last_seq)

@@ -22,7 +22,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.grievance import Grievance
 from chalicelib.models import applications, audit_trail, grievances
 from chalicelib.models.case_store import Page
-from chalicelib.services.dispatch import dispatch
+from chalicelib.services.dispatch import hand_over
 from chalicelib.storage import documents as storage
 
 logger = Logger(child=True)
@@ -83,14 +83,14 @@ def _erase_case(
 def _erase_grievance(grievance: Grievance, notes: dict[str, str], now: datetime) -> dict[str, Any]:
     change = erasure.erase_grievance(grievance, notes, now)
     saved = grievances.save_change(grievance, change, now)
-    dispatch(saved, change.events, saved.audit_seq, strict=False)
+    hand_over(saved, change.events, saved.audit_seq)
     return change.events[0].details
 
 
 def _erase_application(application: Application, notes: dict[str, str], now: datetime) -> dict[str, Any]:
     change = erasure.erase_application(application, notes, now)
     saved = applications.save_change(application, change, now)
-    dispatch(saved, change.events, saved.audit_seq, strict=False)
+    hand_over(saved, change.events, saved.audit_seq)
     return change.events[0].details
 
 

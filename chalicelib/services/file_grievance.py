@@ -33,7 +33,7 @@ from chalicelib.models import applications, catalogue, grievances
 from chalicelib.models.base import Guard
 from chalicelib.models.case_store import KeyTaken
 from chalicelib.services import limits
-from chalicelib.services.dispatch import dispatch
+from chalicelib.services.dispatch import hand_over
 from chalicelib.services.idempotency import AnsweredBefore, Once, StillInProgress
 from chalicelib.services.support_offers import offers_for
 
@@ -181,7 +181,7 @@ def _file(
     else:
         raise RuntimeError("could not find a free tracking id")
     # Durable now: if handing it to routing fails, the routing safety net picks it up.
-    dispatch(saved, change.events, saved.audit_seq, strict=False)
+    hand_over(saved, change.events, saved.audit_seq)
     logger.info("grievance filed", extra={"tracking_id": saved.tracking_id, "channel": saved.channel})
     return answer
 

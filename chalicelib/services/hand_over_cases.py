@@ -40,7 +40,7 @@ from chalicelib.domain.handover import (
 from chalicelib.domain.identity import Officer, Principal
 from chalicelib.models import admin_trail, applications, grievances
 from chalicelib.models.case_store import OwnerRelieved, Page, open_load
-from chalicelib.services.dispatch import dispatch
+from chalicelib.services.dispatch import hand_over
 from chalicelib.services.grievance_owners import OwnerFinder
 
 logger = Logger(child=True)
@@ -178,7 +178,7 @@ class _Mover:
                 continue
             self.finder.given(to_officer, self.now)
             self.moved.append(HandedOver(saved.tracking_id, to_officer))
-            dispatch(saved, change.events, saved.audit_seq, strict=False)
+            hand_over(saved, change.events, saved.audit_seq)
             return True
         logger.warning("a case kept changing while handed over", extra={"tracking_id": case.tracking_id})
         return False

@@ -21,7 +21,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.events import NationalIdReleased
 from chalicelib.domain.identity import CitizenStatus, Principal
 from chalicelib.models import citizens
-from chalicelib.services.dispatch import dispatch
+from chalicelib.services.dispatch import hand_over
 
 logger = Logger(child=True)
 
@@ -61,5 +61,5 @@ def release_national_id(principal: Principal, citizen_id: str, reason: str, now:
         ],
     )
     logger.info("national id released", extra={"citizen_id": citizen_id, "by": principal.subject_id})
-    dispatch(citizen, [event], seq, strict=False)
+    hand_over(citizen, [event], seq)
     return Release(citizen_id, masked, now, seq)

@@ -48,11 +48,20 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture
 def consume(chalice_app) -> Callable[[str], int]:
     """consume("route_grievances"): run one of the app's SQS consumers, as Lambda's event
-    source mapping would, until its queue is empty; returns how many records it handled."""
+    source mapping would, until its queue is empty; returns how many records it handled.
+
+    A request hands its move's reactions over to the events queue (services/dispatch.py):
+    any other consumer is run after the events consumer has run them, as it would have by
+    then on Lambda, where every consumer runs at once."""
     subscriptions = {s.name: s for s in subscriptions_of(chalice_app)}
     poller = SqsPoller(list(subscriptions.values()), region="ap-south-1", wait_seconds=0)
 
-    return lambda handler: poller.drain(subscriptions[handler])
+    def run(handler: str) -> int:
+        if handler != "fan_out_events":
+            poller.drain(subscriptions["fan_out_events"])
+        return poller.drain(subscriptions[handler])
+
+    return run
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ APPLICATION_BUDGET: dict[str, dict[str, int]] = {
     "POST /applications (2 documents)": {
         # the caller's login, service, district, the applicant's address; the officers of the
         # seat and their loads; per document: head, read to hash, copy under the application;
-        # the transaction; the announcement.
+        # the transaction; the hand-over to the events consumer.
         "dynamodb:GetItem": 4,
         "dynamodb:Query": 1,
         "dynamodb:BatchGetItem": 1,
@@ -75,18 +75,16 @@ APPLICATION_BUDGET: dict[str, dict[str, int]] = {
         "s3:GetObject": 2,
         "s3:CopyObject": 2,
         "dynamodb:TransactWriteItems": 1,
-        "sqs:SendMessage": 1,
-        "sns:Publish": 1,  # the operations-centre feed
+        "sqs:SendMessage": 1,  # the hand-over (the announcement and the feed are the events consumer's)
     },
     # the officer and their login in one batch (a deactivated or logged-out one is refused at
-    # once), the application; the transaction; the announcement (the service's names for the
+    # once), the application; the transaction; the hand-over (the service's names for the
     # messages are read by the fan-out, not in the request)
     "POST /applications/{id}/actions": {
         "dynamodb:BatchGetItem": 1,
         "dynamodb:GetItem": 1,
         "dynamodb:TransactWriteItems": 1,
-        "sqs:SendMessage": 1,
-        "sns:Publish": 1,  # the operations-centre feed
+        "sqs:SendMessage": 1,  # the hand-over
     },
     "GET /applications/{id}": {"dynamodb:GetItem": 2, "dynamodb:Query": 1},  # the login, the record, its trail
 }
@@ -98,14 +96,20 @@ GRIEVANCE_BUDGET = {
     "POST /grievances": {
         # the caller's login (district and category are checked against the warm process's
         # copy), duplicate check and nearby "me too" (two GSI queries), the transaction
-        # (with the kept answer and the day's filing slot), then the reactions: routing, the
-        # one announcement the events consumer fans out, the report counters (a transaction
-        # of their own, with the event's marker) and the operations-centre feed.
+        # (with the kept answer and the day's filing slot), and the one message handing the
+        # filing's reactions over to the events consumer.
         "dynamodb:GetItem": 1,
         "dynamodb:Query": 2,
-        "dynamodb:TransactWriteItems": 2,
+        "dynamodb:TransactWriteItems": 1,
+        "sqs:SendMessage": 1,
+    },
+    "react (events consumer, the filing handed over)": {
+        "sqs:ReceiveMessage": 1,
+        # routing's message, and the one announcement the events consumer fans out
         "sqs:SendMessage": 2,
-        "sns:Publish": 1,
+        "dynamodb:TransactWriteItems": 1,  # the report counters, with the event's marker
+        "sns:Publish": 1,  # the operations-centre feed
+        "sqs:DeleteMessageBatch": 1,
     },
     "route (SQS consumer, one record)": {
         "sqs:ReceiveMessage": 1,
@@ -127,9 +131,14 @@ GRIEVANCE_BUDGET = {
     "POST /grievances/{id}/actions (accept)": {
         "dynamodb:BatchGetItem": 1,  # the officer and their login
         "dynamodb:GetItem": 1,
-        "dynamodb:TransactWriteItems": 1,  # no report counter moves on an accept
-        "sqs:SendMessage": 1,
+        "dynamodb:TransactWriteItems": 1,
+        "sqs:SendMessage": 1,  # the hand-over
+    },
+    "react (events consumer, the accept handed over)": {
+        "sqs:ReceiveMessage": 1,
+        "sqs:SendMessage": 1,  # the announcement (no report counter moves on an accept)
         "sns:Publish": 1,  # the operations-centre feed
+        "sqs:DeleteMessageBatch": 1,
     },
     "fan out (events consumer, the accept)": {
         "sqs:ReceiveMessage": 1,
@@ -250,10 +259,9 @@ CHANNEL_BUDGET = {
         "dynamodb:GetItem": 2,  # the citizen, the idempotency record (district, category: the warm copy)
         "dynamodb:PutItem": 1,
         "dynamodb:Query": 4,  # categories, districts, duplicates, "me too"
-        "dynamodb:TransactWriteItems": 2,  # the filing (with its day's slot), the report counters
+        "dynamodb:TransactWriteItems": 1,  # the filing, with its day's slot
         "dynamodb:UpdateItem": 1,
-        "sns:Publish": 1,
-        "sqs:SendMessage": 2,
+        "sqs:SendMessage": 1,  # the hand-over to the events consumer
     },
     "POST /channels/sms/inbound (STATUS)": {
         "dynamodb:BatchGetItem": 1,
@@ -265,12 +273,9 @@ CHANNEL_BUDGET = {
     },
     "POST /open311/v2/requests.json": {
         "dynamodb:BatchGetItem": 2,  # the phone's claims (account, then contact)
-        "dynamodb:PutItem": 2,
         "dynamodb:Query": 2,
-        # the new contact, the filing (with its day's slot), the report counters
-        "dynamodb:TransactWriteItems": 3,
-        "sns:Publish": 1,
-        "sqs:SendMessage": 2,
+        "dynamodb:TransactWriteItems": 2,  # the new contact, the filing (with its day's slot)
+        "sqs:SendMessage": 1,  # the hand-over (the Open311 update rows are written by the events consumer)
     },
 }
 

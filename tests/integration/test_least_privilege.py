@@ -88,7 +88,9 @@ def timers_refused_once_per_function(monkeypatch: pytest.MonkeyPatch) -> Iterato
     with monkeypatch.context() as patched:
         patched.setattr(BaseClient, "_make_api_call", refusing)
         yield refused
-    assert refused == {API_HANDLER, "route_grievances", "handle_sla_events"}
+    # A request's timers are started by the events consumer, which runs the reactions requests
+    # hand over (the API handler starts one itself only when it cannot hand over).
+    assert refused == {"fan_out_events", "route_grievances", "handle_sla_events"}
 
 
 def send_to_sla_events(message: dict[str, Any]) -> None:

@@ -286,7 +286,7 @@ def test_an_application_is_told_by_its_service_with_no_level_or_channel(operatio
 
 
 def test_a_grievance_worked_through_the_api_reaches_the_feed_once_per_public_step(
-    api, operations_feed, citizen, routed_grievance, assignee_token
+    api, operations_feed, citizen, routed_grievance, assignee_token, consume
 ):
     # Given a citizen who files a grievance pinned to her door, worked by the assigned officer
     asha = citizen()
@@ -305,6 +305,7 @@ def test_a_grievance_worked_through_the_api_reaches_the_feed_once_per_public_ste
         {"action": "resolve", "note": notes[1]},
     ):
         assert post(api, f"/grievances/{tracking_id}/actions", step, officer).status_code == 200
+    consume("fan_out_events")  # the reactions the requests handed over
 
     # When the operations centre reads its queue
     messages = [m for m in operations_feed() if m["body"]["tracking_id"] == tracking_id]

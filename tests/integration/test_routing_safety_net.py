@@ -28,6 +28,7 @@ def awaiting(tracking_id: str, *, filed_before) -> bool:
 
 def test_a_grievance_whose_routing_message_was_lost_is_requeued_and_routed(citizen, file_grievance, consume):
     tracking_id = file_grievance(citizen()).json_body["tracking_id"]
+    consume("fan_out_events")  # the filing's reactions: its routing message among them
     assert lose_routing_messages() >= 1
     in_six_minutes = utc_now() + timedelta(minutes=6)
 

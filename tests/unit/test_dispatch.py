@@ -17,7 +17,7 @@ from chalicelib.domain import events as e
 from chalicelib.domain import grievance as lifecycle
 from chalicelib.domain.application import Application, Stage
 from chalicelib.resource_names import Queue
-from chalicelib.services.dispatch import REACTIONS, dispatch
+from chalicelib.services.dispatch import REACTIONS, dispatch, hand_over, react
 from tests.unit.cases import CITIZEN, CLOCK, OFFICER, START, filed, routed, saved
 
 
@@ -34,7 +34,8 @@ def routing_requests(edge) -> list[str]:
 def announced(edge) -> list[tuple[str, int]]:
     """(event name, audit seq) of each announcement on the events queue."""
     bodies = [json.loads(body) for body in edge.queues.sent.get(Queue.EVENTS, [])]
-    return [(event["name"], event["seq"]) for body in bodies for event in body["events"]]
+    announcements = [body for body in bodies if not body["kind"].endswith("_saved")]  # not hand-overs
+    return [(event["name"], event["seq"]) for body in announcements for event in body["events"]]
 
 
 def test_every_kind_of_event_has_its_line_in_the_map():
@@ -199,3 +200,81 @@ def test_a_handed_over_grievance_is_announced_and_keeps_its_running_timer(edge):
     assert body["assignee_id"] == "off-2" and body["due_at"] is not None  # the new owner hears of it
     # The timer of this timer_seq is running already: no new one, no routing.
     assert edge.timers.started == {} and routing_requests(edge) == []
+
+
+# --- a request's road: one message, the reactions in the events consumer --------------------
+
+
+def handed_over(edge) -> list[dict]:
+    return [body for body in map(json.loads, edge.queues.sent.get(Queue.EVENTS, [])) if body["kind"].endswith("_saved")]
+
+
+def test_a_request_hands_its_move_over_in_one_message_and_the_events_consumer_reacts(edge):
+    from chalicelib.notify.messages import HandedOver
+
+    change = lifecycle.file(filed(), CITIZEN)
+    grievance = saved(change, 1)
+
+    hand_over(grievance, change.events, 1)
+
+    # one message, nothing else yet: no routing request, no announcement
+    (message,) = edge.queues.sent[Queue.EVENTS]
+    assert set(edge.queues.sent) == {Queue.EVENTS} and announced(edge) == []
+    handed = HandedOver.model_validate_json(message)
+    assert handed.kind == "grievance_saved" and handed.last_seq == 1 and handed.events[0]["type"] == "GrievanceFiled"
+
+    react(handed)
+
+    # the consumer runs the filing's reactions on the case as it was saved
+    assert routing_requests(edge) == [grievance.tracking_id]
+    assert announced(edge) == [("filed", 1)]
+
+
+def test_the_case_and_its_events_reach_the_consumer_as_they_were_saved(edge):
+    from chalicelib.domain.handover import HandoverReason, hand_over_grievance
+    from chalicelib.models import grievances
+    from chalicelib.notify.messages import HandedOver
+
+    change = hand_over_grievance(routed(), "off-2", HandoverReason.OFFICER_DEACTIVATED, OFFICER, START)
+    case = saved(change, 3)
+
+    hand_over(case, change.events, 3)
+
+    (handed,) = [HandedOver.model_validate(body) for body in handed_over(edge)]
+    assert grievances.from_snapshot(handed.case) == case
+    assert [e.from_message(event) for event in handed.events] == change.events
+
+
+def test_a_request_that_cannot_send_its_message_runs_the_reactions_itself(edge):
+    edge.queues.refuse.add(Queue.EVENTS)
+    change = lifecycle.file(filed(), CITIZEN)
+
+    hand_over(saved(change, 1), change.events, 1)
+
+    assert routing_requests(edge) == ["OD-260302-ABCDEF"]  # routed from the request, as before
+    assert handed_over(edge) == []
+
+
+def test_a_citizens_own_event_and_a_count_only_event_are_never_queued(edge):
+    from chalicelib.domain.identity import Citizen, CitizenStatus
+
+    citizen = Citizen(
+        citizen_id=CITIZEN.subject_id,
+        status=CitizenStatus.ACTIVE,
+        name="Asha",
+        national_id_kind="aadhaar",
+        national_id_last4="1234",
+        mobile="+919812300001",
+        email=None,
+        password_hash=None,
+        address=None,
+        language="en",
+        version=1,
+    )
+    released = e.NationalIdReleased.by(CITIZEN, START, None, None, national_id="123412341234")
+    note = e.GrievanceCommented.by(OFFICER, START, "assigned", "assigned", note="Called the citizen.")
+
+    hand_over(citizen, [released], 4)
+    hand_over(routed(), [note], 5)
+
+    assert handed_over(edge) == []  # a national id never travels on a queue
