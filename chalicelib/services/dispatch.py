@@ -7,10 +7,11 @@ events queue (`hand_over`), whose consumer runs them (`react`): the request pays
 call whatever its reactions are, and a failed reaction is retried by SQS rather than lost.
 Adding a reaction is adding it to a line of `REACTIONS`: the report counters (`tally`),
 the operations-centre feed (`feed`) and what Open311 clients read back (`follow_open311`)
-were added so. Every reaction is idempotent (a timer is named by its grievance and `timer_seq`, a routing message is
-ignored once routed, an announcement's messages carry a dedupe key, an event is counted
-once by its marker, a feed message carries its event id for the subscriber, an Open311
-update row is keyed by its event), so running one twice changes nothing.
+were added so. Every reaction is idempotent (a timer is named by its grievance and
+`timer_seq`, a routing message is ignored once routed, an announcement's messages carry a
+dedupe key, an event is counted once by its marker, a feed message carries its event id for
+the subscriber, an Open311 update row is keyed by its event), so running one twice changes
+nothing.
 """
 
 from __future__ import annotations
