@@ -8,8 +8,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from chalice import Chalice, ConvertToMiddleware, Rate
 from chalice.app import CloudWatchEvent, SQSEvent
 
-from chalicelib.config import resource_name_at_import
-from chalicelib.handlers import cors, grievance_events, notifications, report_events
+from chalicelib.config import resource_name
+from chalicelib.handlers import cors
 from chalicelib.handlers.admin import admin_api
 from chalicelib.handlers.applications import applications_api
 from chalicelib.handlers.catalogue import catalogue_api
@@ -53,38 +53,55 @@ app.register_blueprint(admin_api)
 app.register_blueprint(dev_api)
 cors.register_preflight_routes(app)  # after every blueprint: one OPTIONS route per path
 
+# Every function of the app imports this module on a cold start, the API's too: each event
+# handler imports its consumer when it runs, so a request never pays for the queues' code.
 
-@app.on_sqs_message(queue=resource_name_at_import(Queue.EVENTS), batch_size=10)
+
+@app.on_sqs_message(queue=resource_name(Queue.EVENTS), batch_size=10)
 def fan_out_events(event: SQSEvent) -> Any:
+    from chalicelib.handlers import notifications
+
     return notifications.fan_out_events(event.to_dict(), event.context)
 
 
-@app.on_sqs_message(queue=resource_name_at_import(Queue.MESSAGES), batch_size=10)
+@app.on_sqs_message(queue=resource_name(Queue.MESSAGES), batch_size=10)
 def deliver_notifications(event: SQSEvent) -> Any:
+    from chalicelib.handlers import notifications
+
     return notifications.deliver_notifications(event.to_dict(), event.context)
 
 
 # One department per invocation: a slow or hanging server never delays another's deliveries.
-@app.on_sqs_message(queue=resource_name_at_import(Queue.WEBHOOKS), batch_size=1)
+@app.on_sqs_message(queue=resource_name(Queue.WEBHOOKS), batch_size=1)
 def deliver_webhooks(event: SQSEvent) -> Any:
+    from chalicelib.handlers import notifications
+
     return notifications.deliver_webhooks(event.to_dict(), event.context)
 
 
-@app.on_sqs_message(queue=resource_name_at_import(Queue.ROUTING), batch_size=10)
+@app.on_sqs_message(queue=resource_name(Queue.ROUTING), batch_size=10)
 def route_grievances(event: SQSEvent) -> Any:
+    from chalicelib.handlers import grievance_events
+
     return grievance_events.route_grievances(event.to_dict(), event.context)
 
 
-@app.on_sqs_message(queue=resource_name_at_import(Queue.SLA_EVENTS), batch_size=10)
+@app.on_sqs_message(queue=resource_name(Queue.SLA_EVENTS), batch_size=10)
 def handle_sla_events(event: SQSEvent) -> Any:
+    from chalicelib.handlers import grievance_events
+
     return grievance_events.handle_sla_events(event.to_dict(), event.context)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def sweep_awaiting_routing(event: CloudWatchEvent) -> Any:
+    from chalicelib.handlers import grievance_events
+
     return grievance_events.sweep_awaiting_routing()
 
 
 @app.schedule(Rate(1, unit=Rate.DAYS))
 def daily_reports(event: CloudWatchEvent) -> Any:
+    from chalicelib.handlers import report_events
+
     return report_events.daily()

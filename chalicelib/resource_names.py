@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The prefix of a stage that sets no RESOURCE_PREFIX: the local stage's.
+DEFAULT_PREFIX = "crm-local"
+
 
 class Table(StrEnum):
     CITIZENS = "citizens"

@@ -131,7 +131,8 @@ def deployable_stage(name: str, config_path: Path = CHALICE_CONFIG) -> Stage:
     """The stage, if it may live in AWS; a SystemExit saying what is wrong otherwise."""
     from pydantic import ValidationError
 
-    from chalicelib.config import ENVIRONMENT_VARIABLES, KEYS, LOCAL_STAGE, Settings
+    from chalicelib.config import ENVIRONMENT_VARIABLES, KEYS
+    from chalicelib.settings import LOCAL_STAGE, Settings
 
     stage = load_stage(name, config_path)
     if name == LOCAL_STAGE:
@@ -192,9 +193,9 @@ def sqs_consumers(app_module: Any) -> dict[str, Queue]:
     """Chalice handler name -> the queue it consumes."""
     from chalice.app import SQSEventConfig
 
-    from chalicelib.config import resource_name_at_import
+    from chalicelib.config import resource_name
 
-    prefix = resource_name_at_import("")
+    prefix = resource_name("")
     return {
         source.name: Queue(source.queue.removeprefix(prefix))
         for source in app_module.app.event_sources

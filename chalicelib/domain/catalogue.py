@@ -15,6 +15,9 @@ from typing import Any, TypeVar
 Localized = dict[str, str]
 
 FALLBACK_LANGUAGE = "en"
+# What the catalogue routes take for an item's code and for a language.
+CODE_PATTERN = r"^[A-Z0-9_]{1,64}$"
+LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
 
 
 def localized(texts: Localized, language: str | None) -> str:

@@ -5,26 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.identity import Principal, Role
 from chalicelib.handlers.http import parse_query, route
-from chalicelib.services import admin_audit
 
 admin_api = Blueprint(__name__)
 
 
-class AuditQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    subject: str | None = Field(default=None, pattern=r"^[a-z_]+(/[A-Za-z0-9_\-]{1,80})?$")
-    cursor: int | None = Field(default=None, ge=1)
-    limit: int = Field(default=50, ge=1, le=200)
-    verify: bool = False
-
-
 @route(admin_api, "/admin/audit", methods=["GET"], roles=frozenset({Role.STATE_ADMIN}))
 def admin_audit_trail(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.admin import AuditQuery
+    from chalicelib.services import admin_audit
+
     query = parse_query(admin_api, AuditQuery)
     page = admin_audit.read_trail(
         caller, subject=query.subject, before=query.cursor, limit=query.limit, verify=query.verify

@@ -3,70 +3,32 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.clock import utc_now
-from chalicelib.domain.application import NEXT_STEP, TRACKING_ID_PATTERN, Action, Application, Stage
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.identity import Principal
-from chalicelib.handlers.http import CITIZENS, EVERYONE, STAFF, StrictBody, parse_body, parse_query, route
-from chalicelib.services import act_on_application, apply_for_service, idempotency, view_applications
+from chalicelib.handlers.http import CITIZENS, EVERYONE, STAFF, parse_body, parse_query, route
+
+if TYPE_CHECKING:
+    from chalicelib.domain.application import Application
 
 applications_api = Blueprint(__name__)
 
-CODE = r"^[A-Z][A-Z0-9_]{1,59}$"
-SLOT = r"^[a-z][a-z0-9_]{0,59}$"
-UPLOAD_ID = r"^upl-[0-9a-z]{26}$"
-
-
-class UploadIn(StrictBody):
-    service_code: str = Field(pattern=CODE)
-    slot: str = Field(pattern=SLOT)
-    content_type: str = Field(max_length=100)
-
-
-class ApplicationIn(StrictBody):
-    service_code: str = Field(pattern=CODE)
-    fields: dict[str, Any] = Field(default_factory=dict, max_length=60)
-    documents: dict[str, str] = Field(default_factory=dict, max_length=20)
-    district: str | None = Field(default=None, pattern=CODE)
-
-
-class InfoRequestIn(StrictBody):
-    fields: list[str] = Field(default_factory=list, max_length=60)
-    documents: list[str] = Field(default_factory=list, max_length=20)
-
-
-class ApplicationActionIn(StrictBody):
-    action: Action
-    note: str | None = Field(default=None, max_length=2000)
-    fields: dict[str, Any] = Field(default_factory=dict, max_length=60)
-    documents: dict[str, str] = Field(default_factory=dict, max_length=20)
-    request: InfoRequestIn | None = None
-
-
-class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=1000)
-
-
-class QueueQuery(PageQuery):
-    stage: Stage | None = None
-    overdue: bool = False
-
 
 def _tracking_id(tracking_id: str) -> str:
+    from chalicelib.domain.application import TRACKING_ID_PATTERN
+
     if not re.match(TRACKING_ID_PATTERN, tracking_id):
         raise NotFound("No such application.", field="tracking_id")
     return tracking_id
 
 
 def _documents(documents: dict[str, str]) -> dict[str, str]:
+    from chalicelib.handlers.inputs.applications import SLOT, UPLOAD_ID
+
     for slot, upload_id in documents.items():
         if not re.match(SLOT, slot) or not re.match(UPLOAD_ID, upload_id):
             raise InvalidInput(f"documents.{slot}: name an upload_id from POST /uploads.", field=f"documents.{slot}")
@@ -75,6 +37,9 @@ def _documents(documents: dict[str, str]) -> dict[str, str]:
 
 @route(applications_api, "/uploads", methods=["POST"], roles=CITIZENS)
 def request_upload(caller: Principal) -> Response:
+    from chalicelib.handlers.inputs.applications import UploadIn
+    from chalicelib.services import apply_for_service
+
     body = parse_body(applications_api, UploadIn)
     slot = apply_for_service.request_upload(caller, body.service_code, body.slot, body.content_type)
     return Response(
@@ -91,6 +56,9 @@ def request_upload(caller: Principal) -> Response:
 
 @route(applications_api, "/applications", methods=["POST"], roles=CITIZENS)
 def apply(caller: Principal) -> Response:
+    from chalicelib.handlers.inputs.applications import ApplicationIn
+    from chalicelib.services import apply_for_service, idempotency
+
     body = parse_body(applications_api, ApplicationIn)
     key = idempotency.read_key(applications_api.current_request.headers.get("idempotency-key"))
     application = apply_for_service.apply(
@@ -107,6 +75,9 @@ def apply(caller: Principal) -> Response:
 
 @route(applications_api, "/applications", methods=["GET"], roles=CITIZENS)
 def list_my_applications(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.applications import PageQuery
+    from chalicelib.services import view_applications
+
     query = parse_query(applications_api, PageQuery)
     page = view_applications.list_mine(caller, limit=query.limit, cursor=query.cursor)
     return {"applications": [summary(a) for a in page.cases], "next_cursor": page.cursor}
@@ -114,12 +85,17 @@ def list_my_applications(caller: Principal) -> dict[str, Any]:
 
 @route(applications_api, "/applications/{tracking_id}", methods=["GET"], roles=EVERYONE)
 def get_application(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    from chalicelib.services import view_applications
+
     application, timeline, intact = view_applications.get_one(caller, _tracking_id(tracking_id))
     return {**detail(application, caller), "timeline": timeline, "chain_intact": intact}
 
 
 @route(applications_api, "/applications/{tracking_id}/actions", methods=["POST"], roles=EVERYONE)
 def act_on_application_route(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.applications import ApplicationActionIn
+    from chalicelib.services import act_on_application
+
     body = parse_body(applications_api, ApplicationActionIn)
     request = act_on_application.ApplicationAction(
         action=body.action,
@@ -134,11 +110,16 @@ def act_on_application_route(caller: Principal, tracking_id: str) -> dict[str, A
 
 @route(applications_api, "/applications/{tracking_id}/documents/{slot}", methods=["GET"], roles=EVERYONE)
 def download_document(caller: Principal, tracking_id: str, slot: str) -> dict[str, Any]:
+    from chalicelib.services import view_applications
+
     return view_applications.document_link(caller, _tracking_id(tracking_id), slot)
 
 
 @route(applications_api, "/officer/applications", methods=["GET"], roles=STAFF)
 def officer_queue(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.applications import QueueQuery
+    from chalicelib.services import view_applications
+
     query = parse_query(applications_api, QueueQuery)
     page = view_applications.officer_queue(
         caller, stage=query.stage, overdue=query.overdue, limit=query.limit, cursor=query.cursor
@@ -168,6 +149,8 @@ def summary(application: Application) -> dict[str, Any]:
 
 
 def detail(application: Application, caller: Principal) -> dict[str, Any]:
+    from chalicelib.domain.application import NEXT_STEP
+
     waiting_on, next_step = NEXT_STEP[application.stage]
     request = application.info_request
     return {

@@ -4,131 +4,48 @@ calendar. Reading is public; the state cell keeps them (department heads: their 
 from __future__ import annotations
 
 import re
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 
-from chalicelib.domain.catalogue import Category, Department, District, DocumentSlot, Service, localized
+from chalicelib.domain.catalogue import (
+    CODE_PATTERN,
+    LANGUAGE_PATTERN,
+    Category,
+    Department,
+    District,
+    DocumentSlot,
+    Service,
+    localized,
+)
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.identity import Principal, Role
-from chalicelib.handlers.http import StrictBody, parse_body, parse_query, route
-from chalicelib.services import browse_catalogue, manage_catalogue
+from chalicelib.handlers.http import parse_body, parse_query, query_parameter, route
+
+if TYPE_CHECKING:
+    from chalicelib.services import manage_catalogue
 
 catalogue_api = Blueprint(__name__)
 
-LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
-CODE_PATTERN = r"^[A-Z0-9_]{1,64}$"
-
-
-class LanguageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    lang: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
-
-
-class CategoryQuery(LanguageQuery):
-    department: str | None = Field(default=None, pattern=CODE_PATTERN)
-
-
-class ServiceQuery(CategoryQuery):
-    q: str | None = Field(default=None, max_length=100)
-    limit: int = Field(default=50, ge=1, le=100)
-    cursor: str | None = Field(default=None, pattern=CODE_PATTERN)
-
-
-Names = dict[str, str]
-
-
-class DistrictIn(StrictBody):
-    names: Names = Field(min_length=1, max_length=12)
-    population: int | None = Field(default=None, ge=1, le=1_000_000_000, strict=True)
-
-
-class CategoryIn(StrictBody):
-    department: str = Field(pattern=CODE_PATTERN)
-    names: Names = Field(min_length=1, max_length=12)
-    sla_hours: int = Field(ge=1, le=8760, strict=True)
-    round_the_clock: StrictBool = False
-    keywords: dict[str, list[str]] = Field(default_factory=dict, max_length=12)
-    # hours at escalation levels 1 (supervisor), 2 (department head), 3 (state cell)
-    escalation_hours: list[Annotated[int, Field(ge=1, le=8760, strict=True)]] = Field(
-        default_factory=list, max_length=3
-    )
-
-
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-HOURS_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
-
-
-ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _iso_day(value: object) -> date:
-    # pydantic's date, lax or strict, also takes 0, unix seconds (as a string too) or a
-    # midnight datetime for a day: a holiday is only ever written YYYY-MM-DD.
-    if not isinstance(value, str) or not ISO_DAY.fullmatch(value):
-        raise ValueError("expected a date written YYYY-MM-DD")
-    return date.fromisoformat(value)  # ValueError for a day the calendar lacks (2026-02-30)
-
-
-IsoDay = Annotated[date, BeforeValidator(_iso_day)]
-
-
-class HolidayIn(StrictBody):
-    date: IsoDay
-    name: str = Field(default="", max_length=100)
-
-
-class CalendarIn(StrictBody):
-    working_days: list[Weekday] = Field(min_length=1, max_length=7)
-    office_hours: str = Field(pattern=HOURS_PATTERN)
-    holidays: list[HolidayIn] = Field(default_factory=list, max_length=200)
-
-    @field_validator("holidays")
-    @classmethod
-    def _each_date_once(cls, holidays: list[HolidayIn]) -> list[HolidayIn]:
-        if len({h.date for h in holidays}) != len(holidays):
-            raise ValueError("each date appears once")
-        return holidays
-
-
-class DepartmentIn(StrictBody):
-    names: Names = Field(min_length=1, max_length=12)
-    description: Names = Field(default_factory=dict, max_length=12)
-
-
-class DocumentSlotIn(StrictBody):
-    slot: str = Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")
-    names: Names = Field(min_length=1, max_length=12)
-    required: StrictBool = True
-
-
-class ServiceIn(StrictBody):
-    department: str = Field(pattern=CODE_PATTERN)
-    names: Names = Field(min_length=1, max_length=12)
-    sla_days: int = Field(ge=1, le=365, strict=True)
-    form: dict[str, Any]
-    description: Names = Field(default_factory=dict, max_length=12)
-    eligibility: Names = Field(default_factory=dict, max_length=12)
-    keywords: dict[str, list[str]] = Field(default_factory=dict, max_length=12)
-    fee_inr: int = Field(default=0, ge=0, le=1_000_000, strict=True)
-    documents: list[DocumentSlotIn] = Field(default_factory=list, max_length=20)
-
 
 STATE_CELL = frozenset({Role.STATE_ADMIN})
 
 
 @route(catalogue_api, "/districts/{code}", methods=["PUT"], roles=STATE_CELL)
 def put_district(caller: Principal, code: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.catalogue import DistrictIn
+    from chalicelib.services import manage_catalogue
+
     body = parse_body(catalogue_api, DistrictIn)
     return _district(manage_catalogue.put_district(caller, _code(code), body.names, body.population), None)
 
 
 @route(catalogue_api, "/categories/{code}", methods=["PUT"], roles=STATE_CELL)
 def put_category(caller: Principal, code: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.catalogue import CategoryIn
+    from chalicelib.services import manage_catalogue
+
     body = parse_body(catalogue_api, CategoryIn)
     changes = manage_catalogue.CategoryChanges(
         department=body.department,
@@ -143,11 +60,16 @@ def put_category(caller: Principal, code: str) -> dict[str, Any]:
 
 @route(catalogue_api, "/calendar", methods=["GET"], public=True)
 def get_calendar() -> dict[str, Any]:
+    from chalicelib.services import manage_catalogue
+
     return _calendar(manage_catalogue.show_calendar())
 
 
 @route(catalogue_api, "/calendar", methods=["PUT"], roles=STATE_CELL)
 def put_calendar(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.catalogue import CalendarIn
+    from chalicelib.services import manage_catalogue
+
     body = parse_body(catalogue_api, CalendarIn)
     start, end = body.office_hours.split("-")
     changes = manage_catalogue.CalendarChanges(
@@ -161,6 +83,9 @@ def put_calendar(caller: Principal) -> dict[str, Any]:
 
 @route(catalogue_api, "/departments/{code}", methods=["PUT"], roles=STATE_CELL)
 def put_department(caller: Principal, code: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.catalogue import DepartmentIn
+    from chalicelib.services import manage_catalogue
+
     body = parse_body(catalogue_api, DepartmentIn)
     department = manage_catalogue.put_department(caller, _code(code), body.names, body.description)
     return _department(department, None)
@@ -168,6 +93,9 @@ def put_department(caller: Principal, code: str) -> dict[str, Any]:
 
 @route(catalogue_api, "/services/{code}", methods=["PUT"], roles=frozenset({Role.STATE_ADMIN, Role.DEPARTMENT_HEAD}))
 def put_service(caller: Principal, code: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.catalogue import ServiceIn
+    from chalicelib.services import manage_catalogue
+
     body = parse_body(catalogue_api, ServiceIn)
     changes = manage_catalogue.ServiceChanges(
         department=body.department,
@@ -183,6 +111,12 @@ def put_service(caller: Principal, code: str) -> dict[str, Any]:
     return _service_detail(manage_catalogue.put_service(caller, _code(code), changes), None)
 
 
+def _language() -> str | None:
+    # ?lang= checked without a pydantic model: these public reads are what a citizen's browser
+    # asks first, often of a cold function, and loading pydantic would add a quarter to it.
+    return query_parameter(catalogue_api, "lang", LANGUAGE_PATTERN)
+
+
 def _code(code: str) -> str:
     if not re.match(CODE_PATTERN, code):
         raise InvalidInput("code: capital letters, digits and _ only.", field="code")
@@ -191,18 +125,25 @@ def _code(code: str) -> str:
 
 @route(catalogue_api, "/districts", methods=["GET"], public=True)
 def list_districts() -> dict[str, Any]:
-    query = parse_query(catalogue_api, LanguageQuery)
-    return {"districts": [_district(d, query.lang) for d in browse_catalogue.list_districts()]}
+    from chalicelib.services import browse_catalogue
+
+    lang = _language()
+    return {"districts": [_district(d, lang) for d in browse_catalogue.list_districts()]}
 
 
 @route(catalogue_api, "/departments", methods=["GET"], public=True)
 def list_departments() -> dict[str, Any]:
-    query = parse_query(catalogue_api, LanguageQuery)
-    return {"departments": [_department(d, query.lang) for d in browse_catalogue.list_departments()]}
+    from chalicelib.services import browse_catalogue
+
+    lang = _language()
+    return {"departments": [_department(d, lang) for d in browse_catalogue.list_departments()]}
 
 
 @route(catalogue_api, "/services", methods=["GET"], public=True)
 def search_services() -> dict[str, Any]:
+    from chalicelib.handlers.inputs.catalogue import ServiceQuery
+    from chalicelib.services import browse_catalogue
+
     query = parse_query(catalogue_api, ServiceQuery)
     services, next_cursor = browse_catalogue.search_services(
         department=query.department, query=query.q, after=query.cursor, limit=query.limit
@@ -212,13 +153,17 @@ def search_services() -> dict[str, Any]:
 
 @route(catalogue_api, "/services/{code}", methods=["GET"], public=True)
 def get_service(code: str) -> dict[str, Any]:
-    query = parse_query(catalogue_api, LanguageQuery)
-    service = browse_catalogue.find_service(code)
-    return _service_detail(service, query.lang)
+    from chalicelib.services import browse_catalogue
+
+    lang = _language()
+    return _service_detail(browse_catalogue.find_service(code), lang)
 
 
 @route(catalogue_api, "/categories", methods=["GET"], public=True)
 def list_categories() -> dict[str, Any]:
+    from chalicelib.handlers.inputs.catalogue import CategoryQuery
+    from chalicelib.services import browse_catalogue
+
     query = parse_query(catalogue_api, CategoryQuery)
     categories = browse_catalogue.list_categories(department=query.department)
     return {"categories": [_category(c, query.lang) for c in categories]}

@@ -65,7 +65,7 @@ Longitude = Annotated[float, Field(ge=-180, le=180, strict=True, allow_inf_nan=F
 class ProviderShape(BaseModel):
     """A provider's document: fields it adds later are ignored, not refused."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 # --- sms ----------------------------------------------------------------------------------

@@ -17,12 +17,8 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.domain import errors
-from chalicelib.domain.inbound import Channel
-from chalicelib.handlers.channel_payloads import read_inbound
 from chalicelib.handlers.http import MAX_BODY_BYTES, route
-from chalicelib.security.channel_keys import signed_by_channel
 from chalicelib.security.webhook_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER
-from chalicelib.services import channel_intake
 
 channels_api = Blueprint(__name__)
 
@@ -32,6 +28,11 @@ MAX_INBOUND_BYTES = 256 * 1024
 
 @route(channels_api, "/channels/{channel}/inbound", methods=["POST"], public=True)
 def inbound(channel: str) -> dict[str, Any]:
+    from chalicelib.domain.inbound import Channel
+    from chalicelib.handlers.channel_payloads import read_inbound
+    from chalicelib.security.channel_keys import signed_by_channel
+    from chalicelib.services import channel_intake
+
     if channel not in Channel.__members__.values():
         raise errors.NotFound(f"channel: one of {', '.join(c.value for c in Channel)}.", field="channel")
     request = channels_api.current_request

@@ -10,33 +10,24 @@ from __future__ import annotations
 from typing import Any
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.handlers.http import parse_query, route
-from chalicelib.services.demo_state import (
-    demo_channel_credentials,
-    list_demo_accounts,
-    read_local_outbox,
-    read_local_webhook_deliveries,
-)
 
 dev_api = Blueprint(__name__)
 
 
-class OutboxQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    to: str | None = Field(default=None, max_length=254)
-    department: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]{1,39}$")
-
-
 @route(dev_api, "/dev/accounts", methods=["GET"], public=True)
 def demo_accounts() -> dict[str, Any]:
+    from chalicelib.services.demo_state import demo_channel_credentials, list_demo_accounts
+
     return {"accounts": [account.as_dict() for account in list_demo_accounts()], **demo_channel_credentials()}
 
 
 @route(dev_api, "/dev/outbox", methods=["GET"], public=True)
 def outbox() -> dict[str, Any]:
+    from chalicelib.handlers.inputs.dev import OutboxQuery
+    from chalicelib.services.demo_state import read_local_outbox, read_local_webhook_deliveries
+
     query = parse_query(dev_api, OutboxQuery)
     # ?to= a citizen or officer: their SMS and email; ?department=: its webhook deliveries.
     if query.department:

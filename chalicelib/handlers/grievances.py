@@ -3,95 +3,24 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.clock import utc_now
-from chalicelib.domain.application import TRACKING_ID_PATTERN as APPLICATION_ID_PATTERN
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.domain.grievance import CLOCK_RUNNING, TRACKING_ID_PATTERN, Action, Grievance, Status
 from chalicelib.domain.identity import Principal, Role
-from chalicelib.handlers.http import (
-    CITIZENS,
-    EVERYONE,
-    STAFF,
-    StrictBody,
-    parse_body,
-    parse_query,
-    route,
-    source_address,
-)
-from chalicelib.services import act_on_grievance, assisted_filing, file_grievance, idempotency, view_grievances
-from chalicelib.services.support_offers import OFFER_PATTERN
+from chalicelib.handlers.http import CITIZENS, EVERYONE, STAFF, parse_body, parse_query, route, source_address
+
+if TYPE_CHECKING:
+    from chalicelib.domain.grievance import Grievance
 
 grievances_api = Blueprint(__name__)
 
-CODE = r"^[A-Z0-9_]{1,64}$"
-
-
-class LocationIn(StrictBody):
-    district: str = Field(pattern=CODE)
-    ward: str | None = Field(default=None, min_length=1, max_length=50)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-
-
-class OnBehalfOfIn(StrictBody):
-    mobile: str = Field(min_length=1, max_length=20)
-    otp: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
-
-
-class GrievanceIn(StrictBody):
-    category: str | None = Field(default=None, pattern=CODE)
-    description: str = Field(min_length=1, max_length=5000)
-    location: LocationIn
-    channel: str | None = Field(default=None, max_length=20)
-    application_id: str | None = Field(default=None, pattern=APPLICATION_ID_PATTERN)
-    # Staff at a helpline or service centre, for a citizen who confirms with a code.
-    on_behalf_of: OnBehalfOfIn | None = None
-
-
-class OfficerActionIn(StrictBody):
-    action: Action
-    note: str | None = Field(default=None, max_length=2000)
-    department: str | None = Field(default=None, pattern=CODE)
-    officer_id: str | None = Field(default=None, max_length=64)
-
-
-class MessageIn(StrictBody):
-    message: str = Field(min_length=1, max_length=2000)
-
-
-class ReasonIn(StrictBody):
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class FeedbackIn(StrictBody):
-    rating: int = Field(ge=1, le=5, strict=True)
-    comment: str | None = Field(default=None, max_length=2000)
-
-
-class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=1000)
-
-
-class QueueQuery(PageQuery):
-    status: Status | None = None
-    overdue: bool = False
-
-
-class TrackQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    mobile_last4: str = Field(pattern=r"^[0-9]{4}$")
-
 
 def _tracking_id(tracking_id: str) -> str:
+    from chalicelib.domain.grievance import TRACKING_ID_PATTERN
+
     # Anything that is not shaped like a tracking id cannot name a grievance: same 404.
     if not re.match(TRACKING_ID_PATTERN, tracking_id):
         raise NotFound("No such grievance.", field="tracking_id")
@@ -100,6 +29,9 @@ def _tracking_id(tracking_id: str) -> str:
 
 @route(grievances_api, "/grievances", methods=["POST"], roles=CITIZENS | STAFF)
 def file_a_grievance(caller: Principal) -> Response:
+    from chalicelib.handlers.inputs.grievances import GrievanceIn
+    from chalicelib.services import assisted_filing, file_grievance, idempotency
+
     body = parse_body(grievances_api, GrievanceIn)
     idempotency_key = idempotency.read_key(grievances_api.current_request.headers.get("idempotency-key"))
     staff = caller.role is not Role.CITIZEN
@@ -134,6 +66,9 @@ def file_a_grievance(caller: Principal) -> Response:
 
 @route(grievances_api, "/grievances", methods=["GET"], roles=CITIZENS)
 def list_my_grievances(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.grievances import PageQuery
+    from chalicelib.services import view_grievances
+
     query = parse_query(grievances_api, PageQuery)
     page = view_grievances.list_mine(caller, limit=query.limit, cursor=query.cursor)
     return {"grievances": [summary(g) for g in page.cases], "next_cursor": page.cursor}
@@ -141,24 +76,33 @@ def list_my_grievances(caller: Principal) -> dict[str, Any]:
 
 @route(grievances_api, "/grievances/{tracking_id}", methods=["GET"], roles=EVERYONE)
 def get_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    from chalicelib.services import view_grievances
+
     grievance, timeline = view_grievances.get_one(caller, _tracking_id(tracking_id))
     return {**detail(grievance, caller), "timeline": timeline}
 
 
 @route(grievances_api, "/grievances/{tracking_id}/history", methods=["GET"], roles=EVERYONE)
 def grievance_history(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    from chalicelib.services import view_grievances
+
     trail = view_grievances.history(caller, _tracking_id(tracking_id))
     return {"tracking_id": tracking_id, "events": trail.entries, "chain_intact": trail.intact}
 
 
 @route(grievances_api, "/grievances/{tracking_id}/notifications", methods=["GET"], roles=STAFF)
 def grievance_notifications(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    from chalicelib.services import view_grievances
+
     sent = view_grievances.notifications(caller, _tracking_id(tracking_id))
     return {"tracking_id": tracking_id, "notifications": sent}
 
 
 @route(grievances_api, "/grievances/{tracking_id}/actions", methods=["POST"], roles=STAFF)
 def act_on_grievance_route(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.grievances import OfficerActionIn
+    from chalicelib.services import act_on_grievance
+
     body = parse_body(grievances_api, OfficerActionIn)
     request = act_on_grievance.OfficerAction(body.action, body.note, body.department, body.officer_id)
     return detail(act_on_grievance.act_as_officer(caller, _tracking_id(tracking_id), request), caller)
@@ -166,30 +110,44 @@ def act_on_grievance_route(caller: Principal, tracking_id: str) -> dict[str, Any
 
 @route(grievances_api, "/grievances/{tracking_id}/reply", methods=["POST"], roles=CITIZENS)
 def reply_to_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.grievances import MessageIn
+    from chalicelib.services import act_on_grievance
+
     body = parse_body(grievances_api, MessageIn)
     return detail(act_on_grievance.reply(caller, _tracking_id(tracking_id), body.message), caller)
 
 
 @route(grievances_api, "/grievances/{tracking_id}/feedback", methods=["POST"], roles=CITIZENS)
 def give_feedback(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.grievances import FeedbackIn
+    from chalicelib.services import act_on_grievance
+
     body = parse_body(grievances_api, FeedbackIn)
     return detail(act_on_grievance.give_feedback(caller, _tracking_id(tracking_id), body.rating, body.comment), caller)
 
 
 @route(grievances_api, "/grievances/{tracking_id}/reopen", methods=["POST"], roles=CITIZENS)
 def reopen_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.grievances import ReasonIn
+    from chalicelib.services import act_on_grievance
+
     body = parse_body(grievances_api, ReasonIn)
     return detail(act_on_grievance.reopen(caller, _tracking_id(tracking_id), body.reason), caller)
 
 
 @route(grievances_api, "/grievances/{tracking_id}/appeal", methods=["POST"], roles=CITIZENS)
 def appeal_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.grievances import ReasonIn
+    from chalicelib.services import act_on_grievance
+
     body = parse_body(grievances_api, ReasonIn)
     return detail(act_on_grievance.appeal(caller, _tracking_id(tracking_id), body.reason), caller)
 
 
 @route(grievances_api, "/grievances/{tracking_id}/metoo", methods=["POST"], roles=CITIZENS)
 def support_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
+    from chalicelib.services import act_on_grievance
+
     grievance = act_on_grievance.support(caller, _tracking_id(tracking_id))
     return {"tracking_id": grievance.tracking_id, "status": grievance.status.value, "supporters": grievance.supporters}
 
@@ -197,6 +155,9 @@ def support_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
 @route(grievances_api, "/grievances/metoo/{offer}", methods=["POST"], roles=CITIZENS)
 def support_offered_grievance(caller: Principal, offer: str) -> dict[str, Any]:
     # The answer never names the grievance: the offer stands for it.
+    from chalicelib.services import act_on_grievance
+    from chalicelib.services.support_offers import OFFER_PATTERN
+
     if not re.match(OFFER_PATTERN, offer):
         raise NotFound("No such offer of an open grievance to support.", field="offer")
     grievance = act_on_grievance.support_offer(caller, offer)
@@ -205,6 +166,9 @@ def support_offered_grievance(caller: Principal, offer: str) -> dict[str, Any]:
 
 @route(grievances_api, "/officer/grievances", methods=["GET"], roles=STAFF)
 def officer_queue(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.grievances import QueueQuery
+    from chalicelib.services import view_grievances
+
     query = parse_query(grievances_api, QueueQuery)
     page = view_grievances.officer_queue(
         caller, status=query.status, overdue=query.overdue, limit=query.limit, cursor=query.cursor
@@ -214,6 +178,9 @@ def officer_queue(caller: Principal) -> dict[str, Any]:
 
 @route(grievances_api, "/track/{tracking_id}", methods=["GET"], public=True)
 def track_grievance(tracking_id: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.grievances import TrackQuery
+    from chalicelib.services import view_grievances
+
     query = parse_query(grievances_api, TrackQuery)
     grievance = view_grievances.track(_tracking_id(tracking_id), query.mobile_last4, source_address(grievances_api))
     return {
@@ -234,6 +201,8 @@ def _due(grievance: Grievance) -> str | None:
     """The deadline while the SLA clock runs. Paused (waiting on the citizen) there is no
     deadline until they reply; after resolution the timer counts toward auto-close, which
     is no "due date" either."""
+    from chalicelib.domain.grievance import CLOCK_RUNNING
+
     return _iso(grievance.due_at) if grievance.status in CLOCK_RUNNING else None
 
 

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from aws_lambda_powertools import Logger
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.aws_faults import passing_fault
 from chalicelib.domain import errors
 from chalicelib.domain.identity import Principal, Role
-from chalicelib.security.tokens import verify_access_token
-from chalicelib.services import sessions
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 logger = Logger(child=True)
 
@@ -47,7 +48,7 @@ _STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.Unavailable: 503,
 }
 
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model", bound="BaseModel")
 View = Callable[..., Any]
 
 
@@ -76,6 +77,13 @@ def domain_error_response(error: errors.DomainError) -> Response:
     if problems is not None:  # a form with several wrong fields: name every one
         response.body["error"]["problems"] = problems
     return response
+
+
+def is_validation_error(error: Exception) -> TypeGuard[ValidationError]:
+    """Whether `error` is pydantic's, asked without importing pydantic: a request that
+    validated nothing has not loaded it, and so cannot have raised it."""
+    pydantic_core = sys.modules.get("pydantic_core")
+    return pydantic_core is not None and isinstance(error, pydantic_core.ValidationError)
 
 
 def validation_error_response(error: ValidationError) -> Response:
@@ -117,12 +125,6 @@ STAFF = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STA
 MANAGERS = frozenset({Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STATE_ADMIN})
 
 
-class StrictBody(BaseModel):
-    """A request body: unknown fields are errors (no sneaking in `role` or `status`)."""
-
-    model_config = ConfigDict(extra="forbid", str_max_length=1000)
-
-
 def route(
     blueprint: Blueprint,
     path: str,
@@ -153,9 +155,9 @@ def route(
                 return view(caller, *args, **kwargs)
             except errors.DomainError as error:
                 return domain_error_response(error)
-            except ValidationError as error:
-                return validation_error_response(error)
             except Exception as error:
+                if is_validation_error(error):
+                    return validation_error_response(error)
                 return unexpected_error_response(error, path)
 
         # Kept on the view so tests can hold every route of the app against the access matrix.
@@ -170,6 +172,11 @@ def route(
 def authenticate(blueprint: Blueprint, roles: frozenset[Role], *, changing_password: bool = False) -> Principal:
     """The caller behind the request's bearer token, if its login still stands and their
     role may use this route."""
+    # Imported on the first authenticated request: the login check reads the sessions table
+    # (PynamoDB models of citizens, officers and sessions), which public routes never need.
+    from chalicelib.security.tokens import verify_access_token
+    from chalicelib.services import sessions
+
     header = blueprint.current_request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -223,3 +230,14 @@ def parse_query(blueprint: Blueprint, model: type[Model]) -> Model:
     """The query string validated as `model` (declare `extra="forbid"` to reject unknowns)."""
     params: Any = blueprint.current_request.query_params or {}
     return model.model_validate({key: params[key] for key in params})
+
+
+def query_parameter(blueprint: Blueprint, name: str, pattern: str) -> str | None:
+    """One optional query parameter that must match `pattern`, checked without pydantic (for
+    the few public reads whose cold start it would weigh on); a wrong one is the same 422 a
+    query model gives."""
+    params: Any = blueprint.current_request.query_params or {}
+    value: str | None = params.get(name)
+    if value is not None and not re.fullmatch(pattern, value):
+        raise errors.InvalidInput(f"{name}: String should match pattern '{pattern}'", field=name)
+    return value

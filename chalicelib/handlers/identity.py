@@ -3,69 +3,24 @@ state cell's release of a disputed national ID."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
-from pydantic import Field
 
 from chalicelib.domain.identity import Principal, Role
-from chalicelib.handlers.http import StrictBody, parse_body, route, source_address
-from chalicelib.services import register_citizen as registration
-from chalicelib.services import release_national_id as disputes
-from chalicelib.services import reset_password as password_reset
-from chalicelib.services import sessions
+from chalicelib.handlers.http import parse_body, route, source_address
+
+if TYPE_CHECKING:
+    from chalicelib.services import sessions
 
 identity_api = Blueprint(__name__)
-
-OTP_PATTERN = r"^\d{6}$"
-
-
-class AddressIn(StrictBody):
-    line: str = Field(min_length=1, max_length=200)
-    district: str = Field(pattern=r"^[A-Z0-9_]{1,64}$")
-    pincode: str = Field(pattern=r"^[1-9][0-9]{5}$")
-
-
-class RegistrationIn(StrictBody):
-    name: str = Field(min_length=1, max_length=200)
-    national_id: str = Field(min_length=12, max_length=20)
-    mobile: str = Field(min_length=5, max_length=25)
-    email: str | None = Field(default=None, max_length=254)
-    password: str = Field(min_length=1, max_length=1000)
-    address: AddressIn
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
-
-
-class VerificationIn(StrictBody):
-    mobile: str = Field(min_length=5, max_length=25)
-    otp: str = Field(pattern=OTP_PATTERN)
-
-
-class ResendIn(StrictBody):
-    mobile: str = Field(min_length=5, max_length=25)
-
-
-class PasswordResetIn(StrictBody):
-    mobile: str = Field(min_length=5, max_length=25)
-    otp: str = Field(pattern=OTP_PATTERN)
-    new_password: str = Field(min_length=1, max_length=1000)
-
-
-class ReleaseIn(StrictBody):
-    reason: str = Field(min_length=10, max_length=1000)
-
-
-class LoginIn(StrictBody):
-    username: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=1000)
-
-
-class RefreshIn(StrictBody):
-    refresh_token: str = Field(min_length=10, max_length=200)
 
 
 @route(identity_api, "/citizens", methods=["POST"], public=True)
 def register_citizen() -> Response:
+    from chalicelib.handlers.inputs.identity import RegistrationIn
+    from chalicelib.services import register_citizen as registration
+
     body = parse_body(identity_api, RegistrationIn)
     receipt = registration.register_citizen(
         registration.Registration(
@@ -89,6 +44,9 @@ def register_citizen() -> Response:
 
 @route(identity_api, "/citizens/verify", methods=["POST"], public=True)
 def verify_citizen() -> dict[str, Any]:
+    from chalicelib.handlers.inputs.identity import VerificationIn
+    from chalicelib.services import register_citizen as registration
+
     body = parse_body(identity_api, VerificationIn)
     citizen = registration.verify_citizen(body.mobile, body.otp, source=source_address(identity_api))
     return {"citizen_id": citizen.citizen_id, "status": citizen.status.value}
@@ -96,6 +54,9 @@ def verify_citizen() -> dict[str, Any]:
 
 @route(identity_api, "/auth/otp", methods=["POST"], public=True)
 def resend_otp() -> Response:
+    from chalicelib.handlers.inputs.identity import ResendIn
+    from chalicelib.services import register_citizen as registration
+
     body = parse_body(identity_api, ResendIn)
     registration.resend_code(body.mobile, source=source_address(identity_api))
     return Response(
@@ -106,6 +67,9 @@ def resend_otp() -> Response:
 
 @route(identity_api, "/auth/password-reset", methods=["POST"], public=True)
 def request_password_reset() -> Response:
+    from chalicelib.handlers.inputs.identity import ResendIn
+    from chalicelib.services import reset_password as password_reset
+
     body = parse_body(identity_api, ResendIn)
     password_reset.request_reset(body.mobile, source=source_address(identity_api))
     return Response(
@@ -116,6 +80,9 @@ def request_password_reset() -> Response:
 
 @route(identity_api, "/auth/password-reset/confirm", methods=["POST"], public=True)
 def confirm_password_reset() -> Response:
+    from chalicelib.handlers.inputs.identity import PasswordResetIn
+    from chalicelib.services import reset_password as password_reset
+
     body = parse_body(identity_api, PasswordResetIn)
     password_reset.confirm_reset(body.mobile, body.otp, body.new_password, source=source_address(identity_api))
     return Response(status_code=204, body="")
@@ -125,6 +92,9 @@ def confirm_password_reset() -> Response:
     identity_api, "/citizens/{citizen_id}/release-national-id", methods=["POST"], roles=frozenset({Role.STATE_ADMIN})
 )
 def release_national_id(caller: Principal, citizen_id: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.identity import ReleaseIn
+    from chalicelib.services import release_national_id as disputes
+
     body = parse_body(identity_api, ReleaseIn)
     release = disputes.release_national_id(caller, citizen_id, body.reason.strip())
     return {
@@ -137,18 +107,27 @@ def release_national_id(caller: Principal, citizen_id: str) -> dict[str, Any]:
 
 @route(identity_api, "/auth/login", methods=["POST"], public=True)
 def log_in() -> dict[str, Any]:
+    from chalicelib.handlers.inputs.identity import LoginIn
+    from chalicelib.services import sessions
+
     body = parse_body(identity_api, LoginIn)
     return _tokens(sessions.log_in(body.username, body.password, source=source_address(identity_api)))
 
 
 @route(identity_api, "/auth/refresh", methods=["POST"], public=True)
 def refresh() -> dict[str, Any]:
+    from chalicelib.handlers.inputs.identity import RefreshIn
+    from chalicelib.services import sessions
+
     body = parse_body(identity_api, RefreshIn)
     return _tokens(sessions.refresh(body.refresh_token))
 
 
 @route(identity_api, "/auth/logout", methods=["POST"], public=True)
 def log_out() -> Response:
+    from chalicelib.handlers.inputs.identity import RefreshIn
+    from chalicelib.services import sessions
+
     body = parse_body(identity_api, RefreshIn)
     sessions.log_out(body.refresh_token)
     return Response(status_code=204, body="")

@@ -5,47 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.identity import Officer, Principal, Role
-from chalicelib.handlers.http import MANAGERS, StrictBody, parse_body, parse_query, route
-from chalicelib.services import manage_officers
+from chalicelib.handlers.http import MANAGERS, parse_body, parse_query, route
 
 officers_api = Blueprint(__name__)
 
 HEADS = frozenset({Role.DEPARTMENT_HEAD, Role.STATE_ADMIN})
 
-CODE = r"^[A-Z0-9_]{1,64}$"
-STAFF_ROLE_NAMES = "officer|supervisor|department_head|state_admin"
-
-
-class NewOfficerIn(StrictBody):
-    name: str = Field(min_length=1, max_length=200)
-    role: str = Field(pattern=rf"^({STAFF_ROLE_NAMES})$")
-    mobile: str = Field(min_length=5, max_length=25)
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=1000)
-    department: str | None = Field(default=None, pattern=CODE)
-    district: str | None = Field(default=None, pattern=CODE)
-    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
-
-
-class OfficerChangeIn(StrictBody):
-    active: StrictBool | None = None
-    role: str | None = Field(default=None, pattern=rf"^({STAFF_ROLE_NAMES})$")
-    department: str | None = Field(default=None, pattern=CODE)
-    district: str | None = Field(default=None, pattern=CODE)
-
-
-class OfficersQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    department: str | None = Field(default=None, pattern=CODE)
-
 
 @route(officers_api, "/officers", methods=["POST"], roles=frozenset({Role.STATE_ADMIN}))
 def create_officer(caller: Principal) -> Response:
+    from chalicelib.handlers.inputs.officers import NewOfficerIn
+    from chalicelib.services import manage_officers
+
     body = parse_body(officers_api, NewOfficerIn)
     officer = manage_officers.create_officer(
         caller,
@@ -65,12 +39,18 @@ def create_officer(caller: Principal) -> Response:
 
 @route(officers_api, "/officers", methods=["GET"], roles=MANAGERS)
 def list_officers(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.officers import OfficersQuery
+    from chalicelib.services import manage_officers
+
     query = parse_query(officers_api, OfficersQuery)
     return {"officers": [officer_view(o) for o in manage_officers.list_officers(caller, query.department)]}
 
 
 @route(officers_api, "/officers/{officer_id}", methods=["PATCH"], roles=HEADS)
 def change_officer(caller: Principal, officer_id: str) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.officers import OfficerChangeIn
+    from chalicelib.services import manage_officers
+
     body = parse_body(officers_api, OfficerChangeIn)
     sent = body.model_fields_set
     if not sent:

@@ -20,15 +20,16 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.config import get_settings
 from chalicelib.domain import errors
-from chalicelib.domain import open311 as spec
 from chalicelib.handlers.http import MAX_BODY_BYTES
-from chalicelib.services import open311_requests
 
 logger = Logger(child=True)
 
 open311_api = Blueprint(__name__)
 
 ROOT = "/open311/v2"
+# The spec's two formats (`spec.FORMATS`), spelled out: the routes are declared at import, and
+# the spec module, which knows grievances, is loaded by the first Open311 request.
+FORMATS = ("json", "xml")
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -39,6 +40,8 @@ def open311_route(path: str, fmt: str | None, *, methods: list[str]) -> Callable
     def decorate(view: Callable[..., Any]) -> Any:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Response:
+            from chalicelib.domain import open311 as spec
+
             answer_in = fmt or "xml"
             try:
                 if fmt is None:  # Chalice passes the one path parameter by name
@@ -68,11 +71,15 @@ def open311_route(path: str, fmt: str | None, *, methods: list[str]) -> Callable
 
 
 def _answer(fmt: str, root: str, rows: Any) -> Response:
+    from chalicelib.domain import open311 as spec
+
     body, content_type = spec.render(fmt, root, rows)
     return Response(body=body, status_code=200, headers={"Content-Type": content_type})
 
 
 def _error(fmt: str, status: int, code: int, description: str) -> Response:
+    from chalicelib.domain import open311 as spec
+
     body, content_type = spec.error_body(fmt if fmt in spec.FORMATS else "xml", [(code, description)])
     return Response(body=body, status_code=status, headers={"Content-Type": content_type})
 
@@ -103,6 +110,8 @@ def _filter(name: str) -> list[str]:
 
 
 def _when(params: dict[str, list[str]], name: str) -> datetime | None:
+    from chalicelib.domain import open311 as spec
+
     # Every value given must read (the last one counts): a window we could not read would
     # silently list the default one instead of the one the client meant.
     return [spec.parse_datetime(value, name) for value in params[name]][-1] if name in params else None
@@ -115,14 +124,21 @@ def _language(params: dict[str, list[str]]) -> str:
 
 
 def _services(fmt: str) -> tuple[str, Any]:
+    from chalicelib.services import open311_requests
+
     return "services", open311_requests.services(_language(_params()))
 
 
 def _service_definition(code: str, fmt: str) -> tuple[str, Any]:
+    from chalicelib.services import open311_requests
+
     return "service_definition", open311_requests.service_definition(code, _language(_params()))
 
 
 def _requests(fmt: str) -> tuple[str, Any]:
+    from chalicelib.domain import open311 as spec
+    from chalicelib.services import open311_requests
+
     params = _params()
     rows = open311_requests.requests(
         ids=spec.parse_listed("service_request_id", _filter("service_request_id")),
@@ -136,6 +152,9 @@ def _requests(fmt: str) -> tuple[str, Any]:
 
 
 def _file(fmt: str) -> tuple[str, Any]:
+    from chalicelib.domain import open311 as spec
+    from chalicelib.services import open311_requests
+
     request = open311_api.current_request
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type != FORM:
@@ -149,15 +168,19 @@ def _file(fmt: str) -> tuple[str, Any]:
 
 
 def _request(tracking_id: str, fmt: str) -> tuple[str, Any]:
+    from chalicelib.services import open311_requests
+
     return "service_requests", open311_requests.request(tracking_id, _language(_params()))
 
 
 def _updates(fmt: str) -> tuple[str, Any]:
+    from chalicelib.services import open311_requests
+
     params = _params()
     return "service_request_updates", open311_requests.updates(_when(params, "start_date"), _when(params, "end_date"))
 
 
-for _fmt in spec.FORMATS:
+for _fmt in FORMATS:
     open311_route(f"{ROOT}/services.{_fmt}", _fmt, methods=["GET"])(_services)
     open311_route(f"{ROOT}/requests.{_fmt}", _fmt, methods=["GET"])(_requests)
     open311_route(f"{ROOT}/requests.{_fmt}", _fmt, methods=["POST"])(_file)

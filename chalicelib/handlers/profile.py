@@ -2,44 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from chalice.app import Blueprint, Response
-from pydantic import Field
 
 from chalicelib.domain.identity import Citizen, Officer, Principal
-from chalicelib.handlers.http import CITIZENS, EVERYONE, StrictBody, parse_body, route
-from chalicelib.handlers.identity import OTP_PATTERN, AddressIn
-from chalicelib.services import manage_profile, sessions
+from chalicelib.handlers.http import CITIZENS, EVERYONE, parse_body, route
 
 profile_api = Blueprint(__name__)
 
 
-class ProfileChangesIn(StrictBody):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=254)
-    mobile: str | None = Field(default=None, min_length=5, max_length=25)
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
-    notify_by: list[Literal["sms", "email"]] | None = Field(default=None, min_length=1, max_length=2)
-    address: AddressIn | None = None
-
-
-class CodeConfirmationIn(StrictBody):
-    otp: str = Field(pattern=OTP_PATTERN)
-
-
-class PasswordChangeIn(StrictBody):
-    current_password: str = Field(min_length=1, max_length=1000)
-    new_password: str = Field(min_length=1, max_length=1000)
-
-
 @route(profile_api, "/me", methods=["GET"], roles=EVERYONE)
 def get_me(caller: Principal) -> dict[str, Any]:
+    from chalicelib.services import manage_profile
+
     return profile_view(manage_profile.get_profile(caller))
 
 
 @route(profile_api, "/me", methods=["PATCH"], roles=CITIZENS)
 def update_me(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.profile import ProfileChangesIn
+    from chalicelib.services import manage_profile
+
     body = parse_body(profile_api, ProfileChangesIn)
     changes = manage_profile.ProfileChanges(
         name=body.name,
@@ -54,6 +38,8 @@ def update_me(caller: Principal) -> dict[str, Any]:
 
 @route(profile_api, "/me", methods=["DELETE"], roles=CITIZENS)
 def erase_me(caller: Principal) -> dict[str, Any]:
+    from chalicelib.services import manage_profile
+
     receipt = manage_profile.erase_profile(caller)
     return {
         "receipt_id": receipt.receipt_id,
@@ -67,18 +53,27 @@ def erase_me(caller: Principal) -> dict[str, Any]:
 
 @route(profile_api, "/me/mobile/verify", methods=["POST"], roles=CITIZENS)
 def confirm_mobile(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.profile import CodeConfirmationIn
+    from chalicelib.services import manage_profile
+
     body = parse_body(profile_api, CodeConfirmationIn)
     return profile_view(manage_profile.confirm_mobile_change(caller, body.otp))
 
 
 @route(profile_api, "/me/email/verify", methods=["POST"], roles=CITIZENS)
 def confirm_email(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.profile import CodeConfirmationIn
+    from chalicelib.services import manage_profile
+
     body = parse_body(profile_api, CodeConfirmationIn)
     return profile_view(manage_profile.confirm_email(caller, body.otp))
 
 
 @route(profile_api, "/me/password", methods=["POST"], roles=EVERYONE, allow_temporary_password=True)
 def change_password(caller: Principal) -> Response:
+    from chalicelib.handlers.inputs.profile import PasswordChangeIn
+    from chalicelib.services import sessions
+
     body = parse_body(profile_api, PasswordChangeIn)
     sessions.change_password(caller, body.current_password, body.new_password)
     return Response(status_code=204, body="")

@@ -5,49 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.identity import Principal
 from chalicelib.handlers.http import MANAGERS, parse_query, route
-from chalicelib.services import detect_alerts, reports
 
 reports_api = Blueprint(__name__)
-
-CODE = r"^[A-Z0-9_]{1,64}$"
-DAY = r"^\d{4}-\d{2}-\d{2}$"
-
-
-class PeriodQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    from_: str | None = Field(default=None, alias="from", pattern=DAY)
-    to: str | None = Field(default=None, pattern=DAY)
-    department: str | None = Field(default=None, pattern=CODE)
-
-
-class AreaQuery(PeriodQuery):
-    district: str | None = Field(default=None, pattern=CODE)
-
-
-class ExportQuery(AreaQuery):
-    report: str = Field(default="departments", pattern=r"^[a-z]{1,20}$")
-
-
-class PublicQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    months: int = Field(default=3, ge=1, le=12)
-    lang: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
 
 
 @route(reports_api, "/reports/departments", methods=["GET"], roles=MANAGERS)
 def departments(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.reports import PeriodQuery
+    from chalicelib.services import reports
+
     query = parse_query(reports_api, PeriodQuery)
     return reports.departments_report(caller, query.department, reports.period(query.from_, query.to))
 
 
 @route(reports_api, "/reports/districts", methods=["GET"], roles=MANAGERS)
 def districts(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.reports import AreaQuery
+    from chalicelib.services import reports
+
     query = parse_query(reports_api, AreaQuery)
     when = reports.period(query.from_, query.to)
     return reports.districts_report(caller, query.department, query.district, when)
@@ -55,6 +33,9 @@ def districts(caller: Principal) -> dict[str, Any]:
 
 @route(reports_api, "/reports/officers", methods=["GET"], roles=MANAGERS)
 def officers(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.reports import AreaQuery
+    from chalicelib.services import reports
+
     query = parse_query(reports_api, AreaQuery)
     when = reports.period(query.from_, query.to)
     return reports.officers_report(caller, query.department, query.district, when)
@@ -62,12 +43,18 @@ def officers(caller: Principal) -> dict[str, Any]:
 
 @route(reports_api, "/reports/alerts", methods=["GET"], roles=MANAGERS)
 def alerts(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.reports import PeriodQuery
+    from chalicelib.services import detect_alerts
+
     query = parse_query(reports_api, PeriodQuery)
     return detect_alerts.alerts_report(caller, query.department, query.from_, query.to)
 
 
 @route(reports_api, "/reports/export.csv", methods=["GET"], roles=MANAGERS)
 def export(caller: Principal) -> Response:
+    from chalicelib.handlers.inputs.reports import ExportQuery
+    from chalicelib.services import reports
+
     query = parse_query(reports_api, ExportQuery)
     when = reports.period(query.from_, query.to)
     body = "".join(reports.export_csv(caller, query.report, query.department, query.district, when))
@@ -84,5 +71,8 @@ def export(caller: Principal) -> Response:
 
 @route(reports_api, "/public/performance", methods=["GET"], public=True)
 def public_performance() -> dict[str, Any]:
+    from chalicelib.handlers.inputs.reports import PublicQuery
+    from chalicelib.services import reports
+
     query = parse_query(reports_api, PublicQuery)
     return reports.public_performance(query.months, query.lang)

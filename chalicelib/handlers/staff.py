@@ -3,55 +3,26 @@ cell's whole jurisdiction, not only their own desk."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.domain.application import Stage
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.grievance import Status
 from chalicelib.domain.identity import Principal
 from chalicelib.handlers import applications, grievances
 from chalicelib.handlers.http import MANAGERS, STAFF, parse_query, route
-from chalicelib.services import at_risk_cases, search_cases, view_applications, view_grievances
+
+if TYPE_CHECKING:
+    from chalicelib.handlers.inputs.staff import StaffGrievancesQuery
 
 staff_api = Blueprint(__name__)
-
-CODE = r"^[A-Z0-9_]{1,64}$"
-
-
-class JurisdictionQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    department: str | None = Field(default=None, pattern=CODE)
-    district: str | None = Field(default=None, pattern=CODE)
-    overdue: bool = False
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=2000)
-
-
-class SearchQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    tracking_id: str | None = Field(default=None, max_length=40)
-    mobile: str | None = Field(default=None, min_length=5, max_length=25)
-
-
-class StaffGrievancesQuery(JurisdictionQuery):
-    category: str | None = Field(default=None, pattern=CODE)
-    status: Status | None = None
-    channel: str | None = Field(default=None, pattern=r"^[a-z_]{2,20}$")
-    at_risk: bool = False
-
-
-class StaffApplicationsQuery(JurisdictionQuery):
-    service: str | None = Field(default=None, pattern=CODE)
-    stage: Stage | None = None
 
 
 @route(staff_api, "/staff/grievances", methods=["GET"], roles=MANAGERS)
 def jurisdiction_grievances(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.staff import StaffGrievancesQuery
+    from chalicelib.services import view_grievances
+
     query = parse_query(staff_api, StaffGrievancesQuery)
     if query.at_risk:
         return _at_risk(caller, query)
@@ -71,6 +42,8 @@ def jurisdiction_grievances(caller: Principal) -> dict[str, Any]:
 
 def _at_risk(caller: Principal, query: StaffGrievancesQuery) -> dict[str, Any]:
     """One ranked page: the ranking weighs the whole running list, so it has no cursor."""
+    from chalicelib.services import at_risk_cases
+
     for name in ("cursor", "status"):
         if getattr(query, name) is not None:
             raise InvalidInput(f"{name}: not with at_risk=true (one ranked list of running grievances).", field=name)
@@ -103,6 +76,9 @@ def _at_risk(caller: Principal, query: StaffGrievancesQuery) -> dict[str, Any]:
 
 @route(staff_api, "/staff/applications", methods=["GET"], roles=MANAGERS)
 def jurisdiction_applications(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.staff import StaffApplicationsQuery
+    from chalicelib.services import view_applications
+
     query = parse_query(staff_api, StaffApplicationsQuery)
     page = view_applications.jurisdiction(
         caller,
@@ -119,6 +95,9 @@ def jurisdiction_applications(caller: Principal) -> dict[str, Any]:
 
 @route(staff_api, "/staff/search", methods=["GET"], roles=STAFF)
 def search(caller: Principal) -> dict[str, Any]:
+    from chalicelib.handlers.inputs.staff import SearchQuery
+    from chalicelib.services import search_cases
+
     query = parse_query(staff_api, SearchQuery)
     if (query.tracking_id is None) == (query.mobile is None):
         raise InvalidInput("tracking_id: give exactly one of tracking_id and mobile.", field="tracking_id")

@@ -10,7 +10,6 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.handlers.http import route
-from chalicelib.services.check_health import check_health
 
 system_api = Blueprint(__name__)
 
@@ -25,6 +24,8 @@ def openapi_document() -> dict[str, Any]:
 
 @route(system_api, "/health", methods=["GET"], public=True)
 def health() -> dict[str, str]:
+    from chalicelib.services.check_health import check_health
+
     return check_health()
 
 

@@ -16,7 +16,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
-from chalicelib.config import get_settings
+from chalicelib.config import get_settings, resource_name
 from chalicelib.resource_names import Table
 
 
@@ -25,14 +25,15 @@ class TableName:
 
     PynamoDB reads `Meta.table_name` when it opens a connection, not when the model class
     is defined, so resolving it here keeps settings out of import time and lets the same
-    model serve `crm-local-*` on moto and `crm-odisha-*` in AWS.
+    model serve `crm-local-*` on moto and `crm-odisha-*` in AWS. Only the prefix is read,
+    not the whole settings: a read that needs nothing else never loads pydantic.
     """
 
     def __init__(self, logical_name: Table) -> None:
         self.logical_name = logical_name
 
     def __get__(self, instance: Any, owner: Any) -> str:
-        return get_settings().resource_name(self.logical_name)
+        return resource_name(self.logical_name)
 
 
 def shared_connection() -> Connection:

@@ -10,19 +10,21 @@ process's copy (`lookup_district`, `lookup_category`), at most `LOOKUP_SECONDS` 
 is the busiest request and the catalogue changes a few times a year. An edit made in this
 process is seen at once (every write here empties the copy); another warm process sees it
 within the minute. Reads that an edit is conditioned on (`get_*`) always go to the table.
+Edits import the administrative trail they record in when they run: a read (the public
+catalogue, often a function's first request) never loads it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.domain.admin import AdministrativeAct
 from chalicelib.domain.catalogue import (
     CatalogueItem,
     Category,
@@ -34,9 +36,11 @@ from chalicelib.domain.catalogue import (
     from_document,
     to_document,
 )
-from chalicelib.models import admin_trail
 from chalicelib.models.base import TableName
 from chalicelib.resource_names import Table
+
+if TYPE_CHECKING:
+    from chalicelib.domain.admin import AdministrativeAct
 
 KINDS: dict[type[CatalogueItem], str] = {
     District: "DISTRICT",
@@ -127,6 +131,8 @@ def save_service(service: Service, replacing: Service | None, acts: Sequence[Adm
     Conflict when someone else changed the service since `replacing` was read."""
     from pynamodb.transactions import TransactWrite
 
+    from chalicelib.models import admin_trail
+
     entry = _entry(service)
     _looked_up.clear()
 
@@ -164,6 +170,8 @@ def save_item(
 ) -> None:
     """Write a district, a department or a category whole over `replacing` (None: a new
     one), recording `acts` with it. Conflict when someone else saved it since it was read."""
+    from chalicelib.models import admin_trail
+
     entry = _entry(item)
     _looked_up.clear()
     condition: Condition
@@ -243,6 +251,8 @@ def save_state_calendar(document: dict[str, object], acts: Sequence[Administrati
     recorded with `acts` (the demo seed records none)."""
     entry = CatalogueEntry(STATE, CALENDAR, details=document)
     if acts:
+        from chalicelib.models import admin_trail
+
         admin_trail.record(acts, lambda transaction: transaction.save(entry))
     else:
         entry.save()
@@ -288,6 +298,8 @@ def save_department_webhook(webhook: DepartmentWebhook, acts: Sequence[Administr
         },
     )
     if acts:
+        from chalicelib.models import admin_trail
+
         admin_trail.record(acts, lambda transaction: transaction.save(entry))
     else:
         entry.save()

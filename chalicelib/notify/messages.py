@@ -13,7 +13,7 @@ class OutboundMessage(BaseModel):
     """A rendered message, queued for delivery. `subject` identifies the record it is
     about (tracking id or citizen id) for the notification log; never personal data."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     channel: Literal["sms", "email"]
     to: str = Field(min_length=3, max_length=254)
@@ -34,7 +34,7 @@ class OutboundMessage(BaseModel):
 
 
 class AnnouncedEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     seq: int  # the event's audit seq: with the tracking id, what makes each message unique
     name: str
@@ -49,7 +49,7 @@ class Announcement(BaseModel):
     moment even if it has moved on. For an application, `category` is the service code, `status` its
     stage and `service_names` the service's names by language."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: Literal["grievance", "application"] = "grievance"
     service_names: dict[str, str] = Field(default_factory=dict)
@@ -86,7 +86,7 @@ class WebhookDelivery(BaseModel):
     """One event for one department's webhook; the URL and secret are looked up when it is
     sent, so a changed URL or a rotated secret applies to deliveries still queued."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     department: str
     delivery_id: str  # tracking id # audit seq: the receiver's idempotency key

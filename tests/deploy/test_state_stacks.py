@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import ENVIRONMENT_VARIABLES, Settings
+from chalicelib.config import ENVIRONMENT_VARIABLES
+from chalicelib.settings import Settings
 from infra.package import (
     SECRET_VARIABLES,
     deployable_stages,

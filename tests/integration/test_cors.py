@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib.config import Settings
 from chalicelib.handlers.cors import is_preflight
+from chalicelib.settings import Settings
 from infra.devstack import local_stage_environment
 from infra.package import deployable_stages, load_stage
 from tests.integration.conftest import JSON, bearer

@@ -6,16 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.config import (
-    ENVIRONMENT_VARIABLES,
-    KEYS,
-    ConfigurationError,
-    Settings,
-    get_settings,
-    resource_name_at_import,
-)
+from chalicelib.config import ENVIRONMENT_VARIABLES, KEYS, ConfigurationError, get_settings, resource_name
 from chalicelib.resource_names import Queue, Table
 from chalicelib.security.keys import stage_key
+from chalicelib.settings import Settings
 
 SETTINGS_VARIABLES = list(ENVIRONMENT_VARIABLES.values())
 
@@ -196,29 +190,30 @@ def test_a_state_code_other_than_two_capital_letters_is_rejected(environment, va
     assert [error["loc"] for error in raised.value.__cause__.errors()] == [("state_code",)]
 
 
-def test_resource_name_at_import_uses_the_stage_prefix(environment):
+def test_resource_name_uses_the_stage_prefix(environment):
     environment.setenv("RESOURCE_PREFIX", "crm-odisha")
 
-    assert resource_name_at_import(Queue.MESSAGES) == "crm-odisha-messages"
+    assert resource_name(Queue.MESSAGES) == "crm-odisha-messages"
 
 
-def test_resource_name_at_import_agrees_with_the_settings(environment):
+def test_resource_name_agrees_with_the_settings(environment):
     environment.setenv("RESOURCE_PREFIX", "crm-punjab")
 
-    assert resource_name_at_import(Queue.SLA_EVENTS) == get_settings().resource_name(Queue.SLA_EVENTS)
+    assert resource_name(Queue.SLA_EVENTS) == get_settings().resource_name(Queue.SLA_EVENTS)
 
 
-def test_resource_name_at_import_defaults_to_the_local_prefix(environment):
-    assert resource_name_at_import(Queue.MESSAGES) == "crm-local-messages"
-    assert resource_name_at_import(Queue.MESSAGES) == get_settings().resource_name(Queue.MESSAGES)
+def test_resource_name_defaults_to_the_local_prefix(environment):
+    assert resource_name(Queue.MESSAGES) == "crm-local-messages"
+    assert resource_name(Queue.MESSAGES) == get_settings().resource_name(Queue.MESSAGES)
 
 
 @pytest.mark.parametrize("prefix", ["", "crm-assam"])
-def test_the_import_time_name_and_the_settings_agree_even_for_an_empty_prefix(environment, prefix):
-    # An SQS handler bound at import must listen on the queue the rest of the app writes to.
+def test_the_resource_name_and_the_settings_agree_even_for_an_empty_prefix(environment, prefix):
+    # An SQS handler bound at import must listen on the queue the rest of the app writes to,
+    # and a table named without the settings must be the one the rest of the app reads.
     environment.setenv("RESOURCE_PREFIX", prefix)
 
-    assert resource_name_at_import(Queue.MESSAGES) == get_settings().resource_name(Queue.MESSAGES)
+    assert resource_name(Queue.MESSAGES) == get_settings().resource_name(Queue.MESSAGES)
 
 
 @pytest.mark.parametrize("value", [",", " , "])

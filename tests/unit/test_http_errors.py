@@ -21,6 +21,8 @@ from chalicelib.handlers.http import (
     domain_error_response,
     first_problem,
     parse_body,
+    parse_query,
+    query_parameter,
     route,
     validation_error_response,
 )
@@ -57,6 +59,15 @@ class FileGrievance(BaseModel):
 
     subject: str = Field(min_length=3)
     address: Pincode
+
+
+LANGUAGE = r"^[a-z]{2,3}$"
+
+
+class LanguageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    lang: str | None = Field(default=None, pattern=LANGUAGE)
 
 
 def validation_error_of(document: dict[str, Any]) -> ValidationError:
@@ -184,6 +195,14 @@ def http() -> Iterator[Any]:
         grievance = parse_body(blueprint, FileGrievance)
         return {"subject": grievance.subject, "pincode": grievance.address.pincode}
 
+    @route(blueprint, "/language/by-model", methods=["GET"], public=True)
+    def language_by_model() -> Any:
+        return {"lang": parse_query(blueprint, LanguageQuery).lang}
+
+    @route(blueprint, "/language/by-hand", methods=["GET"], public=True)
+    def language_by_hand() -> Any:
+        return {"lang": query_parameter(blueprint, "lang", LANGUAGE)}
+
     app = Chalice(app_name="http-edge-under-test")
     app.register_blueprint(blueprint)
     with Client(app) as client:
@@ -291,3 +310,17 @@ def test_a_body_exactly_at_the_limit_is_read(http):
 
     assert response.status_code == 200
     assert response.json_body["pincode"] == "751001"
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?lang=hi", "?lang=english", "?lang=HI", "?lang=", "?lang=hi%0A", "?page=2", "?lang=hi&lang=x1"]
+)
+def test_a_parameter_checked_by_hand_is_answered_as_a_query_model_answers_it(http, query):
+    # Given the same rule as a pydantic query model and as a pattern checked without pydantic
+    by_model = http.get(f"/language/by-model{query}")
+
+    # When a client sends the parameter well, badly or not at all
+    by_hand = http.get(f"/language/by-hand{query}")
+
+    # Then both answer alike: the same status and body (a 422 naming the parameter, or the value)
+    assert (by_hand.status_code, by_hand.json_body) == (by_model.status_code, by_model.json_body)
