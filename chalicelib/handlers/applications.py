@@ -83,7 +83,9 @@ def list_my_applications(caller: Principal) -> dict[str, Any]:
     return {"applications": [summary(a) for a in page.cases], "next_cursor": page.cursor}
 
 
-@route(applications_api, "/applications/{tracking_id}", methods=["GET"], roles=EVERYONE)
+@route(
+    applications_api, "/applications/{tracking_id}", methods=["GET"], roles=EVERYONE, login_checked_with_first_read=True
+)
 def get_application(caller: Principal, tracking_id: str) -> dict[str, Any]:
     from chalicelib.services import view_applications
 
@@ -108,7 +110,13 @@ def act_on_application_route(caller: Principal, tracking_id: str) -> dict[str, A
     return detail(act_on_application.act(caller, _tracking_id(tracking_id), request), caller)
 
 
-@route(applications_api, "/applications/{tracking_id}/documents/{slot}", methods=["GET"], roles=EVERYONE)
+@route(
+    applications_api,
+    "/applications/{tracking_id}/documents/{slot}",
+    methods=["GET"],
+    roles=EVERYONE,
+    login_checked_with_first_read=True,
+)
 def download_document(caller: Principal, tracking_id: str, slot: str) -> dict[str, Any]:
     from chalicelib.services import view_applications
 

@@ -74,7 +74,7 @@ def list_my_grievances(caller: Principal) -> dict[str, Any]:
     return {"grievances": [summary(g) for g in page.cases], "next_cursor": page.cursor}
 
 
-@route(grievances_api, "/grievances/{tracking_id}", methods=["GET"], roles=EVERYONE)
+@route(grievances_api, "/grievances/{tracking_id}", methods=["GET"], roles=EVERYONE, login_checked_with_first_read=True)
 def get_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
     from chalicelib.services import view_grievances
 
@@ -82,7 +82,13 @@ def get_grievance(caller: Principal, tracking_id: str) -> dict[str, Any]:
     return {**detail(grievance, caller), "timeline": timeline}
 
 
-@route(grievances_api, "/grievances/{tracking_id}/history", methods=["GET"], roles=EVERYONE)
+@route(
+    grievances_api,
+    "/grievances/{tracking_id}/history",
+    methods=["GET"],
+    roles=EVERYONE,
+    login_checked_with_first_read=True,
+)
 def grievance_history(caller: Principal, tracking_id: str) -> dict[str, Any]:
     from chalicelib.services import view_grievances
 
@@ -90,7 +96,13 @@ def grievance_history(caller: Principal, tracking_id: str) -> dict[str, Any]:
     return {"tracking_id": tracking_id, "events": trail.entries, "chain_intact": trail.intact}
 
 
-@route(grievances_api, "/grievances/{tracking_id}/notifications", methods=["GET"], roles=STAFF)
+@route(
+    grievances_api,
+    "/grievances/{tracking_id}/notifications",
+    methods=["GET"],
+    roles=STAFF,
+    login_checked_with_first_read=True,
+)
 def grievance_notifications(caller: Principal, tracking_id: str) -> dict[str, Any]:
     from chalicelib.services import view_grievances
 

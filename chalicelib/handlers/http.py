@@ -133,6 +133,7 @@ def route(
     roles: frozenset[Role] | None = None,
     public: bool = False,
     allow_temporary_password: bool = False,
+    login_checked_with_first_read: bool = False,
     **options: Any,
 ) -> Callable[[View], View]:
     """Register a view on `blueprint` with citizen-crm's authentication and error handling.
@@ -141,9 +142,16 @@ def route(
     authenticated view receives the caller's `Principal` as its first argument. Staff whose
     password is still the temporary one they were given reach only the route declared
     `allow_temporary_password=True` (changing it).
+
+    `login_checked_with_first_read=True` (a GET that shows one case): the check that the
+    caller's login still stands rides on the view's first read of its case, one call fewer
+    (`standing_login`). It is made before the view answers all the same.
     """
     if public == (roles is not None):
         raise TypeError(f"{path}: declare exactly one of public=True or roles=...")
+    if login_checked_with_first_read and (public or methods != ["GET"]):
+        # A view that writes must know who is asking before it writes, not after.
+        raise TypeError(f"{path}: only an authenticated GET may check the login with its first read")
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -151,8 +159,18 @@ def route(
             try:
                 if roles is None:
                     return view(*args, **kwargs)
-                caller = authenticate(blueprint, roles, changing_password=allow_temporary_password)
-                return view(caller, *args, **kwargs)
+                caller = authenticate(
+                    blueprint,
+                    roles,
+                    changing_password=allow_temporary_password,
+                    defer_login_check=login_checked_with_first_read,
+                )
+                if not login_checked_with_first_read:
+                    return view(caller, *args, **kwargs)
+                from chalicelib.services.standing_login import checked_with_first_read
+
+                with checked_with_first_read(caller):
+                    return view(caller, *args, **kwargs)
             except errors.DomainError as error:
                 return domain_error_response(error)
             except Exception as error:
@@ -169,13 +187,16 @@ def route(
     return decorate
 
 
-def authenticate(blueprint: Blueprint, roles: frozenset[Role], *, changing_password: bool = False) -> Principal:
+def authenticate(
+    blueprint: Blueprint, roles: frozenset[Role], *, changing_password: bool = False, defer_login_check: bool = False
+) -> Principal:
     """The caller behind the request's bearer token, if its login still stands and their
-    role may use this route."""
-    # Imported on the first authenticated request: the login check reads the sessions table
-    # (PynamoDB models of citizens, officers and sessions), which public routes never need.
+    role may use this route. `defer_login_check`: the caller's view checks the login
+    (`standing_login.checked_with_first_read`), unless the role is refused here."""
+    # Imported on the first authenticated request: the login check reads the sessions and
+    # officers tables (their PynamoDB models), which public routes never need.
     from chalicelib.security.tokens import verify_access_token
-    from chalicelib.services import sessions
+    from chalicelib.services.standing_login import require_standing_login
 
     header = blueprint.current_request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -183,7 +204,8 @@ def authenticate(blueprint: Blueprint, roles: frozenset[Role], *, changing_passw
         raise errors.Unauthenticated("Send an access token: Authorization: Bearer <token>.")
     principal = verify_access_token(token.strip())
     # Before the role: a token whose login has ended is nobody's, whatever it may claim.
-    sessions.require_standing_login(principal, changing_password=changing_password)
+    if not defer_login_check or principal.role not in roles:
+        require_standing_login(principal, changing_password=changing_password)
     if principal.role not in roles:
         raise errors.Forbidden("Your role may not use this route.", code="role_not_allowed")
     return principal

@@ -1,14 +1,15 @@
 """What every table model shares: a stage-prefixed table name resolved at first use, the one
-connection transactions run on, and moments stored as text."""
+connection transactions run on, reads of several tables in one call, and moments stored as
+text."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException
@@ -17,6 +18,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.config import get_settings, resource_name
+from chalicelib.domain.errors import Unavailable
 from chalicelib.resource_names import Table
 
 
@@ -60,6 +62,70 @@ class Guard:
     condition: Condition
     refusal: Exception
     actions: Sequence[Action] = ()
+
+
+T = TypeVar("T")
+
+# Asking again for the keys a throttled BatchGetItem left unprocessed, before giving up.
+BATCH_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class ItemRead(Generic[T]):
+    """One item to read consistently by its hash key: alone, or with the items of other
+    reads in the same call (`read_together`). `answer` turns the stored item (None when
+    there is none) into what the caller asked for."""
+
+    record: type[Model]
+    key: str
+    answer: Callable[[Any], T]
+
+
+def read_together(*reads: ItemRead[Any]) -> list[Any]:
+    """Each read's answer, in order, from one call: a GetItem for one read, else one
+    BatchGetItem across the tables named (keys a throttle left unprocessed are asked for
+    again). Strongly consistent either way, as a check that a login still stands must be."""
+    if len(reads) == 1:
+        read = reads[0]
+        try:
+            return [read.answer(read.record.get(read.key, consistent_read=True))]
+        except read.record.DoesNotExist:
+            return [read.answer(None)]
+    wanted: dict[str, dict[str, Any]] = {}
+    for read in reads:
+        keys = wanted.setdefault(read.record.Meta.table_name, {"Keys": [], "ConsistentRead": True})["Keys"]
+        if _key_item(read) not in keys:
+            keys.append(_key_item(read))
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    request: dict[str, Any] = wanted
+    for _ in range(BATCH_ATTEMPTS):
+        answer = shared_connection().client.batch_get_item(RequestItems=request)
+        for table, items in answer.get("Responses", {}).items():
+            for item in items:
+                found[table, _key_of(item, table, reads)] = item
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            break
+    else:
+        raise Unavailable("The tables are busy; try again.")
+    answers = []
+    for read in reads:
+        item = found.get((read.record.Meta.table_name, read.key))
+        answers.append(read.answer(read.record.from_raw_data(item) if item is not None else None))
+    return answers
+
+
+def _hash_key_name(record: type[Model]) -> str:
+    return str(record._hash_key_attribute().attr_name)
+
+
+def _key_item(read: ItemRead[Any]) -> dict[str, Any]:
+    return {_hash_key_name(read.record): {"S": read.key}}
+
+
+def _key_of(item: dict[str, Any], table: str, reads: Sequence[ItemRead[Any]]) -> str:
+    record = next(read.record for read in reads if read.record.Meta.table_name == table)
+    return str(item[_hash_key_name(record)]["S"])
 
 
 def failed_condition(error: PynamoDBException) -> bool:

@@ -29,7 +29,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.events import Event
 from chalicelib.domain.jurisdiction import IndexName, Partition, seat_key
 from chalicelib.models.audit_trail import AuditEntryRecord, chain_audit
-from chalicelib.models.base import Guard, shared_connection, utc_text
+from chalicelib.models.base import Guard, ItemRead, read_together, shared_connection, utc_text
 from chalicelib.models.counters import Counter
 from chalicelib.models.officers import OfficerRecord, jurisdiction_of
 
@@ -182,10 +182,12 @@ class CaseStore(Generic[C, R]):
         return self.to_case(self.record.from_raw_data(data))
 
     def get(self, tracking_id: str) -> C | None:
-        try:
-            return self.to_case(self.record.get(tracking_id, consistent_read=True))
-        except self.record.DoesNotExist:
-            return None
+        case: C | None = read_together(self.read(tracking_id))[0]
+        return case
+
+    def read(self, tracking_id: str) -> ItemRead[C | None]:
+        """`get` as a read that can share its call with others (a request's login check)."""
+        return ItemRead(self.record, tracking_id, lambda record: self.to_case(record) if record else None)
 
     def citizen_page(self, citizen_id: str, *, limit: int, cursor: str | None) -> Page[C]:
         """A citizen's cases, newest first. One Query."""

@@ -89,7 +89,7 @@ def _entry(item: CatalogueItem) -> CatalogueEntry:
 
 def save_catalogue(items: Iterable[CatalogueItem]) -> int:
     """Write catalogue items in batches; returns how many were written."""
-    _looked_up.clear()
+    _forget_lookups()
     count = 0
     with CatalogueEntry.batch_write() as batch:
         for item in items:
@@ -134,7 +134,7 @@ def save_service(service: Service, replacing: Service | None, acts: Sequence[Adm
     from chalicelib.models import admin_trail
 
     entry = _entry(service)
-    _looked_up.clear()
+    _forget_lookups()
 
     def write(transaction: TransactWrite) -> None:
         if replacing is None:
@@ -173,7 +173,7 @@ def save_item(
     from chalicelib.models import admin_trail
 
     entry = _entry(item)
-    _looked_up.clear()
+    _forget_lookups()
     condition: Condition
     if replacing is None:
         condition = CatalogueEntry.code.does_not_exist()
@@ -194,11 +194,34 @@ def get_category(code: str) -> Category | None:
 
 LOOKUP_SECONDS = 60.0
 _looked_up: dict[tuple[type[CatalogueItem], str], tuple[float, CatalogueItem | None]] = {}
+_department_codes: tuple[float, list[str]] | None = None
+
+
+def _forget_lookups() -> None:
+    """After an edit in this process: its own next lookups read the edit back."""
+    global _department_codes
+    _looked_up.clear()
+    _department_codes = None
 
 
 def lookup_district(code: str) -> District | None:
     """The district `code`, as this warm process last read it (at most a minute ago)."""
     return _lookup(District, code)
+
+
+def lookup_department(code: str) -> Department | None:
+    """The department `code`, as this warm process last read it (at most a minute ago)."""
+    return _lookup(Department, code)
+
+
+def lookup_department_codes() -> list[str]:
+    """Every department's code, as this warm process last listed them (at most a minute ago):
+    the state cell's lists across departments read one partition per department."""
+    global _department_codes
+    now = time.monotonic()
+    if _department_codes is None or now - _department_codes[0] >= LOOKUP_SECONDS:
+        _department_codes = (now, [department.code for department in list_departments()])
+    return list(_department_codes[1])
 
 
 def lookup_category(code: str) -> Category | None:

@@ -16,7 +16,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.domain.grievance import CLOCK_RUNNING, OPEN, OWNED, Change, Grievance, Status
 from chalicelib.domain.jurisdiction import Partition
-from chalicelib.models.base import Guard, TableName, iso, parse, shared_connection, utc_text
+from chalicelib.models.base import Guard, ItemRead, TableName, iso, parse, shared_connection, utc_text
 from chalicelib.models.case_store import PAUSED, CaseRecord, CaseStore, Page, all_of, seat_of
 from chalicelib.resource_names import Table
 
@@ -177,6 +177,11 @@ def save_change(before: Grievance | None, change: Change, now: datetime, guards:
 
 def get_grievance(tracking_id: str) -> Grievance | None:
     return _store.get(tracking_id)
+
+
+def grievance_read(tracking_id: str) -> ItemRead[Grievance | None]:
+    """`get_grievance` as a read that can share its call with the request's login check."""
+    return _store.read(tracking_id)
 
 
 def get_grievances(tracking_ids: Sequence[str]) -> dict[str, Grievance]:

@@ -2,7 +2,7 @@
 
 `jurisdiction` (`DEPARTMENT#DISTRICT`) is what routing asks for: "the active officers of
 water supply in Khordha" is one Query on `jurisdiction-index`. Every staff request reads the
-officer together with their login in one BatchGetItem (`get_officer_and_login`).
+officer together with their login in one BatchGetItem (`officer_read`, `sessions.login_read`).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.admin import AdministrativeAct
-from chalicelib.domain.errors import Conflict, Unavailable
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.identity import Officer, Role, claim_key
-from chalicelib.models import admin_trail, sessions
-from chalicelib.models.base import TableName, failed_condition, shared_connection
+from chalicelib.models import admin_trail
+from chalicelib.models.base import ItemRead, TableName, failed_condition
 from chalicelib.models.citizens import IdentityClaim, raise_conflict_for
 from chalicelib.resource_names import Table
 
@@ -182,26 +182,10 @@ def get_officer(officer_id: str) -> Officer | None:
         return None
 
 
-def get_officer_and_login(officer_id: str, login_id: str) -> tuple[Officer | None, bool]:
-    """The officer, and whether their login `login_id` still stands: both consistent, in one
-    BatchGetItem, so a staff request costs no more to check than the officer read alone."""
-    officers_table, logins_table = OfficerRecord.Meta.table_name, sessions.RefreshSessionRecord.Meta.table_name
-    request: dict[str, Any] = {
-        officers_table: {"Keys": [{"officer_id": {"S": officer_id}}], "ConsistentRead": True},
-        logins_table: {"Keys": [{"token_hash": {"S": sessions.login_key(login_id)}}], "ConsistentRead": True},
-    }
-    found: dict[str, Any] = {}
-    for _ in range(4):  # keys left unprocessed (throttling) are asked for again
-        answer = shared_connection().client.batch_get_item(RequestItems=request)
-        found.update({table: items[0] for table, items in answer.get("Responses", {}).items() if items})
-        request = answer.get("UnprocessedKeys") or {}
-        if not request:
-            break
-    else:
-        raise Unavailable("The accounts table is busy; try again.")
-    officer = _to_officer(OfficerRecord.from_raw_data(found[officers_table])) if officers_table in found else None
-    login = sessions.RefreshSessionRecord.from_raw_data(found[logins_table]) if logins_table in found else None
-    return officer, sessions.stands(login, officer_id)
+def officer_read(officer_id: str) -> ItemRead[Officer | None]:
+    """The officer (None: no such officer), as a read that can share its call with others:
+    a staff request's login check reads the officer and the login together."""
+    return ItemRead(OfficerRecord, officer_id, lambda record: _to_officer(record) if record else None)
 
 
 def list_officers(department: str) -> list[Officer]:

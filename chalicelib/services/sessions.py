@@ -9,7 +9,7 @@ guesses cannot slip past the limit; a success gives the slots back.
 A login ends when its holder logs out, changes their password (every other login ends), a
 copied refresh token comes back, an officer is deactivated or a citizen erased. Its access
 tokens end with it: every authenticated request checks that its login still stands
-(`require_standing_login`), at the cost of one read.
+(`standing_login`), at the cost of one read.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from chalicelib.services import limits
 logger = Logger(child=True)
 
 BAD_CREDENTIALS = "The username or password is wrong."
-LOGIN_ENDED = "This login has ended; log in again."
 
 Account = Citizen | Officer
 
@@ -147,29 +146,6 @@ def change_password(
         raise InvalidInput("new_password: must differ from the current password.", field="new_password")
     _store_password(account, hash_password(new_password), temporary=False)
     stored_sessions.revoke_refresh_sessions(principal.subject_id, keep_family=principal.session_id)
-
-
-def require_standing_login(principal: Principal, *, changing_password: bool = False) -> None:
-    """Unauthenticated unless the login behind `principal`'s access token still stands and,
-    for staff, the account is still active in the same role: powers end when the login or
-    the account does, not when the token expires. One read (staff: the officer and the login
-    in one batch). Forbidden (`password_change_required`) while a staff password is
-    temporary, unless the request is the one `changing_password`."""
-    if principal.session_id is None:
-        raise Unauthenticated("The access token is not valid.")
-    if not principal.is_staff:
-        if not stored_sessions.login_stands(principal.session_id, principal.subject_id):
-            raise Unauthenticated(LOGIN_ENDED)
-        return
-    officer, login_stands = officers.get_officer_and_login(principal.subject_id, principal.session_id)
-    if officer is None or not officer.active or officer.role is not principal.role:
-        raise Unauthenticated("This account is no longer active.")
-    if not login_stands:
-        raise Unauthenticated(LOGIN_ENDED)
-    if officer.password_temporary and not changing_password:
-        raise Forbidden(
-            "Change the password you were given first (POST /me/password).", code="password_change_required"
-        )
 
 
 def _take_attempt(limit: str, subject: str, now: datetime, shown: str) -> limits.Slot:

@@ -63,6 +63,34 @@ def test_checking_that_a_login_still_stands_costs_one_read(api, citizen, staff_t
     assert ended.status_code == 401 and dict(ended_calls) == {"dynamodb:GetItem": 1}
 
 
+def test_a_read_of_one_case_checks_the_login_in_the_same_call(api, citizen, file_grievance, staff_token):
+    """GET of one case: the login (staff: the officer too) and the case come back in one
+    BatchGetItem. A view that never reads its case still has the login checked, alone, and
+    an ended login stops before the trail is read."""
+    from tests.integration.conftest import bearer, post
+
+    person = citizen()
+    tracking_id = file_grievance(person).json_body["tracking_id"]
+    officer = staff_token("state_admin")
+    api.get(f"/grievances/{tracking_id}", headers=bearer(person.access_token))  # warm
+
+    with count_aws_calls() as citizen_calls:
+        mine = api.get(f"/grievances/{tracking_id}", headers=bearer(person.access_token))
+    with count_aws_calls() as staff_calls:
+        theirs = api.get(f"/grievances/{tracking_id}/notifications", headers=bearer(officer))
+    with count_aws_calls() as unread_calls:
+        malformed = api.get("/grievances/not-a-tracking-id", headers=bearer(person.access_token))
+    post(api, "/auth/logout", {"refresh_token": person.refresh_token})
+    with count_aws_calls() as ended_calls:
+        ended = api.get(f"/grievances/{tracking_id}", headers=bearer(person.access_token))
+
+    assert (mine.status_code, theirs.status_code, malformed.status_code, ended.status_code) == (200, 200, 404, 401)
+    assert dict(citizen_calls) == {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 1}
+    assert dict(staff_calls) == {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 1}
+    assert dict(unread_calls) == {"dynamodb:GetItem": 1}
+    assert dict(ended_calls) == {"dynamodb:BatchGetItem": 1}
+
+
 APPLICATION_BUDGET: dict[str, dict[str, int]] = {
     "POST /applications (2 documents)": {
         # the caller's login, service, district, the applicant's address; the officers of the
@@ -86,7 +114,8 @@ APPLICATION_BUDGET: dict[str, dict[str, int]] = {
         "dynamodb:TransactWriteItems": 1,
         "sqs:SendMessage": 1,  # the hand-over
     },
-    "GET /applications/{id}": {"dynamodb:GetItem": 2, "dynamodb:Query": 1},  # the login, the record, its trail
+    # the login and the record in one batch (standing_login), its trail
+    "GET /applications/{id}": {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 1},
 }
 
 
@@ -122,12 +151,13 @@ GRIEVANCE_BUDGET = {
         "sns:Publish": 1,  # the operations-centre feed
         "sqs:DeleteMessageBatch": 1,
     },
-    # from here on a citizen's request also reads their login (one GetItem)
-    "GET /grievances/{id} (citizen)": {"dynamodb:GetItem": 2, "dynamodb:Query": 1},
+    # from here on a citizen's request also reads their login: alone (one GetItem), or with
+    # the case a read shows, in one batch (standing_login)
+    "GET /grievances/{id} (citizen)": {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 1},
     "GET /grievances (citizen's list)": {"dynamodb:GetItem": 1, "dynamodb:Query": 1},
     # a slot per source address and per tracking id (conditional adds), the grievance, its citizen
     "GET /track/{id}": {"dynamodb:UpdateItem": 2, "dynamodb:GetItem": 2},
-    "GET /grievances/{id}/history (citizen)": {"dynamodb:GetItem": 2, "dynamodb:Query": 1},
+    "GET /grievances/{id}/history (citizen)": {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 1},
     "POST /grievances/{id}/actions (accept)": {
         "dynamodb:BatchGetItem": 1,  # the officer and their login
         "dynamodb:GetItem": 1,
@@ -234,20 +264,22 @@ def test_applying_and_moving_an_application_costs_what_the_readme_says(api, stac
 
 
 def test_a_jurisdiction_list_page_is_one_query_on_a_case_index(api, stack, staff_token, admin_token):
-    """A supervisor's seat: the login, the department and district checked, one Query. The
-    state cell's page across departments: the login, the departments, one Query."""
+    """A supervisor's seat: the login and one Query (the department and the district are
+    checked against the warm process's copy). The state cell's page across departments: the
+    login and one Query over the departments' partitions (listed by the warm copy too)."""
     from tests.integration.conftest import bearer
 
     supervisor = staff_token("supervisor", department="WATER", district="KHORDHA")
     seat = "/staff/grievances?department=WATER&district=KHORDHA&limit=20"
     api.get(seat, headers=bearer(supervisor))  # warm
+    api.get("/staff/grievances?limit=20", headers=bearer(admin_token))
     with count_aws_calls() as seat_calls:
         assert api.get(seat, headers=bearer(supervisor)).status_code == 200
     with count_aws_calls() as state_calls:
         assert api.get("/staff/grievances?limit=20", headers=bearer(admin_token)).status_code == 200
 
-    assert dict(seat_calls) == {"dynamodb:BatchGetItem": 1, "dynamodb:GetItem": 2, "dynamodb:Query": 1}
-    assert dict(state_calls) == {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 2}
+    assert dict(seat_calls) == {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 1}
+    assert dict(state_calls) == {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 1}
 
 
 # The channels: a registered citizen's SMS filing is a portal filing plus what the channel
@@ -287,3 +319,56 @@ def test_each_channel_step_costs_what_it_is_budgeted_and_never_a_scan(api, citiz
 
     assert {name: dict(calls) for name, _, calls in measured} == CHANNEL_BUDGET
     assert all(status == 200 for _, status, _ in measured)
+
+
+# Every authenticated read of the API once warm, by who reads it. Two calls at most (the login,
+# with the case when there is one, and one read of what is shown), but for what the README's
+# access patterns explain: a manager's reports read the day rows and the gauges or the team as
+# well, a department's webhook settings its secret's record, and a search by mobile is audited.
+READ_BUDGET = {
+    ("citizen", "/me"): 2,
+    ("citizen", "/grievances"): 2,
+    ("citizen", "/grievances/{id}"): 2,
+    ("citizen", "/grievances/{id}/history"): 2,
+    ("citizen", "/applications"): 2,
+    ("officer", "/officer/grievances"): 2,
+    ("officer", "/officer/applications"): 2,
+    ("state_admin", "/grievances/{id}/notifications"): 2,
+    ("supervisor", "/officers?department=WATER"): 2,
+    ("supervisor", "/reports/departments"): 3,
+    ("supervisor", "/reports/districts"): 4,
+    ("supervisor", "/reports/officers"): 4,
+    ("supervisor", "/reports/alerts"): 2,
+    ("supervisor", "/reports/export.csv"): 2,
+    ("state_admin", "/staff/grievances?limit=20"): 2,
+    ("state_admin", "/staff/applications?limit=20"): 2,
+    ("state_admin", "/staff/search?tracking_id={id}"): 2,
+    ("state_admin", "/staff/search?mobile={mobile}"): 7,
+    ("state_admin", "/admin/audit"): 2,
+    ("state_admin", "/departments/WATER/webhook"): 3,
+    ("state_admin", "/webhooks/dead-letters"): 2,
+}
+
+
+def test_each_authenticated_read_costs_what_it_is_budgeted(api, citizen, routed_grievance, staff_token, admin_token):
+    from tests.integration.conftest import bearer
+
+    person = citizen()
+    tracking_id = routed_grievance(person)
+    tokens = {
+        "citizen": person.access_token,
+        "officer": staff_token("officer", department="WATER"),
+        "supervisor": staff_token("supervisor", department="WATER", district="KHORDHA"),
+        "state_admin": admin_token,
+    }
+    spent = {}
+    for (role, path), _ in READ_BUDGET.items():
+        url = path.format(id=tracking_id, mobile=person.mobile.replace("+", "%2B"))
+        api.get(url, headers=bearer(tokens[role]))  # warm
+        with count_aws_calls() as calls:
+            answer = api.get(url, headers=bearer(tokens[role]))
+        assert answer.status_code == 200, (path, answer.body)
+        assert not calls.get("dynamodb:Scan"), path
+        spent[role, path] = sum(calls.values())
+
+    assert spent == READ_BUDGET

@@ -51,6 +51,30 @@ def test_after_logging_out_the_old_access_token_files_nothing(api, citizen, grie
     assert filings_of(person.citizen_id) == []
 
 
+def test_a_read_that_checks_the_login_with_its_case_shows_nothing_after_logging_out(api, citizen, file_grievance):
+    # Given a citizen with a grievance, whose reads of it check the login in the same call
+    # as the grievance (standing_login.checked_with_first_read)
+    person = citizen()
+    tracking_id = file_grievance(person).json_body["tracking_id"]
+    assert api.get(f"/grievances/{tracking_id}", headers=bearer(person.access_token)).status_code == 200
+
+    # When they log out, and the access token is replayed on the reads of one case: theirs,
+    # one that does not exist, and one that cannot (refused before anything is read)
+    post(api, "/auth/logout", {"refresh_token": person.refresh_token})
+    paths = [
+        f"/grievances/{tracking_id}",
+        f"/grievances/{tracking_id}/history",
+        "/grievances/OD-000000-000000",
+        "/grievances/not-a-tracking-id",
+        "/applications/OD-APP-000000-000000",
+    ]
+    answers = {path: api.get(path, headers=bearer(person.access_token)) for path in paths}
+
+    # Then each is a 401, never the case and never a 404 that tells one id from another
+    assert {path: a.status_code for path, a in answers.items()} == dict.fromkeys(paths, 401)
+    assert all(a.json_body["error"]["code"] == "unauthenticated" for a in answers.values())
+
+
 def test_logging_out_ends_that_login_only(api, citizen):
     # Given a citizen logged in on two devices
     person = citizen()
@@ -147,8 +171,10 @@ def test_a_deactivated_officers_access_token_is_refused_at_once(api, staff_token
     # When the state cell deactivates them
     assert officer.set_active(staff_token("state_admin"), False).status_code == 200
 
-    # Then the token they hold stops working, and logging in again is refused too
+    # Then the token they hold stops working, on a read of one case too, and logging in
+    # again is refused
     assert api.get("/officer/grievances", headers=bearer(token)).status_code == 401
+    assert api.get("/grievances/OD-000000-000000", headers=bearer(token)).status_code == 401
     assert post(api, "/auth/login", officer.credentials).status_code == 403
 
 

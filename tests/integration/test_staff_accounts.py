@@ -43,7 +43,7 @@ def test_a_new_officer_reaches_nothing_until_the_temporary_password_is_changed(a
 
     # Then the answer says so, and every route but the password change is closed
     assert login.status_code == 200 and login.json_body["password_change_required"] is True
-    for path in ("/officer/grievances", "/me", "/officer/applications"):
+    for path in ("/officer/grievances", "/me", "/officer/applications", "/grievances/OD-000000-000000"):
         refused = api.get(path, headers=bearer(token))
         assert refused.status_code == 403, path
         assert refused.json_body["error"]["code"] == "password_change_required"

@@ -324,3 +324,18 @@ def test_a_parameter_checked_by_hand_is_answered_as_a_query_model_answers_it(htt
 
     # Then both answer alike: the same status and body (a 422 naming the parameter, or the value)
     assert (by_hand.status_code, by_hand.json_body) == (by_model.status_code, by_model.json_body)
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        {"methods": ["POST"], "roles": frozenset()},
+        {"methods": ["GET", "POST"], "roles": frozenset()},
+        {"methods": ["GET"], "public": True},
+    ],
+)
+def test_only_an_authenticated_get_may_check_the_login_after_its_view_has_started(declared: dict) -> None:
+    # A view that writes, or one with no login at all, must not be declared so: it would
+    # act before its caller is known to stand.
+    with pytest.raises(TypeError, match="only an authenticated GET"):
+        route(Blueprint(__name__), "/cases/{tracking_id}", login_checked_with_first_read=True, **declared)
