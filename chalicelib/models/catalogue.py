@@ -16,6 +16,7 @@ catalogue, often a function's first request) never loads it.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -193,15 +194,19 @@ def get_category(code: str) -> Category | None:
 
 
 LOOKUP_SECONDS = 60.0
+LOOKUPS_KEPT = 4096
 _looked_up: dict[tuple[type[CatalogueItem], str], tuple[float, CatalogueItem | None]] = {}
 _department_codes: tuple[float, list[str]] | None = None
+# The dev server and the local consumers run requests on threads of one process.
+_lookups_lock = threading.Lock()
 
 
 def _forget_lookups() -> None:
     """After an edit in this process: its own next lookups read the edit back."""
     global _department_codes
-    _looked_up.clear()
-    _department_codes = None
+    with _lookups_lock:
+        _looked_up.clear()
+        _department_codes = None
 
 
 def lookup_district(code: str) -> District | None:
@@ -232,13 +237,18 @@ def lookup_category(code: str) -> Category | None:
 def _lookup(kind: type[Item], code: str) -> Item | None:
     # An unknown code is kept too: a client sending a wrong one again costs no read.
     now = time.monotonic()
-    kept = _looked_up.get((kind, code))
-    if kept is not None and now - kept[0] < LOOKUP_SECONDS:
-        return kept[1]  # type: ignore[return-value]  # kept under its own kind
+    with _lookups_lock:
+        kept = _looked_up.pop((kind, code), None)
+        if kept is not None and now - kept[0] < LOOKUP_SECONDS:
+            _looked_up[(kind, code)] = kept  # back in as the most recently used
+            return kept[1]  # type: ignore[return-value]  # kept under its own kind
     item = _get(kind, code)
-    if len(_looked_up) >= 4096:  # bounded: a flood of made-up codes cannot grow it further
-        _looked_up.clear()
-    _looked_up[(kind, code)] = (now, item)
+    with _lookups_lock:
+        # Bounded: a flood of made-up codes pushes out the least recently used, never the
+        # codes that real requests keep asking for.
+        while len(_looked_up) >= LOOKUPS_KEPT:
+            del _looked_up[next(iter(_looked_up))]
+        _looked_up[(kind, code)] = (now, item)
     return item
 
 

@@ -72,6 +72,9 @@ class Outcome:
 # again, within it gets the first answer. (The signature covers the body, not its timestamp.)
 KEEP_MESSAGE_IDS = 30 * 24 * 3600
 
+# Tries to write a reply on a grievance that keeps moving under it (each try reads it afresh).
+WRITE_ATTEMPTS = 3
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -217,13 +220,22 @@ def _email(message: InboundMessage, sender: _Sender, now: datetime) -> Answer:
     email = parse_email(message.subject or "", message.text, message.email or "", DEFAULT_MAX_CHARS - len(note) - 2)
     body = f"{email.body}\n\n{note}" if email.truncated else email.body
     if email.reply_to and message.sender_verified and sender.citizen_id is not None:
-        grievance = grievances.get_grievance(email.reply_to)
-        if grievance is not None and grievance.citizen_id == sender.citizen_id:
+        # The grievance may move under the reply (routing, an officer); the citizen's words
+        # are then written on it as it is now, not bounced back to the relay as a 409.
+        for attempt in range(WRITE_ATTEMPTS):
+            grievance = grievances.get_grievance(email.reply_to)
+            if grievance is None or grievance.citizen_id != sender.citizen_id:
+                break
             if not body.strip():
                 return _help(message, reply_text("need_words", language))
             citizen = sender.citizen(now)
             change = citizen_writes(grievance, citizen.principal(), body, message.channel.value, current_clock(), now)
-            saved = grievances.save_change(grievance, change, now)
+            try:
+                saved = grievances.save_change(grievance, change, now)
+            except Conflict:
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                continue
             hand_over(saved, change.events, saved.audit_seq)
             text = reply_text("reply_added", language, tracking_id=saved.tracking_id)
             return Answer(message.message_id, Outcome.WROTE, saved.tracking_id, text)

@@ -125,3 +125,24 @@ def test_bad_catalogue_requests_name_the_field(api, stack, path, status, field):
     assert error_of(response)["field"] == field
     assert error_of(response)["code"] in {"not_found", "invalid_input"}
     assert error_of(response)["message"]
+
+
+def test_the_warm_copy_keeps_the_codes_asked_for_through_a_flood_of_made_up_ones(stack, monkeypatch):
+    # Given a warm process that has looked up a real district, and keeps room for 8 codes
+    from bench.aws_calls import count_aws_calls
+    from chalicelib.models import catalogue
+
+    monkeypatch.setattr(catalogue, "LOOKUPS_KEPT", 8)
+    catalogue._forget_lookups()
+    assert catalogue.lookup_district("KHORDHA") is not None
+
+    # When made-up codes keep coming, while the real one is still asked for now and then
+    with count_aws_calls() as calls:
+        for n in range(40):
+            assert catalogue.lookup_district(f"MADE_UP_{n}") is None
+            if n % 4 == 0:
+                assert catalogue.lookup_district("KHORDHA") is not None
+
+    # Then only the made-up codes were read, each once, and the copy stayed within bounds
+    assert dict(calls) == {"dynamodb:GetItem": 40}
+    assert len(catalogue._looked_up) == 8

@@ -303,6 +303,35 @@ def test_an_email_about_a_grievance_nobody_asked_about_is_kept_as_the_citizens_w
     assert (last["event"], last["note"]) == ("citizen_wrote", "It is still dark tonight.")
 
 
+def test_a_reply_racing_with_routing_is_written_on_the_grievance_as_routed(
+    api, send, citizen, consume, admin_token, monkeypatch
+):
+    # Given a grievance filed by email and not yet routed
+    from chalicelib.services import channel_intake
+
+    person = citizen()
+    tracking_id = only_result(send("email", ses_email(person.email, "Broken drain", "The drain on lane 3 is broken.")))[
+        "tracking_id"
+    ]
+
+    # When routing assigns it between the reply's read of it and the reply's write
+    writes = channel_intake.citizen_writes
+
+    def routed_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(channel_intake, "citizen_writes", writes)
+        consume("route_grievances")
+        return writes(*args, **kwargs)
+
+    monkeypatch.setattr(channel_intake, "citizen_writes", routed_meanwhile)
+    more = only_result(send("email", ses_email(person.email, f"Re: {tracking_id}", "It overflows when it rains.")))
+
+    # Then the words are written on the grievance as routing left it, and neither move is lost
+    assert (more["outcome"], more["tracking_id"]) == ("wrote", tracking_id)
+    events = [e["event"] for e in history(api, admin_token, tracking_id)]
+    assert events[-2:] == ["assigned", "citizen_wrote"]
+    assert grievance(api, admin_token, tracking_id)["status"] == "assigned"
+
+
 def test_a_reply_naming_someone_elses_grievance_is_filed_as_a_new_one(api, send, citizen, admin_token):
     owner, other = citizen(), citizen()
     tracking_id = only_result(send("email", ses_email(owner.email, "Potholes", "Deep potholes on the main road.")))[
