@@ -34,7 +34,6 @@ from typing import Any
 
 from moto.core import utils as moto_utils
 from moto.sqs import models
-from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Message, Queue, SQSBackend
 
 MOTOS_OWN: dict[str, Any] = {}
@@ -105,7 +104,10 @@ def delete_message(queue: Queue, receipt_handle: str) -> None:
     message = _holder_of.get(receipt_handle)
     messages = queue._messages
     if message is None or message not in messages:
-        raise ReceiptHandleIsInvalid()
+        # Not given out through the index (received before `install()`), or not this
+        # queue's: moto's own scan finds it or raises ReceiptHandleIsInvalid.
+        MOTOS_OWN["delete_message"](queue, receipt_handle)
+        return
     queue.pending_messages.discard(message)
     queue.deleted_messages.update(message.all_receipt_handles)  # type: ignore[arg-type]
     # A new list, as moto makes: a receive walking the old one is not disturbed.

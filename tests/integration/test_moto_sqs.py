@@ -1,10 +1,10 @@
 """The local moto's SQS (infra/moto_sqs.py) answers as moto's own, while each call costs the
 messages it touches rather than the whole queue.
 
-The same script of calls runs twice on a fresh in-process moto, once through moto's code and
-once through ours: every answer (bodies, attributes, counts, errors) and what each queue holds
-at the end must be the same. Ids and receipt handles are random, so they are compared by the
-order in which they first appear.
+The same script of calls runs twice on a private moto SQS backend (never the shared one the
+local stack's server holds), once through moto's code and once through ours: every answer
+(bodies, attributes, counts, errors) and what each queue holds at the end must be the same.
+Ids and receipt handles are random, so they are compared by the order they first appear in.
 """
 
 from __future__ import annotations
@@ -13,119 +13,114 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.exceptions import ClientError
-from moto import mock_aws
+from moto.core.exceptions import ServiceException
+from moto.sqs.models import Message, SQSBackend
 
 from infra import moto_sqs
 
 Answers = list[Any]
+COUNTS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]
 
 
 @pytest.fixture
-def moto_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto in this process, with its own SQS code unless a test installs ours."""
-    import os
-
-    for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
-        monkeypatch.delenv(name)  # to moto's in-process mock, not the local stack's server
+def moto_only() -> Iterator[None]:
+    """moto's own SQS code in this process, unless a test installs ours. (The local stack's
+    server, in this process too, runs on it meanwhile: it is the same behaviour.)"""
+    installed = bool(moto_sqs.MOTOS_OWN)
     moto_sqs.uninstall()
     yield
     moto_sqs.uninstall()
+    if installed:
+        moto_sqs.install()
 
 
-def script(sqs: Any) -> Answers:
-    """Sends, receives, visibility, deletes (current, old and unknown handles, twice), a
-    dead-letter queue, FIFO with content-based deduplication, counts and attributes."""
+def shown(value: Any) -> Any:
+    if isinstance(value, Message):
+        return {
+            "id": value.id,
+            "body": value.body,
+            "handle": value.receipt_handle,
+            "received": value.approximate_receive_count,
+        }
+    if isinstance(value, (list, tuple)):
+        return [shown(v) for v in value]
+    return value
+
+
+def script(sqs: SQSBackend) -> Answers:
+    """Sends (one, batched, delayed), receives, visibility running out, deletes (current, old,
+    unknown and repeated handles, in a batch), FIFO with content-based deduplication, counts
+    and every attribute."""
     answers: Answers = []
 
     def answer(call: Callable[[], Any]) -> Any:
         try:
             result = call()
-        except ClientError as error:
-            answers.append(("error", error.response["Error"]["Code"]))
+        except ServiceException as error:
+            answers.append(("error", error.code))
             return None
-        result.pop("ResponseMetadata", None)
-        answers.append(result)
+        answers.append(shown(result))
         return result
 
-    dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue = sqs.create_queue(
-        QueueName="work",
-        Attributes={"RedrivePolicy": f'{{"deadLetterTargetArn": "{dlq_arn}", "maxReceiveCount": "2"}}'},
-    )["QueueUrl"]
-    fifo = sqs.create_queue(
-        QueueName="work.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
-    )["QueueUrl"]
-
+    sqs.create_queue("work")
+    sqs.create_queue("work.fifo", FifoQueue="true", ContentBasedDeduplication="true")
     for n in range(25):
-        answer(lambda n=n: sqs.send_message(QueueUrl=queue, MessageBody=f"message {n}"))
-    answer(lambda: sqs.send_message(QueueUrl=queue, MessageBody="later", DelaySeconds=1))
-    answer(
-        lambda: sqs.send_message_batch(
-            QueueUrl=queue, Entries=[{"Id": f"b{n}", "MessageBody": f"batched {n}"} for n in range(10)]
-        )
-    )
+        answer(lambda n=n: sqs.send_message("work", f"message {n}"))
+    answer(lambda: sqs.send_message("work", "later", delay_seconds=1))
+    batch = {
+        f"entry.{n}": {"Id": f"b{n}", "MessageBody": f"batched {n}", "MessageAttributes": {}, "DelaySeconds": None}
+        for n in range(10)
+    }
+    answer(lambda: sqs.send_message_batch("work", batch))
     for body in ("same", "same", "other"):
-        answer(lambda body=body: sqs.send_message(QueueUrl=fifo, MessageBody=body, MessageGroupId="g"))
+        answer(lambda body=body: sqs.send_message("work.fifo", body, group_id="g"))
 
-    counts = [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-    ]
-    answer(lambda: sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=counts))
-    first = answer(lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=1))
-    handles = [m["ReceiptHandle"] for m in first["Messages"]]
-    answer(lambda: sqs.delete_message(QueueUrl=queue, ReceiptHandle=handles[0]))
-    answer(lambda: sqs.delete_message(QueueUrl=queue, ReceiptHandle=handles[0]))  # again: no error
-    answer(lambda: sqs.delete_message(QueueUrl=queue, ReceiptHandle="not-a-handle"))
+    answer(lambda: sqs.get_queue_attributes("work", COUNTS))
+    first = answer(lambda: sqs.receive_message("work", 10, 0, 1))
+    handles = [m.receipt_handle for m in first]
+    answer(lambda: sqs.delete_message("work", handles[0]))
+    answer(lambda: sqs.delete_message("work", handles[0]))  # again: no error
+    answer(lambda: sqs.delete_message("work", "not-a-handle"))
     answer(
         lambda: sqs.delete_message_batch(
-            QueueUrl=queue,
-            Entries=[{"Id": "a", "ReceiptHandle": handles[1]}, {"Id": "b", "ReceiptHandle": "not-a-handle"}],
+            "work", [{"Id": "a", "ReceiptHandle": handles[1]}, {"Id": "b", "ReceiptHandle": "not-a-handle"}]
         )
     )
-    answer(lambda: sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=counts))
-    answer(lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=30))
-    answer(lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=30))
+    answer(lambda: sqs.get_queue_attributes("work", COUNTS))
+    answer(lambda: sqs.receive_message("work", 10, 0, 30))
+    answer(lambda: sqs.receive_message("work", 10, 0, 30))
     time.sleep(1.1)  # the first receive's messages are visible again, and the delayed one
-    again = answer(lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=30))
-    answer(lambda: sqs.delete_message(QueueUrl=queue, ReceiptHandle=handles[2]))  # an old handle still deletes
-    answer(lambda: sqs.delete_message(QueueUrl=queue, ReceiptHandle=again["Messages"][-1]["ReceiptHandle"]))
-    answer(lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10))
-    answer(lambda: sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"]))
-    answer(lambda: sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10))
-    answer(lambda: sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10))
-    answer(lambda: sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=counts))
+    again = answer(lambda: sqs.receive_message("work", 10, 0, 30))
+    answer(lambda: sqs.delete_message("work", handles[2]))  # an old handle still deletes
+    answer(lambda: sqs.delete_message("work", again[-1].receipt_handle))
+    answer(lambda: sqs.receive_message("work", 10, 0, 30))
+    answer(lambda: sqs.get_queue_attributes("work", ["All"]))
+    answer(lambda: sqs.receive_message("work.fifo", 10, 0, 30))
+    answer(lambda: [shown(m) for m in sqs.get_queue("work")._messages])
     return answers
 
 
 def run_once(patched: bool) -> Answers:
     if patched:
         moto_sqs.install()
-    with mock_aws():
-        answers = script(boto3.client("sqs", region_name="ap-south-1"))
-    moto_sqs.uninstall()
-    return answers
+    try:
+        return script(SQSBackend("ap-south-1", "000000000018"))
+    finally:
+        moto_sqs.uninstall()
 
 
 def comparable(answers: Answers) -> Any:
-    """Random ids, handles and moments replaced by their order of first appearance."""
+    """Random ids and handles replaced by their order of first appearance; moments dropped."""
     seen: dict[str, str] = {}
-    volatile = {"MessageId", "ReceiptHandle", "MD5OfBody", "SequenceNumber", "SentTimestamp"}
-    moments = {"ApproximateFirstReceiveTimestamp", "CreatedTimestamp", "LastModifiedTimestamp"}
+    moments = {"CreatedTimestamp", "LastModifiedTimestamp"}
 
     def walk(value: Any, key: str = "") -> Any:
         if isinstance(value, dict):
-            return {k: walk(v, k) for k, v in sorted(value.items())}
-        if isinstance(value, list):
+            return {k: walk(v, k) for k, v in sorted(value.items()) if k not in moments}
+        if isinstance(value, (list, tuple)):
             return [walk(v, key) for v in value]
-        if key in moments:
-            return "<moment>"
-        if key in volatile and isinstance(value, str):
+        if key in {"id", "handle", "ReceiptHandle"} and isinstance(value, str):
             return seen.setdefault(value, f"<{key} {len(seen)}>")
         return value
 
@@ -137,37 +132,33 @@ def test_every_answer_and_every_message_left_is_motos_own(moto_only):
     ours = comparable(run_once(patched=True))
 
     assert ours == motos
-    assert any(a == ("error", "ReceiptHandleIsInvalid") for a in motos)  # the script reached its errors
+    assert ["error", "ReceiptHandleIsInvalid"] in motos  # the script reached its errors
 
 
 def test_a_receive_touches_the_messages_it_returns_not_the_whole_queue(moto_only):
-    """What makes it fast, seen as work done: the visibility of how many messages is read."""
+    """What makes it fast, seen as work done: how many messages' visibility is read."""
     reads = {"count": 0}
-    visible = moto_sqs.models.Message.visible
+    visible = Message.visible
 
-    def counted(message: Any) -> bool:
+    def counted(message: Message) -> bool:
         reads["count"] += 1
         return bool(visible.fget(message))  # type: ignore[attr-defined]
 
     def receive_after_sending(patched: bool) -> int:
         if patched:
             moto_sqs.install()
-        moto_sqs.models.Message.visible = property(counted)  # type: ignore[assignment,method-assign]
+        Message.visible = property(counted)  # type: ignore[assignment,method-assign]
         try:
-            with mock_aws():
-                sqs = boto3.client("sqs", region_name="ap-south-1")
-                queue = sqs.create_queue(QueueName="deep")["QueueUrl"]
-                for start in range(0, 500, 10):
-                    sqs.send_message_batch(
-                        QueueUrl=queue,
-                        Entries=[{"Id": f"m{n}", "MessageBody": f"{n}"} for n in range(start, start + 10)],
-                    )
-                reads["count"] = 0
-                received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
-                sqs.delete_message(QueueUrl=queue, ReceiptHandle=received[0]["ReceiptHandle"])
-                return reads["count"]
+            sqs = SQSBackend("ap-south-1", "000000000018")
+            sqs.create_queue("deep")
+            for n in range(500):
+                sqs.send_message("deep", f"{n}")
+            reads["count"] = 0
+            received = sqs.receive_message("deep", 10, 0, 30)
+            sqs.delete_message("deep", received[0].receipt_handle)
+            return reads["count"]
         finally:
-            moto_sqs.models.Message.visible = visible  # type: ignore[method-assign]
+            Message.visible = visible  # type: ignore[method-assign]
             moto_sqs.uninstall()
 
     assert receive_after_sending(patched=False) > 500 * 10
