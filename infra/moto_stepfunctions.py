@@ -11,14 +11,17 @@ moto 5's interpreter pays twice for work it has already done, on every execution
   client (~15 ms: the service model, its event hooks, an endpoint resolver) to make one call.
   A client is thread-safe and its settings are the same for every task of a service in a
   region, so one is built per region and service and kept.
+- Every JSONPath a state reads (`"tracking_id.$": "$.tracking_id"`, a `ResultPath`) is
+  compiled by jsonpath-ng's PLY parser each time it is read. A compiled path is a tree that
+  `find` and `update_or_create` only read, so it is compiled once per path text.
 
 In `make burst` every grievance starts four or five timer executions, so the local stack
-spent about a third of its moto process's time (py-spy, N = 300) parsing and building
-clients. Here the parse is kept per definition text and the client per (region, service,
-endpoint); everything else — the states, their order, the history each execution records,
-the messages its tasks send — is moto's own code. `tests/integration/test_moto_stepfunctions.py`
-runs the same executions through moto's code and this one and compares their histories
-and what they sent.
+spent about a third of its moto process's time (py-spy, N = 300) parsing definitions and
+building clients, and then a tenth compiling paths. Here the parse is kept per definition
+text, the client per (region, service, endpoint) and the path per text; everything else —
+the states, their order, the history each execution records, the messages its tasks send —
+is moto's own code. `tests/integration/test_moto_stepfunctions.py` runs the same executions
+through moto's code and this one and compares their histories and what they sent.
 
 Two guards keep the sharing honest. A component's `heap_key` (the name of its slot in an
 execution's heap, e.g. a retrier's attempt counter) is drawn lazily at first use; two
@@ -40,10 +43,11 @@ from typing import Any
 
 from moto.core.models import botocore_stubber
 from moto.settings import moto_server_port
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.component import Component
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-from moto.stepfunctions.parser.asl.utils import boto_client
+from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 MOTOS_OWN: dict[str, Any] = {}
@@ -69,6 +73,7 @@ _CLIENT_USERS = [
 _STATES_WITH_WORKERS = frozenset({"Map", "Parallel"})
 
 _programs: dict[str, EvalComponent] = {}
+_paths: dict[tuple[str, str], Any] = {}
 _clients: dict[tuple[str, str, bool, str], Any] = {}
 _lock = threading.Lock()
 
@@ -143,14 +148,32 @@ def boto_client_for(region: str, service: str, state_credentials: Any = None) ->
     return client
 
 
+def _compiled_once(dialect: str, compile_path: Any) -> Any:
+    """jsonpath-ng's `parse` (`dialect` names which of its two), kept per path text."""
+
+    def parse(path: str) -> Any:
+        key = (dialect, path)
+        compiled = _paths.get(key)
+        if compiled is None:
+            compiled = _paths[key] = compile_path(path)  # two threads at once: the same tree twice
+        return compiled
+
+    return parse
+
+
 def install() -> None:
-    """Make this process's moto parse a definition once and build a Task's client once."""
+    """Make this process's moto parse a definition once, build a Task's client once and
+    compile a JSONPath once."""
     if MOTOS_OWN:
         return
     MOTOS_OWN.update(
         _get_evaluation_entrypoint=ExecutionWorker._get_evaluation_entrypoint,
         boto_client_for=boto_client.boto_client_for,
+        json_path_parse=json_path.parse,  # type: ignore[attr-defined]
+        result_path_parse=result_path.parse,  # type: ignore[attr-defined]
     )
+    json_path.parse = _compiled_once("ext", MOTOS_OWN["json_path_parse"])  # type: ignore[attr-defined]
+    result_path.parse = _compiled_once("plain", MOTOS_OWN["result_path_parse"])  # type: ignore[attr-defined]
     ExecutionWorker._get_evaluation_entrypoint = _get_evaluation_entrypoint  # type: ignore[method-assign,assignment]
     boto_client.boto_client_for = boto_client_for
     for name in _CLIENT_USERS:
@@ -165,12 +188,15 @@ def uninstall() -> None:
         return
     ExecutionWorker._get_evaluation_entrypoint = MOTOS_OWN["_get_evaluation_entrypoint"]  # type: ignore[method-assign]
     boto_client.boto_client_for = MOTOS_OWN["boto_client_for"]
+    json_path.parse = MOTOS_OWN["json_path_parse"]  # type: ignore[attr-defined]
+    result_path.parse = MOTOS_OWN["result_path_parse"]  # type: ignore[attr-defined]
     for name in _CLIENT_USERS:
         module = importlib.import_module(name)
         if getattr(module, "boto_client_for", None) is boto_client_for:
             module.boto_client_for = MOTOS_OWN["boto_client_for"]  # type: ignore[attr-defined]
     _programs.clear()
     _clients.clear()
+    _paths.clear()
     MOTOS_OWN.clear()
 
 

@@ -148,7 +148,7 @@ def test_executions_end_and_send_exactly_as_with_motos_own_code(moto_only: None)
     assert all([step[0] for step in ended["history"]].count("TaskFailed") == 3 for ended in retried)
 
 
-def test_a_definition_is_parsed_once_and_a_tasks_client_built_once(
+def test_a_definition_is_parsed_a_client_built_and_a_path_compiled_once(
     moto_only: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run = uuid.uuid4().hex[:8]
@@ -176,3 +176,8 @@ def test_a_definition_is_parsed_once_and_a_tasks_client_built_once(
     # Two definitions, each parsed when created (moto's validation) and once for its executions.
     assert len(parses) == 2 * 2
     assert clients == ["sqs"]
+    # Each path read (the timers' five fields, the retried machine's "$" and "$.tracking_id",
+    # its ResultPath "$.error") compiled once, whichever execution read it first.
+    assert sorted(path for _, path in moto_stepfunctions._paths) == sorted(
+        ["$", "$.due_at", "$.error", "$.level", "$.purpose", "$.timer_seq", "$.tracking_id", "$.version", "$.warn_at"]
+    )
