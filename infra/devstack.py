@@ -171,13 +171,21 @@ class LocalMoto:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        from infra import moto_attribute_values, moto_lookups, moto_sqs, moto_stepfunctions, moto_transactions
+        from infra import (
+            moto_attribute_values,
+            moto_lookups,
+            moto_queries,
+            moto_sqs,
+            moto_stepfunctions,
+            moto_transactions,
+        )
 
         moto_transactions.install()  # a transaction costs the items it writes, not whole tables
         moto_sqs.install()  # a queue's call costs the messages it touches, not the whole queue
         moto_lookups.install()  # a host's backend and an execution's name found by index
         moto_stepfunctions.install()  # an execution parses no definition, builds no client
         moto_attribute_values.install()  # an item is written as it is, not walked member by member
+        moto_queries.install()  # a Query of one partition lists that partition, not the table
         app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(HOST, self.port, app, threaded=True, request_handler=keep_alive_handler())
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
