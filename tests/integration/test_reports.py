@@ -186,26 +186,44 @@ def test_a_redelivered_event_is_counted_once(api, admin_token, worked_district):
     assert _district_counters(district) == before
 
 
-def test_the_open_gauges_match_the_grievances_held_and_the_backfill_mends_a_drift(api, admin_token, worked_district):
+def test_the_open_gauges_match_the_grievances_held_and_the_backfill_mends_a_drift(
+    api, admin_token, worked_district, consume
+):
     from chalicelib.domain.tallies import Gauge
     from chalicelib.models.grievances import GrievanceRecord
     from infra import backfill_seats
 
-    def water() -> dict:
+    def water() -> tuple[int, int]:
         (row,) = api.get("/reports/departments?department=WATER", headers=bearer(admin_token)).json_body["departments"]
-        return row
+        return row["open"], row["overdue"]
 
-    held = [r for r in GrievanceRecord.scan(GrievanceRecord.department == "WATER")
-            if r.status in ("assigned", "in_progress", "info_requested")]  # fmt: skip
-    assert (water()["open"], water()["overdue"]) == (len(held), sum(bool(r.breached) for r in held))
+    def held() -> tuple[int, int]:
+        records = [r for r in GrievanceRecord.scan(GrievanceRecord.department == "WATER")
+                   if r.status in ("assigned", "in_progress", "info_requested")]  # fmt: skip
+        return len(records), sum(bool(r.breached) for r in records)
+
+    # The gauges are department-wide, and earlier tests in this process leave drift on purpose
+    # (issue 17's pinned faults lose a count): the backfill mends it, so what follows is this
+    # test's own.
+    assert backfill_seats.main(["local"]) == 0
+    assert water() == held()
+
+    # When a grievance of the district is accepted and resolved, the gauges follow the events
+    _, _, officers, filed = worked_district
+    token = officers[owner_of(api, admin_token, filed[3])].log_in()
+    act(api, token, filed[3], "accept", None)
+    act(api, token, filed[3], "resolve", "Valve replaced.")
+    consume("fan_out_events")
+    assert water() == held()
 
     # Given a drift (as grievances open before the counters existed would leave)
-    tallies.set_gauges({"WATER": {Gauge.OPEN: len(held) - 7, Gauge.OVERDUE: -2}}, ["WATER"])
-    assert water()["open"] == len(held) - 7  # shown as counted, not hidden
+    open_now = held()[0]
+    tallies.set_gauges({"WATER": {Gauge.OPEN: open_now - 7, Gauge.OVERDUE: -2}}, ["WATER"])
+    assert water()[0] == open_now - 7  # shown as counted, not hidden
 
     # When the operator runs the backfill, the gauges are the grievances held again
     assert backfill_seats.main(["local"]) == 0
-    assert (water()["open"], water()["overdue"]) == (len(held), sum(bool(r.breached) for r in held))
+    assert water() == held()
 
 
 def test_a_count_that_fails_waits_on_the_queue_and_is_counted_once(
