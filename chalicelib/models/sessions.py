@@ -18,7 +18,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.models.base import ItemRead, TableName, failed_condition, read_together
+from chalicelib.models.base import ItemRead, TableName, failed_condition
 from chalicelib.resource_names import Table
 
 LOGIN_PREFIX = "login#"  # a refresh token's key is a hex digest: the two never collide
@@ -97,15 +97,10 @@ def extend_login(login_id: str, expires_at: datetime) -> bool:
     return True
 
 
-def login_stands(login_id: str, subject_id: str) -> bool:
-    """Whether `subject_id`'s login `login_id` still stands. One consistent GetItem: a
-    logout answers every request after it, not a second later."""
-    stands_now: bool = read_together(login_read(login_id, subject_id))[0]
-    return stands_now
-
-
 def login_read(login_id: str, subject_id: str) -> ItemRead[bool]:
-    """`login_stands` as a read that can share its call with the request's other reads."""
+    """Whether `subject_id`'s login `login_id` still stands, as a consistent read that can
+    share its call with the request's other reads (`read_together`): a logout answers every
+    request after it, not a second later."""
     return ItemRead(RefreshSessionRecord, login_key(login_id), lambda record: stands(record, subject_id))
 
 
