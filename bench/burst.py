@@ -43,6 +43,11 @@ def parse_args() -> argparse.Namespace:
         help="compressed SLA clock: wall seconds per SLA hour (72 h → 1.4 s at 0.02)",
     )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the ladder")
+    parser.add_argument(
+        "--calls",
+        action="store_true",
+        help="also print the AWS calls per grievance, by operation and by the app function that made them",
+    )
     return parser.parse_args()
 
 
@@ -255,8 +260,48 @@ def audit(tracking_ids: list[str], citizen_ids: list[str]) -> dict[str, Any]:
     }
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of this process, or of another one (moto's) from /proc."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def caller_of_call(operation_model: Any, request_dict: Any) -> str | None:
+    """`service:Operation <- module.function`: the innermost app function outside the
+    models and the AWS adapters that led to the call (a diagnostic: walking frames is slow)."""
+    operation = f"{operation_model.service_model.endpoint_prefix}:{operation_model.name}"
+    if operation == "sqs:ReceiveMessage":
+        return None  # the pollers', empty or not: counted by what they then do
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith(("chalicelib.services", "chalicelib.notify", "bench")) or module == "app":
+            return f"{operation} <- {module.removeprefix('chalicelib.')}.{frame.f_code.co_name}"
+        frame = frame.f_back
+    return f"{operation} <- ?"
+
+
+def print_calls(calls: Counter[str], grievances: int) -> None:
+    by_operation: Counter[str] = Counter()
+    for name, count in calls.items():
+        by_operation[name.split(" <- ")[0]] += count
+    print(f"AWS calls per grievance: {sum(calls.values()) / grievances:.1f} (receives left out)")
+    for name, count in by_operation.most_common():
+        print(f"  {count / grievances:7.2f}  {name}")
+    print("by caller:")
+    for name, count in calls.most_common(40):
+        print(f"  {count / grievances:7.2f}  {name}")
+
+
 def main() -> None:
     args = parse_args()
+    if args.calls:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from aws_calls import count_aws_calls
+    else:
+        count_aws_calls = None
     server = start_stack(args.sla_seconds_per_hour)
     try:
         from chalicelib.models import catalogue
@@ -267,6 +312,9 @@ def main() -> None:
         filings = plan(args.grievances, citizen_ids, categories, districts)
 
         # The consumers run from the start, as Lambda's would: queues stay short.
+        counting = count_aws_calls(caller_of_call) if count_aws_calls else None
+        calls = counting.__enter__() if counting else None
+        app_cpu, moto_cpu = cpu_seconds(), cpu_seconds(server.pid)
         started = time.perf_counter()
         poller = start_consumers(args.pollers)
         routed_at = None
@@ -296,6 +344,9 @@ def main() -> None:
             laddered = time.perf_counter() - started
         finally:
             poller.stop()
+            if counting:
+                counting.__exit__(None, None, None)
+        app_cpu, moto_cpu = cpu_seconds() - app_cpu, cpu_seconds(server.pid) - moto_cpu
         result = audit(tracking_ids, citizen_ids)
         print(
             f"escalated {result['escalations']:>6} times (of {3 * len(tracking_ids)}: 3 levels each) within "
@@ -308,6 +359,12 @@ def main() -> None:
             f"escalated once per level = {result['escalated_once_per_level']}/{n}, "
             f"hash chains intact = {result['chains_intact']}/{n}"
         )
+        print(
+            f"CPU until the ladder was done: app {app_cpu:.0f} s, moto {moto_cpu:.0f} s "
+            f"= {(app_cpu + moto_cpu) / n:.2f} CPU-s per grievance"
+        )
+        if calls is not None:
+            print_calls(calls, n)
     finally:
         server.terminate()
 

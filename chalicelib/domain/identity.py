@@ -14,39 +14,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.principal import ESCALATION_ROLES, STAFF_ROLES, Principal, Role
 
-
-class Role(StrEnum):
-    CITIZEN = "citizen"
-    OFFICER = "officer"
-    SUPERVISOR = "supervisor"
-    DEPARTMENT_HEAD = "department_head"
-    STATE_ADMIN = "state_admin"
-
-
-STAFF_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STATE_ADMIN})
-# The escalation ladder: level n is owned by this role.
-ESCALATION_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.STATE_ADMIN)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller of a request."""
-
-    subject_id: str
-    role: Role
-    department: str | None = None
-    district: str | None = None
-    # The login (refresh-token family) the caller's access token was issued to.
-    session_id: str | None = None
-
-    @property
-    def is_citizen(self) -> bool:
-        return self.role is Role.CITIZEN
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
+# Role and Principal live in domain/principal.py, which every request's edge imports; they
+# are named here too, where most of the domain looks for them.
+__all__ = ["ESCALATION_ROLES", "STAFF_ROLES", "Principal", "Role"]
 
 
 # --- national IDs --------------------------------------------------------------------------

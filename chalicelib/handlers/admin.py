@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.domain.identity import Principal, Role
+from chalicelib.domain.principal import Principal, Role
 from chalicelib.handlers.http import parse_query, route
 
 admin_api = Blueprint(__name__)

@@ -9,7 +9,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.clock import utc_now
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.domain.identity import Principal
+from chalicelib.domain.principal import Principal
 from chalicelib.handlers.http import CITIZENS, EVERYONE, STAFF, parse_body, parse_query, route
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from chalicelib.domain.catalogue import (
     localized,
 )
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.identity import Principal, Role
+from chalicelib.domain.principal import Principal, Role
 from chalicelib.handlers.http import parse_body, parse_query, query_parameter, route
 
 if TYPE_CHECKING:

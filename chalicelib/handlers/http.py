@@ -21,7 +21,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.aws_faults import passing_fault
 from chalicelib.domain import errors
-from chalicelib.domain.identity import Principal, Role
+from chalicelib.domain.principal import Principal, Role
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.domain.identity import Principal, Role
+from chalicelib.domain.principal import Principal, Role
 from chalicelib.handlers.http import parse_body, route, source_address
 
 if TYPE_CHECKING:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.identity import Officer, Principal, Role
+from chalicelib.domain.principal import Principal, Role
 from chalicelib.handlers.http import MANAGERS, parse_body, parse_query, route
+
+if TYPE_CHECKING:
+    from chalicelib.domain.identity import Officer
 
 officers_api = Blueprint(__name__)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.domain.identity import Citizen, Officer, Principal
+from chalicelib.domain.principal import Principal
 from chalicelib.handlers.http import CITIZENS, EVERYONE, parse_body, route
+
+if TYPE_CHECKING:
+    from chalicelib.domain.identity import Citizen, Officer
 
 profile_api = Blueprint(__name__)
 
@@ -80,6 +83,8 @@ def change_password(caller: Principal) -> Response:
 
 
 def profile_view(profile: Citizen | Officer) -> dict[str, Any]:
+    from chalicelib.domain.identity import Officer
+
     if isinstance(profile, Officer):
         return {
             "officer_id": profile.officer_id,

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.domain.identity import Principal
+from chalicelib.domain.principal import Principal
 from chalicelib.handlers.http import MANAGERS, parse_query, route
 
 reports_api = Blueprint(__name__)

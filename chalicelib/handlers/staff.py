@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.identity import Principal
+from chalicelib.domain.principal import Principal
 from chalicelib.handlers import applications, grievances
 from chalicelib.handlers.http import MANAGERS, STAFF, parse_query, route
 

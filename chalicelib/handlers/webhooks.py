@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
-from chalicelib.domain.identity import Principal, Role
+from chalicelib.domain.principal import Principal, Role
 from chalicelib.handlers.http import parse_body, parse_query, route
 from chalicelib.security.webhook_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER
 

@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from chalicelib.domain.errors import Forbidden, Unauthenticated
-from chalicelib.domain.identity import Principal
+from chalicelib.domain.principal import Principal
 from chalicelib.models import officers
 from chalicelib.models import sessions as stored_sessions
 from chalicelib.models.base import ItemRead, read_together

@@ -22,6 +22,8 @@ NOT_LOADED_BY_IMPORT = (
     "jsonschema",
     "anyascii",
     "ulid",
+    # Accounts, national IDs and password rules: the edge needs only the caller's role.
+    "chalicelib.domain.identity",
     # pydantic: the request models of the routes and the settings' model load on first use.
     "pydantic",
     "chalicelib.handlers.inputs",
