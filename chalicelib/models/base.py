@@ -72,13 +72,14 @@ BATCH_ATTEMPTS = 4
 
 @dataclass(frozen=True)
 class ItemRead(Generic[T]):
-    """One item to read consistently by its hash key: alone, or with the items of other
-    reads in the same call (`read_together`). `answer` turns the stored item (None when
-    there is none) into what the caller asked for."""
+    """One item to read consistently by its key (`range_key` for a table that has one):
+    alone, or with the items of other reads in the same call (`read_together`). `answer`
+    turns the stored item (None when there is none) into what the caller asked for."""
 
     record: type[Model]
     key: str
     answer: Callable[[Any], T]
+    range_key: str | None = None
 
 
 def read_together(*reads: ItemRead[Any]) -> list[Any]:
@@ -88,7 +89,7 @@ def read_together(*reads: ItemRead[Any]) -> list[Any]:
     if len(reads) == 1:
         read = reads[0]
         try:
-            return [read.answer(read.record.get(read.key, consistent_read=True))]
+            return [read.answer(read.record.get(read.key, read.range_key, consistent_read=True))]
         except read.record.DoesNotExist:
             return [read.answer(None)]
     wanted: dict[str, dict[str, Any]] = {}
@@ -96,13 +97,13 @@ def read_together(*reads: ItemRead[Any]) -> list[Any]:
         keys = wanted.setdefault(read.record.Meta.table_name, {"Keys": [], "ConsistentRead": True})["Keys"]
         if _key_item(read) not in keys:
             keys.append(_key_item(read))
-    found: dict[tuple[str, str], dict[str, Any]] = {}
+    found: dict[tuple[str, str, str | None], dict[str, Any]] = {}
     request: dict[str, Any] = wanted
     for _ in range(BATCH_ATTEMPTS):
         answer = shared_connection().client.batch_get_item(RequestItems=request)
         for table, items in answer.get("Responses", {}).items():
             for item in items:
-                found[table, _key_of(item, table, reads)] = item
+                found[(table, *_key_of(item, table, reads))] = item
         request = answer.get("UnprocessedKeys") or {}
         if not request:
             break
@@ -110,7 +111,7 @@ def read_together(*reads: ItemRead[Any]) -> list[Any]:
         raise Unavailable("The tables are busy; try again.")
     answers = []
     for read in reads:
-        item = found.get((read.record.Meta.table_name, read.key))
+        item = found.get((read.record.Meta.table_name, read.key, read.range_key))
         answers.append(read.answer(read.record.from_raw_data(item) if item is not None else None))
     return answers
 
@@ -119,13 +120,23 @@ def _hash_key_name(record: type[Model]) -> str:
     return str(record._hash_key_attribute().attr_name)
 
 
+def _range_key_name(record: type[Model]) -> str | None:
+    attribute = record._range_key_attribute()
+    return str(attribute.attr_name) if attribute is not None else None
+
+
 def _key_item(read: ItemRead[Any]) -> dict[str, Any]:
-    return {_hash_key_name(read.record): {"S": read.key}}
+    key = {_hash_key_name(read.record): {"S": read.key}}
+    range_name = _range_key_name(read.record)
+    if range_name is not None and read.range_key is not None:
+        key[range_name] = {"S": read.range_key}
+    return key
 
 
-def _key_of(item: dict[str, Any], table: str, reads: Sequence[ItemRead[Any]]) -> str:
+def _key_of(item: dict[str, Any], table: str, reads: Sequence[ItemRead[Any]]) -> tuple[str, str | None]:
     record = next(read.record for read in reads if read.record.Meta.table_name == table)
-    return str(item[_hash_key_name(record)]["S"])
+    range_name = _range_key_name(record)
+    return str(item[_hash_key_name(record)]["S"]), str(item[range_name]["S"]) if range_name else None
 
 
 def failed_condition(error: PynamoDBException) -> bool:

@@ -37,7 +37,7 @@ from chalicelib.domain.catalogue import (
     from_document,
     to_document,
 )
-from chalicelib.models.base import TableName
+from chalicelib.models.base import ItemRead, TableName
 from chalicelib.resource_names import Table
 
 if TYPE_CHECKING:
@@ -306,9 +306,20 @@ WEBHOOK = "WEBHOOK"
 def get_department_webhook(department: str) -> DepartmentWebhook | None:
     """Where a department's events are posted; kept apart from the public catalogue entry."""
     try:
-        details = CatalogueEntry.get(WEBHOOK, department).details
+        return _to_webhook(department, CatalogueEntry.get(WEBHOOK, department))
     except CatalogueEntry.DoesNotExist:
         return None
+
+
+def department_webhook_read(department: str) -> ItemRead[DepartmentWebhook | None]:
+    """The department's webhook (None: it has none), as a read that can share its call."""
+    return ItemRead(
+        CatalogueEntry, WEBHOOK, lambda entry: _to_webhook(department, entry) if entry else None, range_key=department
+    )
+
+
+def _to_webhook(department: str, entry: CatalogueEntry) -> DepartmentWebhook:
+    details = entry.details
     return DepartmentWebhook(
         department=department,
         url=str(details["url"]),

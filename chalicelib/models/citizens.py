@@ -36,7 +36,7 @@ from chalicelib.domain.events import Event
 from chalicelib.domain.identity import REGISTRATION_LIFETIME, Address, Citizen, CitizenStatus, claim_key
 from chalicelib.models import admin_trail
 from chalicelib.models.audit_trail import AuditEntryRecord, chain_audit
-from chalicelib.models.base import TableName, failed_condition, shared_connection
+from chalicelib.models.base import ItemRead, TableName, failed_condition, shared_connection
 from chalicelib.resource_names import Table
 
 
@@ -173,6 +173,11 @@ def get_citizen(citizen_id: str) -> Citizen | None:
         return _to_citizen(CitizenRecord.get(citizen_id, consistent_read=True))
     except CitizenRecord.DoesNotExist:
         return None
+
+
+def citizen_read(citizen_id: str) -> ItemRead[Citizen | None]:
+    """The citizen (None: no such citizen), as a read that can share its call with others."""
+    return ItemRead(CitizenRecord, citizen_id, lambda record: _to_citizen(record) if record else None)
 
 
 def active_holder_of_mobile(mobile: str) -> Citizen | None:

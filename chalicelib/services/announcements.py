@@ -22,11 +22,12 @@ from typing import Any, Literal
 from chalicelib import adapters
 from chalicelib.clock import utc_now
 from chalicelib.domain.application import Application
-from chalicelib.domain.catalogue import localized
+from chalicelib.domain.catalogue import DepartmentWebhook, localized
 from chalicelib.domain.grievance import Grievance
-from chalicelib.domain.identity import Citizen
+from chalicelib.domain.identity import Citizen, Officer
 from chalicelib.domain.saved import Saved
 from chalicelib.models import catalogue, citizens, notification_log, officers
+from chalicelib.models.base import ItemRead, read_together
 from chalicelib.notify import render
 from chalicelib.notify.messages import AnnouncedEvent, Announcement, OutboundMessage, WebhookDelivery
 from chalicelib.notify.queue import enqueue_notifications, enqueue_webhooks, publish_announcement
@@ -71,9 +72,7 @@ def fan_out(announcement: Announcement) -> None:
         # Read here rather than in the request that saved the change: the request stays short.
         service = catalogue.get_service(announcement.category)
         announcement = announcement.model_copy(update={"service_names": service.names if service else {}})
-    citizen = citizens.get_citizen(announcement.citizen_id) if _citizen_hears_of(announcement) else None
-    owner = officers.get_officer(announcement.assignee_id) if announcement.assignee_id else None
-    webhook = catalogue.get_department_webhook(announcement.department) if announcement.department else None
+    citizen, owner, webhook = _who_hears(announcement)
     messages: list[OutboundMessage] = []
     deliveries: list[WebhookDelivery] = []
     for event in announcement.events:
@@ -87,6 +86,20 @@ def fan_out(announcement: Announcement) -> None:
     enqueue_webhooks(deliveries)
     for event in announcement.events:
         _publish_to_department(announcement, event)
+
+
+def _who_hears(announcement: Announcement) -> tuple[Citizen | None, Officer | None, DepartmentWebhook | None]:
+    """The citizen (when an event is one they hear of), the owner and the department's
+    webhook, read in one call: an announcement is fanned out once per saved event."""
+    reads: dict[str, ItemRead[Any]] = {}
+    if _citizen_hears_of(announcement):
+        reads["citizen"] = citizens.citizen_read(announcement.citizen_id)
+    if announcement.assignee_id:
+        reads["owner"] = officers.officer_read(announcement.assignee_id)
+    if announcement.department:
+        reads["webhook"] = catalogue.department_webhook_read(announcement.department)
+    found = dict(zip(reads, read_together(*reads.values()), strict=True)) if reads else {}
+    return found.get("citizen"), found.get("owner"), found.get("webhook")
 
 
 def _title(announcement: Announcement) -> str:

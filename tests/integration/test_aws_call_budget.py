@@ -172,8 +172,8 @@ GRIEVANCE_BUDGET = {
     },
     "fan out (events consumer, the accept)": {
         "sqs:ReceiveMessage": 1,
-        # citizen, owner, the department's webhook
-        "dynamodb:GetItem": 3,
+        # citizen, owner, the department's webhook, in one read
+        "dynamodb:BatchGetItem": 1,
         # the citizen's SMS + email in one batch, the webhook delivery in another
         "sqs:SendMessageBatch": 2,
         # the department topic: claimed in the log, published, recorded

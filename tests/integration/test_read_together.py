@@ -41,3 +41,31 @@ def test_one_read_alone_is_one_consistent_get(citizen, file_grievance):
 
     assert dict(calls) == {"dynamodb:GetItem": 2}
     assert found is not None and found.tracking_id == tracking_id and absent is None
+
+
+def test_items_of_a_table_with_a_sort_key_are_read_by_both_keys(stack):
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.catalogue import DepartmentWebhook
+    from chalicelib.models import catalogue
+
+    # Given one department with a webhook, and one without
+    department = f"RT{datetime.now(UTC).strftime('%H%M%S%f')}"
+    hook = DepartmentWebhook(
+        department=department, url="https://hooks.example.in/rt", updated_at="t", updated_by="test"
+    )
+    catalogue.save_department_webhook(hook)
+    officer_id = stack.seed.accounts[0].officer_id
+
+    # When both are read with an officer, in one call
+    with count_aws_calls() as calls:
+        found, officer, absent = read_together(
+            catalogue.department_webhook_read(department),
+            officers.officer_read(officer_id),
+            catalogue.department_webhook_read(f"{department}X"),
+        )
+
+    # Then each comes back by its full key: the hook asked for, None for the other
+    assert dict(calls) == {"dynamodb:BatchGetItem": 1}
+    assert found == hook == catalogue.get_department_webhook(department)
+    assert absent is None and officer is not None and officer.officer_id == officer_id
