@@ -173,8 +173,11 @@ class LocalMoto:
 
         from infra import (
             moto_attribute_values,
+            moto_expressions,
+            moto_item_copies,
             moto_lookups,
             moto_queries,
+            moto_responses,
             moto_sqs,
             moto_stepfunctions,
             moto_transactions,
@@ -186,6 +189,9 @@ class LocalMoto:
         moto_stepfunctions.install()  # an execution parses no definition, builds no client
         moto_attribute_values.install()  # an item is written as it is, not walked member by member
         moto_queries.install()  # a Query of one partition lists that partition, not the table
+        moto_item_copies.install()  # an item is copied value by value, not through copy.deepcopy's dispatch
+        moto_expressions.install()  # an expression text is parsed once; its tree copied and walked cheaply
+        moto_responses.install()  # a request finds its handler without listing the response class
         app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(HOST, self.port, app, threaded=True, request_handler=keep_alive_handler())
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)

@@ -8,8 +8,11 @@ slower with every grievance stored (N = 2,000 took over an hour in `make burst`;
 
 DynamoDB itself promises only that a cancelled transaction leaves every item it names as it
 was. So the backup needed is of those items: before an operation writes, the item it will
-write is copied (or noted absent), and a rollback puts back exactly those items, newest write
-first. Everything else is moto's own code, in moto's order: the checks, the errors, the
+write is noted (or noted absent), and a rollback puts back exactly those items, newest write
+first. Only an Update changes the stored item in place, so only an Update's item is copied
+(infra/moto_item_copies.py: the copy `copy.deepcopy` makes, made directly); a Put stores a
+new item and a Delete takes the stored one out, so the item they replace is kept as it is.
+Everything else is moto's own code, in moto's order: the checks, the errors, the
 `CancellationReasons`. `tests/integration/test_moto_transactions.py` runs the same
 transactions through moto's method and this one and compares the tables item for item.
 
@@ -19,7 +22,6 @@ it, `install()` puts it on the backend class in the process that serves moto.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from moto.dynamodb.comparisons import get_filter_expression
@@ -35,6 +37,8 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
+from infra.moto_item_copies import copied_item
+
 MOTOS_OWN = DynamoDBBackend.transact_write_items
 
 
@@ -45,11 +49,14 @@ class ItemUndo:
         self.backend = backend
         self.saved: list[tuple[Table, Any, Any, Item | None]] = []
 
-    def remember(self, table_name: str, key: dict[str, Any]) -> None:
+    def remember(self, table_name: str, key: dict[str, Any], changed_in_place: bool) -> None:
+        """Note the item at `key` before an operation writes it. An Update changes the stored
+        item in place, so it is copied; a Put stores a new item and a Delete takes the item
+        out, neither touching the one stored, so that one is kept as it is."""
         table = self.backend.get_table(table_name)
         hash_key, range_key = self.backend.get_keys_value(table, key)
         before = table.get_item(hash_key, range_key)
-        self.saved.append((table, hash_key, range_key, copy.deepcopy(before)))
+        self.saved.append((table, hash_key, range_key, copied_item(before) if changed_in_place else before))
 
     def roll_back(self) -> None:
         for table, hash_key, range_key, before in reversed(self.saved):
@@ -128,7 +135,7 @@ def _write_one(self: DynamoDBBackend, item: dict[str, Any], undo: ItemUndo, targ
 
     if op_type == "ConditionCheck":
         return
-    undo.remember(table_name, key)
+    undo.remember(table_name, key, changed_in_place=op_type == "Update")
     conditions = {
         "condition_expression": condition_expression,
         "expression_attribute_names": names,
@@ -145,3 +152,8 @@ def _write_one(self: DynamoDBBackend, item: dict[str, Any], undo: ItemUndo, targ
 def install() -> None:
     """Make this process's moto run transactions with the per-item undo."""
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    """Put moto's own method back."""
+    DynamoDBBackend.transact_write_items = MOTOS_OWN  # type: ignore[method-assign]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from moto.dynamodb.exceptions import (
     TransactionCanceledException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 
 from bench.moto_transactions import N, S, backend
 from infra import moto_transactions
@@ -114,27 +114,33 @@ def test_a_transaction_ends_and_rolls_back_exactly_as_motos_own(case):
     assert expected != "committed" or case == "all land"
 
 
-def test_a_cancelled_transaction_copies_only_the_items_it_wrote(monkeypatch):
+def test_a_cancelled_transaction_copies_only_the_items_it_updated(monkeypatch):
     made = backend()
     tables = dict(made.tables)
-    copied: list[type] = []
-    deepcopy = copy.deepcopy
+    stored = made.get_table("trail").get_item(DynamoType(S("case-9")), DynamoType(N(1)))
+    copied: list[Any] = []
+    copy_item = moto_transactions.copied_item
 
-    def counting(value: Any, *args: Any) -> Any:
-        copied.append(type(value))
-        return deepcopy(value, *args)
+    def counting(item: Any) -> Any:
+        copied.append(item)
+        return copy_item(item)
 
-    monkeypatch.setattr(moto_transactions, "copy", SimpleNamespace(deepcopy=counting))  # its copies only
+    monkeypatch.setattr(moto_transactions, "copied_item", counting)
     cancelled = outcome(
         moto_transactions.transact_write_items,
         made,
-        [put("trail", {"pk": S("case-9"), "seq": N(2), "event": S("moved")}), bump("case-9", 1), bump("case-10", 5)],
+        [
+            put("trail", {"pk": S("case-9"), "seq": N(1), "event": S("moved")}),
+            bump("case-9", 1),
+            bump("case-10", 5),
+        ],
     )
     monkeypatch.undo()
 
     assert cancelled[0] == "cancelled"
-    # two writes before the failing check: two items (or their absence) copied, no table
-    assert len(copied) == 2 and not any(kind.__name__ == "Table" for kind in copied)
+    # two writes before the failing check: the updated item copied, the replaced one kept
+    assert [item.hash_key for item in copied] == [DynamoType(S("case-9"))]
+    assert made.get_table("trail").get_item(DynamoType(S("case-9")), DynamoType(N(1))) is stored
     assert all(made.tables[name] is table for name, table in tables.items())
     assert dump(made) == dump(backend())
 
