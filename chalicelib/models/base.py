@@ -41,8 +41,10 @@ class TableName:
 def shared_connection() -> Connection:
     """The one PynamoDB connection transactions run on. Each `Connection()` builds its own
     botocore client (~0.2 s of loading service models), far too slow to pay per write;
-    botocore clients are thread-safe, so one per endpoint serves every transaction."""
-    return _connection_for(os.environ.get("AWS_ENDPOINT_URL"), get_settings().region)
+    botocore clients are thread-safe, so one per endpoint serves every transaction. The
+    endpoint is found as botocore finds every other client's: DynamoDB's own first."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
+    return _connection_for(endpoint, get_settings().region)
 
 
 @lru_cache(maxsize=4)
