@@ -441,7 +441,8 @@ def main() -> int:
     webhook_port = free_port()
     os.environ["WEBHOOK_RECEIVER_URL"] = f"http://{HOST}:{webhook_port}"
     webhooks = WebhookReceiver(HOST, webhook_port).start()
-    moto = burst.start_stack(sla_seconds_per_hour=3600)  # a real clock: no timer fires during the run
+    # A real clock (no timer fires during the run), and one moto process: freezing it freezes all of AWS.
+    (moto,) = burst.start_stack(sla_seconds_per_hour=3600, one_moto=True)
     stack = Stack(moto, Consumers(args.pollers, log))
     try:
         shorten_visibility(args.visibility_timeout)
