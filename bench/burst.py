@@ -388,10 +388,9 @@ def main() -> None:
             f"escalated once per level = {result['escalated_once_per_level']}/{n}, "
             f"hash chains intact = {result['chains_intact']}/{n}"
         )
+        split = f" (DynamoDB's {moto_cpus[1]:.0f} s, the rest {moto_cpus[0]:.0f} s)" if len(servers) > 1 else ""
         print(
-            f"CPU until the ladder was done: app {app_cpu:.0f} s, moto {moto_cpu:.0f} s"
-            + (f" (DynamoDB's {moto_cpus[1]:.0f} s, the rest {moto_cpus[0]:.0f} s)" if len(servers) > 1 else "")
-            + " "
+            f"CPU until the ladder was done: app {app_cpu:.0f} s, moto {moto_cpu:.0f} s{split} "
             f"= {(app_cpu + moto_cpu) / n:.2f} CPU-s per grievance"
         )
         if calls is not None:
