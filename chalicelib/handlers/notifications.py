@@ -26,7 +26,7 @@ from chalicelib.notify.messages import HANDED_OVER, Announcement, HandedOver, Ou
 from chalicelib.notify.queue import DELIVERY_ATTEMPTS, postpone, requeue
 from chalicelib.resource_names import Queue
 from chalicelib.services.announcements import fan_out
-from chalicelib.services.deliver_notification import deliver_notification
+from chalicelib.services.deliver_notification import deliver_notification, outcomes_recorded_per_batch
 from chalicelib.services.deliver_webhook import deliver_webhook
 from chalicelib.services.dispatch import react
 
@@ -88,12 +88,15 @@ def _deliver_webhook_record(record: SQSRecord) -> int | None:
 
 
 def fan_out_events(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return each_record(event, context, _fan_out_record)
+    with outcomes_recorded_per_batch():
+        return each_record(event, context, _fan_out_record)
 
 
 def deliver_notifications(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return each_record(event, context, _deliver_record)
+    with outcomes_recorded_per_batch():
+        return each_record(event, context, _deliver_record)
 
 
 def deliver_webhooks(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return each_record(event, context, _deliver_webhook_record)
+    with outcomes_recorded_per_batch():
+        return each_record(event, context, _deliver_webhook_record)

@@ -1,12 +1,17 @@
 """The notification log: every message sent or being sent, by subject, and the dead letters.
 
 A send is claimed here before it goes out (`claim_delivery`, with a lease), so an SQS message
-delivered twice sends once; its outcome is recorded on the same entry. Deliveries given up on
-are listed under one subject, `DEAD-LETTERS`, for the state cell.
+delivered twice sends once; its outcome is recorded on the same entry. Within
+`records_written_together()` (a queue consumer's batch), the sends that went out are recorded
+when the batch is done, in one BatchWriteItem, instead of one UpdateItem each. Deliveries given
+up on are listed under one subject, `DEAD-LETTERS`, for the state cell.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +49,34 @@ class NotificationLogEntry(Model):
 # Longer than any one send can take (a webhook POST times out after 5 s): a claim this old
 # belongs to a sender that crashed, and another copy may take over.
 SENDING_LEASE = timedelta(minutes=2)
+
+# The batch this thread is in (records_written_together): the entries it claimed, by
+# (subject, dedupe key), and those sent, to be recorded when it ends.
+_batch = threading.local()
+
+
+@contextmanager
+def records_written_together() -> Iterator[None]:
+    """Within: a send claimed here and then recorded is written when the block ends, with
+    every other, in one BatchWriteItem. The claim, taken before the send, stays one
+    conditional write each; the record needs no condition, since the claim's lease keeps
+    any other copy of the message out until long after a batch is done, so the whole entry
+    the claim returned is written back with the outcome. A failed attempt is still written
+    at once (conditionally: never over a `sent`)."""
+    if getattr(_batch, "claimed", None) is not None:
+        yield  # the outer block writes
+        return
+    _batch.claimed, _batch.sent = {}, []
+    try:
+        yield
+    finally:
+        sent: list[NotificationLogEntry] = _batch.sent
+        _batch.claimed = _batch.sent = None
+        if sent:
+            # Written even when the block raised: these messages went out.
+            with NotificationLogEntry.batch_write() as records:
+                for entry in sent:
+                    records.save(entry)
 
 
 def claim_delivery(
@@ -85,6 +118,9 @@ def claim_delivery(
         if failed_condition(error):
             return False
         raise
+    claimed = getattr(_batch, "claimed", None)
+    if claimed is not None:
+        claimed[subject, dedupe_key] = entry  # the whole entry, as the update returned it
     return True
 
 
@@ -96,6 +132,16 @@ def record_delivery(
     encoding: str | None = None,
     segments: int | None = None,
 ) -> None:
+    claimed = getattr(_batch, "claimed", None)
+    entry = claimed.pop((subject, dedupe_key), None) if claimed is not None else None
+    if entry is not None:
+        entry.status = "sent"
+        entry.provider_message_id = provider_message_id
+        entry.attempts = (entry.attempts or 0) + 1
+        if encoding is not None and segments is not None:
+            entry.encoding, entry.segments = encoding, segments
+        _batch.sent.append(entry)
+        return
     actions: list[Action] = [
         NotificationLogEntry.status.set("sent"),
         NotificationLogEntry.provider_message_id.set(provider_message_id),
@@ -109,6 +155,9 @@ def record_delivery(
 def record_failed_attempt(subject: str, dedupe_key: str, error: str, *, final: bool) -> None:
     """A send that failed: `retried` while attempts remain, `failed` after the last one.
     Never over a `sent` (another copy got through meanwhile)."""
+    claimed = getattr(_batch, "claimed", None)
+    if claimed is not None:
+        claimed.pop((subject, dedupe_key), None)  # this copy's claim is spent: nothing to record at the end
     try:
         NotificationLogEntry(subject, dedupe_key).update(
             actions=[

@@ -8,6 +8,7 @@ log: sending, sent, retried, failed.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
@@ -74,6 +75,13 @@ def deliver_notification(message: OutboundMessage, *, attempt: int = 1, last_att
     # Never log the recipient or the text: they are personal data (and may carry an OTP).
     logger.info("notification delivered", extra={"channel": message.channel, "subject": message.subject})
     return provider_id
+
+
+def outcomes_recorded_per_batch() -> AbstractContextManager[None]:
+    """Around one batch of a queue consumer (messages, webhooks, announcements): every send
+    is still claimed in the notification log before it goes out, but what went out is
+    recorded in one write when the batch is done, not one a message."""
+    return notification_log.records_written_together()
 
 
 def _send(message: OutboundMessage) -> str:

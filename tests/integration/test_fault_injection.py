@@ -80,12 +80,12 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     SMS: {
         "dynamodb:UpdateItem notifications #1": same("record failed → redelivered: done"),
         "sns:Publish sms #1": same("record failed → redelivered: done"),
-        "dynamodb:UpdateItem notifications #2": same("record failed → redelivered: done"),
+        "dynamodb:BatchWriteItem notifications #1": same("record failed → redelivered: done"),
     },
     EMAIL: {
         "dynamodb:UpdateItem notifications #1": same("record failed → redelivered: done"),
         "email:SendEmail #1": same("record failed → redelivered: done"),
-        "dynamodb:UpdateItem notifications #2": same("record failed → redelivered: done"),
+        "dynamodb:BatchWriteItem notifications #1": same("record failed → redelivered: done"),
     },
 }
 
@@ -136,14 +136,14 @@ KNOWN_PROBLEMS: dict[str, dict[tuple[str, str], list[str]]] = {
         # Sent, the answer lost: SNS has no idempotency key, the redelivery sends it again.
         ("sns:Publish sms #1", "timeout"): ["sent 2 times"],
         # Sent, not recorded: the redelivery sees the lease and stops; the log says "sending".
-        ("dynamodb:UpdateItem notifications #2", "throttle"): ["logged as 'sending'"],
-        ("dynamodb:UpdateItem notifications #2", "unavailable"): ["logged as 'sending'"],
+        ("dynamodb:BatchWriteItem notifications #1", "throttle"): ["logged as 'sending'"],
+        ("dynamodb:BatchWriteItem notifications #1", "unavailable"): ["logged as 'sending'"],
     },
     EMAIL: {
         ("dynamodb:UpdateItem notifications #1", "timeout"): ["sent 0 times", "logged as 'sending'"],
         ("email:SendEmail #1", "timeout"): ["sent 2 times"],
-        ("dynamodb:UpdateItem notifications #2", "throttle"): ["logged as 'sending'"],
-        ("dynamodb:UpdateItem notifications #2", "unavailable"): ["logged as 'sending'"],
+        ("dynamodb:BatchWriteItem notifications #1", "throttle"): ["logged as 'sending'"],
+        ("dynamodb:BatchWriteItem notifications #1", "unavailable"): ["logged as 'sending'"],
     },
 }
 

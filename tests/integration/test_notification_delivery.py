@@ -376,3 +376,63 @@ def test_a_message_being_sent_is_not_claimed_by_a_second_copy_until_its_lease_ru
     assert not notification_log.claim_delivery(subject, key, "sms", now + timedelta(hours=1))
     (entry,) = notification_log.notification_log(subject)
     assert (entry["status"], entry["provider_message_id"]) == ("sent", "provider-1")
+
+
+def test_a_batch_records_what_it_sent_in_one_write_each_message_claimed_before_it_went(
+    api, stack, citizen, deliver_notifications
+):
+    """Ten messages in one receive: ten claims, ten sends, then the ten outcomes in one
+    BatchWriteItem; the log reads as if each had been recorded on its own."""
+    from bench.aws_calls import count_aws_calls
+    from chalicelib.models import notification_log
+
+    person = citizen()
+    deliver_notifications()  # what came before is not this test's
+    subject = f"OD-BATCH-{uuid.uuid4().hex[:6]}"
+    for n in range(10):
+        enqueue_notification(
+            OutboundMessage(
+                channel="sms", to=person.mobile, text=f"{subject} message {n}", subject=subject, dedupe_key=f"k{n}#sms"
+            )
+        )
+
+    with count_aws_calls() as calls:
+        assert deliver_notifications() == 10
+
+    assert calls["dynamodb:UpdateItem"] == 10  # the claims
+    assert calls["dynamodb:BatchWriteItem"] == 1  # every outcome
+    assert calls["sns:Publish"] == 10
+    log = notification_log.notification_log(subject)
+    assert len(log) == 10
+    assert {(n["channel"], n["status"], n["attempts"], n["encoding"], n["segments"]) for n in log} == {
+        ("sms", "sent", 1, "GSM-7", 1)
+    }
+    assert all(n["provider_message_id"] for n in log)
+    assert len([m for m in messages_to(api, person.mobile) if subject in m["text"]]) == 10
+
+
+def test_a_batch_that_breaks_off_still_records_the_sends_that_went_out(stack):
+    from chalicelib.models import notification_log
+
+    subject, now = f"OD-BREAK-{uuid.uuid4().hex[:6]}", datetime.now(UTC)
+    notification_log.claim_delivery(subject, "retried#sms", "sms", now)
+    notification_log.record_failed_attempt(subject, "retried#sms", "Throttling", final=False)
+
+    with pytest.raises(RuntimeError), notification_log.records_written_together():
+        assert notification_log.claim_delivery(subject, "retried#sms", "sms", now, template="citizen/filed")
+        notification_log.record_delivery(subject, "retried#sms", "provider-2", encoding="UCS-2", segments=2)
+        assert notification_log.claim_delivery(subject, "failed#email", "email", now)
+        notification_log.record_failed_attempt(subject, "failed#email", "MessageRejected", final=False)
+        assert notification_log.claim_delivery(subject, "unsent#sms", "sms", now)
+        # not recorded yet: the batch writes its outcomes when it ends
+        assert {e["status"] for e in notification_log.notification_log(subject)} == {"sending", "retried"}
+        raise RuntimeError("the consumer broke off before its last send")
+
+    entries = {e["status"]: e for e in notification_log.notification_log(subject)}
+    assert set(entries) == {"sent", "retried", "sending"}
+    sent = entries["sent"]
+    assert (sent["provider_message_id"], sent["attempts"], sent["last_error"]) == ("provider-2", 2, "Throttling")
+    assert (sent["template"], sent["encoding"], sent["segments"]) == ("citizen/filed", "UCS-2", 2)
+    assert entries["retried"]["attempts"] == 1
+    # the send that never went out keeps its claim, for another copy to take when the lease ends
+    assert notification_log.claim_delivery(subject, "unsent#sms", "sms", now + timedelta(minutes=3))
