@@ -177,6 +177,7 @@ class LocalMoto:
             moto_item_copies,
             moto_lookups,
             moto_queries,
+            moto_requests,
             moto_responses,
             moto_sqs,
             moto_stepfunctions,
@@ -192,6 +193,7 @@ class LocalMoto:
         moto_item_copies.install()  # an item is copied value by value, not through copy.deepcopy's dispatch
         moto_expressions.install()  # an expression text is parsed once; its tree copied and walked cheaply
         moto_responses.install()  # a request finds its handler without listing the response class
+        moto_requests.install()  # a request's log line, Date header and body cost what is used; names converted once
         app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(HOST, self.port, app, threaded=True, request_handler=keep_alive_handler())
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
