@@ -5,8 +5,11 @@ The same script of writes — updates of every kind (SET with paths, indexes, ar
 functions, REMOVE, ADD, DELETE), conditions that hold and fail, invalid expressions, names
 and values missing or left unused, transactions committed and cancelled — runs twice on
 private moto backends, once through moto's code and once through ours, each text more than
-once; every answer, error and stored item must be the same. The syntax trees handed out
-and what the handler reads from them must be too.
+once; every answer, error and stored item must be the same. The script includes every way
+moto's update validator refuses a request, each right after the same text passed (its
+verdict remembered), so a check skipped when it should not be shows as a missing error. The
+syntax trees handed out and what the handler reads from them must be the same too, and so
+must the validation of a tree its caller changed after `make` handed it out.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from typing import Any
 import pytest
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.parsing.ast_nodes import ExpressionAttributeName, ExpressionAttributeValue, Node
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, ExpressionAttributeName, ExpressionAttributeValue, Node
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+from moto.dynamodb.parsing.validators import UpdateExpressionValidator
 
 from bench.moto_transactions import N, S, backend
 from infra import moto_expressions, moto_transactions
@@ -37,12 +42,15 @@ def motos_own() -> Iterator[None]:
         moto_expressions.install()
 
 
-def update(pk: str, expression: str, condition: str | None = None, **placeholders: Any) -> dict[str, Any]:
+def update(
+    pk: str, expression: str, condition: str | None = None, table: str = "cases", **placeholders: Any
+) -> dict[str, Any]:
     names = {k: v for k, v in placeholders.items() if k.startswith("n")}
     values = {k: v for k, v in placeholders.items() if k.startswith("v")}
+    key = {"pk": S(pk), "seq": N(1)} if table == "trail" else {"pk": S(pk)}
     return {
-        "table_name": "cases",
-        "key": {"pk": S(pk)},
+        "table_name": table,
+        "key": key,
         "update_expression": expression,
         "condition_expression": condition,
         "expression_attribute_names": {f"#{k}": v for k, v in names.items()},
@@ -131,6 +139,40 @@ UPDATES: list[dict[str, Any]] = [
     update("case-4", "SET a = :v0", "version = ", v0=N(1)),
     update("case-4", "SET a = :v0", "#n9 = :v0", v0=N(1)),  # a condition's name missing
     update("case-4", "SET a = :v0", "size = :v0", v0=N(1)),  # a reserved word
+    # What the validator rejects, each after the same text passed (its verdict remembered):
+    # the same text whose names now resolve to one path twice, or to a key attribute.
+    update("case-8", "SET #n0 = :v0, #n1 = :v1", n0="status", n1="version", v0=S("a"), v1=N(1)),
+    update("case-8", "SET #n0 = :v0, #n1 = :v1", n0="status", n1="status", v0=S("a"), v1=N(1)),
+    update("case-8", "SET #n0 = :v0, #n1 = :v1", n0="status", n1="pk", v0=S("a"), v1=S("b")),
+    update("case-8", "SET #n0 = :v0, #n1 = :v1", n0="status", v0=S("a"), v1=N(1)),  # a name missing
+    update("case-8", "SET #n0 = :v0, #n1 = :v1", n0="status", n1="version", v0=S("b"), v1=N(2)),
+    update("case-8", "SET seq = :v0", v0=N(2)),  # no key attribute of cases ...
+    update("case-1", "SET seq = :v0", table="trail", v0=N(2)),  # ... but trail's range key
+    update("case-1", "SET note = :v0", table="trail", v0=S("x")),
+    update("case-8", "SET a.b = :v0, a = :v1", v0=N(1), v1=N(2)),  # overlapping paths
+    update("case-8", "SET #n0.b = :v0, #n0 = :v1", n0="a", v0=N(1), v1=N(2)),
+    update("case-8", "SET tally = absent + :v0", v0=N(1)),  # a path read that is not there
+    update("case-8", "SET tally = version + :v0", v0=N(1)),
+    update("case-8", "SET tally = version - :v0", v0=N(1)),
+    update("case-8", "SET tally = version - :v0", v0=S("x")),  # a type mismatch
+    update("case-8", "SET absent.child = :v0", v0=N(1)),  # an invalid document path
+    update("case-8", "SET version[0] = :v0", v0=N(1)),  # an index into a number
+    update("case-8", "SET #n0 = :v0", n0="version", v0=N(2)),
+    update("case-8", "SET #n0 = :v0", n0="version"),  # a value missing, the same text
+    update(
+        "case-8", "SET a = if_not_exists(b, :v0), c = list_append(if_not_exists(c, :v1), :v1)", v0=N(1), v1={"L": []}
+    ),
+    update("case-8", "SET a = if_not_exists(b, nowhere)"),  # neither there
+    update("case-8", "SET d = list_append(nothing, :v0)", v0={"L": [S("x")]}),
+    update("case-8", "SET d = list_append(version, :v0)", v0={"L": [S("x")]}),
+    update("case-8", "SET a = (:v0)", v0=N(1)),  # moto's parser cannot group values
+    update("case-9", "SET department = :v0", table="filings", v0=S("water")),
+    update("case-9", "SET department = :v0", table="filings", v0=N(1)),  # an index key's type
+    update("case-9", "SET department = :v0", table="filings", v0=S("")),  # an empty index key
+    update("case-9", "SET #n0 = :v0", table="filings", n0="department", v0=S("")),
+    update("case-9", "SET extra = :v0, department = :v1", table="filings", v0=N(1), v1=S("")),
+    {**update("case-10", "SET #n0 = :v0", v0=N(1)), "expression_attribute_names": None},  # no names at all
+    {**update("case-10", "SET a = :v0", v0=N(1)), "expression_attribute_names": None},
 ]
 
 
@@ -151,6 +193,26 @@ def dump(made: DynamoDBBackend) -> dict[str, list[str]]:
 
 def script() -> list[Any]:
     made = backend(10)
+    made.create_table(  # an index key: the validator checks its type and emptiness
+        "filings",
+        [{"AttributeName": "pk", "KeyType": "HASH"}],
+        attr=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "department", "AttributeType": "S"}],
+        throughput=None,
+        global_indexes=[
+            {
+                "IndexName": "department-index",
+                "KeySchema": [{"AttributeName": "department", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        indexes=None,
+        streams=None,
+        billing_mode="PAY_PER_REQUEST",
+        sse_specification=None,
+        tags=[],
+        deletion_protection_enabled=False,
+        warm_throughput=None,
+    )
     answers: list[Any] = []
     for call in copy.deepcopy(UPDATES):  # moto keeps a request's lists in the item it stores
         answers.append(answer(lambda call=call: made.update_item(**call)))
@@ -267,3 +329,82 @@ def test_each_text_is_parsed_once(motos_own: None, monkeypatch: pytest.MonkeyPat
     valid = [text for text in set(texts) if text != "SET = :v0"]
     assert sorted(set(tokenized)) == sorted(set(texts))
     assert len(tokenized) == len(valid) + tokenized.count("SET = :v0")
+
+
+def test_a_text_validated_again_skips_only_the_walks_that_cannot_change_its_answer(
+    motos_own: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given our validation, and every processor's walk counted by its class
+    moto_expressions.install()
+    walked: list[str] = []
+    traverse = DepthFirstTraverser.traverse
+
+    def counted(self: DepthFirstTraverser, node: Any) -> Any:
+        walked.append(type(self).__name__)
+        return traverse(self, node)
+
+    monkeypatch.setattr(DepthFirstTraverser, "traverse", counted)
+    made = backend(2)
+    call = update("case-1", "SET #n0 = :v0, #n1 = :v1 REMOVE #n2", n0="state", n1="version", n2="old", v0=S("x"))
+    call["expression_attribute_values"][":v1"] = N(2)
+
+    # When the same text is validated twice under the same names
+    made.update_item(**copy.deepcopy(call))
+    first, walked[:] = list(walked), []
+    made.update_item(**copy.deepcopy(call))
+
+    # Then the first time the pure checks walk it, the second time they do not; the
+    # function and missing-attribute walks never do (no function, no path read)
+    checks = ["ActionCountValidator", "OverlappingPathsValidator", "UpdateHashRangeKeyValidator"]
+    rewrites = ["ExpressionAttributeValueProcessor", "ExpressionAttributeResolvingProcessor", "ExecuteOperations"]
+    assert first == checks + rewrites
+    assert walked == rewrites
+
+
+def validated(tree: Node, call: dict[str, Any]) -> Any:
+    made = backend(2)
+    table = made.get_table("cases")
+    item = table.get_item(DynamoType(call["key"]["pk"]), None)
+    validator = UpdateExpressionValidator(
+        tree,
+        expression_attribute_names=call["expression_attribute_names"],
+        expression_attribute_values=call["expression_attribute_values"],
+        item=item,
+        table=table,
+    )
+    return answer(lambda: tree_of(validator.validate()))
+
+
+def tree_of(node: Any) -> Any:
+    """A validated tree as data (its values resolved to DynamoTypes)."""
+    if isinstance(node, DynamoType):
+        return node.to_json()
+    if not isinstance(node, Node):
+        return node
+    return (type(node).__name__, node.type, [tree_of(child) for child in node.children or []])
+
+
+def changed_trees() -> list[Any]:
+    """Trees `make` handed out, each changed by its caller before it is validated."""
+    call = update("case-1", "SET #n0 = :v0, version = :v1", n0="state", n1="pk", v0=S("x"), v1=N(2))
+    found = []
+    for change in range(4):
+        tree = UpdateExpressionParser.make(call["update_expression"])
+        action = tree.children[0].children[0].children[0]  # the first SET action
+        if change == 1:
+            action.children[0].children[0].children[0] = "#n1"  # now the key attribute
+        elif change == 2:
+            action.children.reverse()
+        elif change == 3:
+            action.extra = True
+        found.append(validated(tree, call))
+    return found
+
+
+def test_a_tree_changed_after_it_was_handed_out_is_validated_as_moto_validates_it(motos_own: None) -> None:
+    theirs = changed_trees()
+    moto_expressions.install()
+    ours = changed_trees()
+
+    assert ours == theirs
+    assert "UpdateHashRangeKeyException" in str(theirs[1])  # the change was seen
