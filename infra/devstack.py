@@ -189,7 +189,7 @@ class LocalMoto:
         moto_lookups.install()  # a host's backend and an execution's name found by index
         moto_stepfunctions.install()  # an execution parses no definition, builds no client
         moto_attribute_values.install()  # an item is written as it is, not walked member by member
-        moto_queries.install()  # a Query lists what can answer it (a partition, an index's holders), unsorted
+        moto_queries.install()  # a Query lists what can answer it (a partition, an index's holders), not all sorted
         moto_item_copies.install()  # an item is copied value by value, not through copy.deepcopy's dispatch
         moto_expressions.install()  # an expression text is parsed once; its tree copied and walked cheaply
         moto_responses.install()  # a request finds its handler without listing the response class
