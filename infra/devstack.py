@@ -175,6 +175,7 @@ class LocalMoto:
             moto_attribute_values,
             moto_expressions,
             moto_item_copies,
+            moto_item_size,
             moto_lookups,
             moto_queries,
             moto_requests,
@@ -193,6 +194,7 @@ class LocalMoto:
         moto_item_copies.install()  # an item is copied value by value, not through copy.deepcopy's dispatch
         moto_expressions.install()  # an expression text is parsed once; its tree copied and walked cheaply
         moto_responses.install()  # a request finds its handler without listing the response class
+        moto_item_size.install()  # an item's size counted once per value, without copying it
         moto_requests.install()  # a request's log line, Date header and body cost what is used; names converted once
         app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(HOST, self.port, app, threaded=True, request_handler=keep_alive_handler())
