@@ -10,7 +10,7 @@ every one of them on every call:
   for one flag (`ContentBasedDeduplication`); ReceiveMessage, through
   `is_message_valid_based_on_retention_period` and `get_queue_attributes`, three times for
   every message it returns, for the retention period; GetQueueAttributes (the burst's
-  progress reads) once, then twice more for every name asked.
+  progress reads) about three times for every name asked (once for `All`).
 - `Queue.messages` lists every visible message before ReceiveMessage takes its first ten.
 - DeleteMessage scans every message twice for the one that had its receipt handle.
 - `Message.visible` and `delayed` read the clock through naive datetimes, in a scan.

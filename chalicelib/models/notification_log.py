@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
@@ -23,6 +24,8 @@ from pynamodb.models import Model
 from chalicelib.ids import new_id
 from chalicelib.models.base import TableName, failed_condition
 from chalicelib.resource_names import Table
+
+logger = Logger(child=True)
 
 
 class NotificationLogEntry(Model):
@@ -62,21 +65,43 @@ def records_written_together() -> Iterator[None]:
     conditional write each; the record needs no condition, since the claim's lease keeps
     any other copy of the message out until long after a batch is done, so the whole entry
     the claim returned is written back with the outcome. A failed attempt is still written
-    at once (conditionally: never over a `sent`)."""
+    at once (conditionally: never over a `sent`). Writing the records never raises (see
+    `_record_sent`)."""
     if getattr(_batch, "claimed", None) is not None:
         yield  # the outer block writes
         return
-    _batch.claimed, _batch.sent = {}, []
+    _batch.claimed, _batch.sent = {}, {}
     try:
         yield
     finally:
-        sent: list[NotificationLogEntry] = _batch.sent
+        sent: dict[tuple[str, str], NotificationLogEntry] = _batch.sent
         _batch.claimed = _batch.sent = None
         if sent:
-            # Written even when the block raised: these messages went out.
-            with NotificationLogEntry.batch_write() as records:
-                for entry in sent:
-                    records.save(entry)
+            _record_sent(list(sent.values()))  # even when the block raised: these went out
+
+
+def _record_sent(entries: list[NotificationLogEntry]) -> None:
+    """Write the outcomes of sends that went out: together, or one by one if the batch write
+    fails. Never raises: a raise would hand the consumer's whole batch back to its queue, to
+    come back after the lease has run out and be sent again. An entry left unwritten says
+    `sending`, as one whose record failed always has, and no copy sends it again."""
+    try:
+        with NotificationLogEntry.batch_write() as records:
+            for entry in entries:
+                records.save(entry)
+        return
+    except Exception as error:  # a write that failed in any way is tried again below
+        failure = type(error).__name__
+    unwritten = 0
+    for entry in entries:
+        try:
+            entry.save()
+        except Exception:  # counted and logged; the sends themselves are done
+            unwritten += 1
+    if unwritten:
+        logger.warning(
+            "sent messages not recorded", extra={"unrecorded": unwritten, "of": len(entries), "error": failure}
+        )
 
 
 def claim_delivery(
@@ -140,7 +165,7 @@ def record_delivery(
         entry.attempts = (entry.attempts or 0) + 1
         if encoding is not None and segments is not None:
             entry.encoding, entry.segments = encoding, segments
-        _batch.sent.append(entry)
+        _batch.sent[subject, dedupe_key] = entry
         return
     actions: list[Action] = [
         NotificationLogEntry.status.set("sent"),

@@ -436,3 +436,49 @@ def test_a_batch_that_breaks_off_still_records_the_sends_that_went_out(stack):
     assert entries["retried"]["attempts"] == 1
     # the send that never went out keeps its claim, for another copy to take when the lease ends
     assert notification_log.claim_delivery(subject, "unsent#sms", "sms", now + timedelta(minutes=3))
+
+
+def test_when_the_batch_cannot_record_what_it_sent_nothing_goes_back_to_be_sent_again(
+    api, stack, citizen, deliver_notifications, caplog
+):
+    """The records' writes all refused (the batch's, then each alone): the consumer still
+    answers its batch done, so no message comes back once the lease has run out to be sent
+    again; the log says `sending`, and the loss of the records is logged."""
+    from chalicelib.models import notification_log
+    from chalicelib.models.notification_log import NotificationLogEntry
+
+    person = citizen()
+    deliver_notifications()
+    subject = f"OD-UNREC-{uuid.uuid4().hex[:6]}"
+    for n in range(3):
+        enqueue_notification(
+            OutboundMessage(channel="sms", to=person.mobile, text=f"{subject} {n}", subject=subject, dedupe_key=f"k{n}")
+        )
+
+    def refuse(params, **_):
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "Write")
+
+    events = NotificationLogEntry._get_connection().connection.client.meta.events
+    for operation in ("BatchWriteItem", "PutItem"):
+        events.register(f"provide-client-params.dynamodb.{operation}", refuse, unique_id=f"test-refuse-{operation}")
+    try:
+        assert deliver_notifications() == 3
+    finally:
+        for operation in ("BatchWriteItem", "PutItem"):
+            events.unregister(f"provide-client-params.dynamodb.{operation}", unique_id=f"test-refuse-{operation}")
+
+    assert [e["status"] for e in notification_log.notification_log(subject)] == ["sending"] * 3
+    assert "sent messages not recorded" in caplog.text
+    assert deliver_notifications() == 0  # nothing was handed back to its queue
+    assert len([m for m in messages_to(api, person.mobile) if subject in m["text"]]) == 3
+
+
+def test_every_consumer_that_claims_sends_ends_its_batch_well_within_the_claims_lease():
+    """A batch's records are written when it ends, without a condition: only the lease keeps
+    another copy of a message out meanwhile, so no consumer may run for half of it."""
+    from chalicelib.models.notification_log import SENDING_LEASE
+
+    config = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text())
+    for consumer in ("fan_out_events", "deliver_notifications", "deliver_webhooks"):
+        timeout = config.get("lambda_functions", {}).get(consumer, {}).get("lambda_timeout", config["lambda_timeout"])
+        assert timeout <= SENDING_LEASE.total_seconds() / 2, consumer
