@@ -142,19 +142,25 @@ def _held_size(held: Any) -> int:
     if type(held) is DynamoType:
         return value_size(held)
     if type(held) is str:
-        return len(held) if held.isascii() else len(held.encode("utf-8"))
+        return _text_size(held)
     return bytesize(str(held))
+
+
+def _plain_total(attributes: dict[Any, Any]) -> int:
+    """The size of attributes that are all plain names and values (`_NotPlain` otherwise):
+    what moto's `LimitedSizeDict.__setitem__` and `Item.size` sum."""
+    total = 0
+    for name, value in attributes.items():
+        if type(name) is not str or type(value) is not DynamoType:
+            raise _NotPlain
+        total += (len(name) if name.isascii() else len(name.encode("utf-8"))) + _size(value)
+    return total
 
 
 def _held_total(held: LimitedSizeDict) -> int:
     """moto's sum over the names, then the values, an item's attributes hold."""
     try:
-        total = 0
-        for name, value in held.items():
-            if type(name) is not str or type(value) is not DynamoType:
-                raise _NotPlain
-            total += (len(name) if name.isascii() else len(name.encode("utf-8"))) + _size(value)
-        return total
+        return _plain_total(held)
     except _NotPlain:  # measuring has no effects: start again, in moto's order, term by term
         return sum(_held_size(name) for name in held) + sum(_held_size(value) for value in held.values())
 
@@ -187,12 +193,7 @@ def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, a
 
 def _item_size(self: Item) -> int:
     try:
-        total = 0
-        for name, value in self.attrs.items():
-            if type(name) is not str or type(value) is not DynamoType:
-                raise _NotPlain
-            total += (len(name) if name.isascii() else len(name.encode("utf-8"))) + _size(value)
-        return total
+        return _plain_total(self.attrs)
     except _NotPlain:
         return MOTOS_OWN["item_size"](self)  # type: ignore[no-any-return]
 

@@ -22,11 +22,12 @@ ReceiveMessage failed with `RuntimeError: Set changed size during iteration` in
 from the set it was walking.
 
 Here the counts are computed only where they are answered (GetQueueAttributes, and there
-only the attributes asked for, once per call), each attribute's field is named once per
-process, the retention period is read from the queue itself, the visible messages are
-walked lazily (ReceiveMessage stops at its tenth), a receipt handle leads to its message
-through an index kept as handles are given out, and the clock is read once as a float
-(`time.time()`, what moto's `unix_time()` computes the long way). Every call that reads or
+only the attributes asked for, once per call; each field's name is converted by moto's
+`camelcase_to_underscores`, which `moto_requests` makes remember), the retention period is
+read from the queue itself, the visible messages are walked lazily (ReceiveMessage stops at
+its tenth), a receipt handle leads to its message through an index kept as handles are given
+out, and the clock is read once as a float (`time.time()`, what moto's `unix_time()` computes
+the long way). Every call that reads or
 changes a queue's messages — send, receive, delete, visibility changes, purge, attributes —
 holds that queue's own `_messages_lock` (a `Condition` over a re-entrant lock, which moto
 takes only to append a message and to wait for one): calls on one queue take turns, calls
@@ -67,10 +68,6 @@ _settings_only = threading.local()
 # Every receipt handle given out, to the message it was given for (removed on delete).
 _holder_of: dict[str, Message] = {}
 _holders_lock = threading.Lock()
-
-# Each attribute name's field on `Queue` (`MessageRetentionPeriod` -> `message_retention_period`),
-# as moto's `camelcase_to_underscores` names it, once per process.
-_field_of: dict[str, str] = {}
 
 # The backend calls that read or change a queue's messages: each holds the queue's lock.
 _ONE_AT_A_TIME = (
@@ -164,22 +161,16 @@ def is_message_valid_based_on_retention_period(backend: SQSBackend, queue_name: 
     return bool(retention_period + message.sent_timestamp / 1000 > unix_time())  # type: ignore[operator]
 
 
-def _field(name: str) -> str:
-    field = _field_of.get(name)
-    if field is None:
-        field = _field_of[name] = moto_utils.camelcase_to_underscores(name)
-    return field
-
-
 def attributes_of(queue: Queue, wanted: frozenset[str] | None = None) -> dict[str, Any]:
-    """moto's `Queue.attributes` (all of them, or only those `wanted`), each field named once
-    per process."""
+    """moto's `Queue.attributes` (all of them, or only those `wanted`). Each field is named by
+    moto's `camelcase_to_underscores`, which `moto_requests` makes remember its answers."""
     names = list(queue.BASE_ATTRIBUTES)
     if queue.fifo_queue:
         names += queue.FIFO_ATTRIBUTES
     if queue.kms_master_key_id:  # type: ignore[attr-defined]
         names += queue.KMS_ATTRIBUTES
-    result = {name: getattr(queue, _field(name)) for name in names if wanted is None or name in wanted}
+    field = moto_utils.camelcase_to_underscores
+    result = {name: getattr(queue, field(name)) for name in names if wanted is None or name in wanted}
     if queue.policy and "Policy" in result:
         result["Policy"] = queue.policy
     if queue.redrive_policy and "RedrivePolicy" in result:

@@ -67,7 +67,7 @@ def records_written_together() -> Iterator[None]:
     the claim returned is written back with the outcome. A failed attempt is still written
     at once (conditionally: never over a `sent`). Writing the records never raises (see
     `_record_sent`)."""
-    if getattr(_batch, "claimed", None) is not None:
+    if _claimed_in_batch() is not None:
         yield  # the outer block writes
         return
     _batch.claimed, _batch.sent = {}, {}
@@ -78,6 +78,11 @@ def records_written_together() -> Iterator[None]:
         _batch.claimed = _batch.sent = None
         if sent:
             _record_sent(list(sent.values()))  # even when the block raised: these went out
+
+
+def _claimed_in_batch() -> dict[tuple[str, str], NotificationLogEntry] | None:
+    """The entries claimed in this thread's batch, by (subject, dedupe key); None outside one."""
+    return getattr(_batch, "claimed", None)
 
 
 def _record_sent(entries: list[NotificationLogEntry]) -> None:
@@ -143,7 +148,7 @@ def claim_delivery(
         if failed_condition(error):
             return False
         raise
-    claimed = getattr(_batch, "claimed", None)
+    claimed = _claimed_in_batch()
     if claimed is not None:
         claimed[subject, dedupe_key] = entry  # the whole entry, as the update returned it
     return True
@@ -157,7 +162,7 @@ def record_delivery(
     encoding: str | None = None,
     segments: int | None = None,
 ) -> None:
-    claimed = getattr(_batch, "claimed", None)
+    claimed = _claimed_in_batch()
     entry = claimed.pop((subject, dedupe_key), None) if claimed is not None else None
     if entry is not None:
         entry.status = "sent"
@@ -180,7 +185,7 @@ def record_delivery(
 def record_failed_attempt(subject: str, dedupe_key: str, error: str, *, final: bool) -> None:
     """A send that failed: `retried` while attempts remain, `failed` after the last one.
     Never over a `sent` (another copy got through meanwhile)."""
-    claimed = getattr(_batch, "claimed", None)
+    claimed = _claimed_in_batch()
     if claimed is not None:
         claimed.pop((subject, dedupe_key), None)  # this copy's claim is spent: nothing to record at the end
     try:
